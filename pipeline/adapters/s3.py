@@ -1,0 +1,29 @@
+"""boto3 S3 client for any S3-compatible endpoint (SeaweedFS locally, AWS/MinIO/Ceph in prod)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from pipeline.settings import Settings
+
+
+def make_s3_client(settings: Settings, max_pool: int = 16) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint,
+        aws_access_key_id=settings.s3_access_key,
+        aws_secret_access_key=settings.s3_secret_key,
+        region_name=settings.s3_region,
+        config=Config(
+            # Path-style + SigV4: SeaweedFS needs both, and presigned URLs must be SigV4.
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": 2, "mode": "standard"},
+            connect_timeout=3,
+            read_timeout=10,
+            max_pool_connections=max_pool,
+        ),
+    )

@@ -1,0 +1,152 @@
+"""The one transition table: (status, event) -> next status and the roles that may trigger it.
+
+Every handler goes through `next_status`; nothing else decides where a complaint goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pipeline.domain.errors import ForbiddenActor, IllegalTransition
+from pipeline.domain.status import TERMINAL, Role, Status
+
+
+class Event(StrEnum):
+    INTAKE_ACCEPTED = "intake.accepted"
+    REVIEW_PASSED = "review.passed"
+    REVIEW_FLAGGED = "review.flagged"
+    REVIEW_REJECTED = "review.rejected"
+    REVIEW_APPROVED = "platform.approve_review"
+    REVIEW_REJECTED_BY_PLATFORM = "platform.reject_review"
+    EVIDENCE_ACCEPTED = "evidence.accepted"
+    EVIDENCE_INSUFFICIENT = "evidence.insufficient"
+    ROUTED = "route.assigned"
+    DISPATCHED = "merchant.dispatched"
+    SUPPLY_EVIDENCE = "buyer.supply_evidence"
+    MERCHANT_ACCEPT = "merchant.accept"
+    MERCHANT_DISPUTE = "merchant.dispute"
+    REMEDY_APPROVED = "platform.remedy_approved"
+    REMEDY_REFUSED = "platform.remedy_refused"
+    ACCEPT_OFFER = "buyer.accept_offer"
+    REJECT_OFFER = "buyer.reject_offer"
+    DECIDE = "platform.decide"
+    DECIDE_NO_REMEDY = "platform.decide_no_remedy"
+    REMEDY_EXECUTED = "merchant.remedy_executed"
+    CONFIRM = "buyer.confirm"
+    APPEAL = "buyer.appeal"
+    WITHDRAW = "buyer.withdraw"
+    SUSPEND = "platform.suspend"
+    RESUME = "platform.resume"
+    MERCHANT_MESSAGE = "merchant.message"
+    BUYER_MESSAGE = "buyer.message"
+    SLA_REVIEW_BREACHED = "sla.review_breached"
+    SLA_EVIDENCE_TIMEOUT = "sla.evidence_timeout"
+    SLA_MERCHANT_BREACHED = "sla.merchant_breached"
+    SLA_OFFER_TIMEOUT = "sla.offer_timeout"
+    SLA_ARBITRATION_BREACHED = "sla.arbitration_breached"
+    SLA_REMEDY_BREACHED = "sla.remedy_breached"
+    SLA_CONFIRM_TIMEOUT = "sla.confirm_timeout"
+    SLA_SUSPENSION_ELAPSED = "sla.suspension_elapsed"
+
+
+#: Target meaning "the status the complaint was suspended from".
+PREVIOUS = None
+
+S, E = Status, Event
+B, M, P, X = Role.BUYER, Role.MERCHANT, Role.PLATFORM, Role.SYSTEM
+
+# Statuses in which a running case may be paused (中止) by the platform.
+_SUSPENDABLE = (S.AWAITING_MERCHANT, S.MERCHANT_PROPOSED, S.IN_ARBITRATION, S.REMEDY_IN_PROGRESS)
+_WITHDRAWABLE = (
+    S.IN_REVIEW,
+    S.AWAITING_EVIDENCE,
+    S.AWAITING_MERCHANT,
+    S.MERCHANT_PROPOSED,
+    S.IN_ARBITRATION,
+    S.SUSPENDED,
+)
+_MESSAGING = (S.AWAITING_MERCHANT, S.MERCHANT_PROPOSED, S.IN_ARBITRATION, S.REMEDY_IN_PROGRESS)
+
+TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
+    (S.RECEIVED, E.INTAKE_ACCEPTED): (S.IN_REVIEW, frozenset({X})),
+    (S.IN_REVIEW, E.REVIEW_PASSED): (S.IN_REVIEW, frozenset({X})),
+    (S.IN_REVIEW, E.REVIEW_FLAGGED): (S.IN_REVIEW, frozenset({X})),
+    (S.IN_REVIEW, E.REVIEW_REJECTED): (S.REJECTED, frozenset({X})),
+    (S.IN_REVIEW, E.REVIEW_APPROVED): (S.IN_REVIEW, frozenset({P})),
+    (S.IN_REVIEW, E.REVIEW_REJECTED_BY_PLATFORM): (S.REJECTED, frozenset({P})),
+    (S.IN_REVIEW, E.EVIDENCE_ACCEPTED): (S.IN_REVIEW, frozenset({X})),
+    (S.IN_REVIEW, E.EVIDENCE_INSUFFICIENT): (S.AWAITING_EVIDENCE, frozenset({X})),
+    (S.IN_REVIEW, E.ROUTED): (S.IN_REVIEW, frozenset({X})),
+    (S.IN_REVIEW, E.DISPATCHED): (S.AWAITING_MERCHANT, frozenset({X})),
+    (S.IN_REVIEW, E.SLA_REVIEW_BREACHED): (S.IN_REVIEW, frozenset({X})),
+    (S.AWAITING_EVIDENCE, E.SUPPLY_EVIDENCE): (S.IN_REVIEW, frozenset({B})),
+    (S.AWAITING_EVIDENCE, E.SLA_EVIDENCE_TIMEOUT): (S.CLOSED, frozenset({X})),
+    (S.AWAITING_MERCHANT, E.MERCHANT_ACCEPT): (S.MERCHANT_PROPOSED, frozenset({M})),
+    (S.AWAITING_MERCHANT, E.MERCHANT_DISPUTE): (S.IN_ARBITRATION, frozenset({M})),
+    (S.AWAITING_MERCHANT, E.SLA_MERCHANT_BREACHED): (S.IN_ARBITRATION, frozenset({X})),
+    (S.MERCHANT_PROPOSED, E.REMEDY_APPROVED): (S.MERCHANT_PROPOSED, frozenset({X, P})),
+    (S.MERCHANT_PROPOSED, E.REMEDY_REFUSED): (S.IN_ARBITRATION, frozenset({X, P})),
+    (S.MERCHANT_PROPOSED, E.ACCEPT_OFFER): (S.REMEDY_IN_PROGRESS, frozenset({B})),
+    (S.MERCHANT_PROPOSED, E.REJECT_OFFER): (S.IN_ARBITRATION, frozenset({B})),
+    (S.MERCHANT_PROPOSED, E.SLA_OFFER_TIMEOUT): (S.REMEDY_IN_PROGRESS, frozenset({X})),
+    (S.IN_ARBITRATION, E.DECIDE): (S.REMEDY_IN_PROGRESS, frozenset({P})),
+    (S.IN_ARBITRATION, E.DECIDE_NO_REMEDY): (S.RESOLVED, frozenset({P})),
+    (S.IN_ARBITRATION, E.SLA_ARBITRATION_BREACHED): (S.IN_ARBITRATION, frozenset({X})),
+    (S.REMEDY_IN_PROGRESS, E.REMEDY_EXECUTED): (S.RESOLVED, frozenset({M})),
+    (S.REMEDY_IN_PROGRESS, E.SLA_REMEDY_BREACHED): (S.RESOLVED, frozenset({X})),
+    (S.RESOLVED, E.CONFIRM): (S.CLOSED, frozenset({B})),
+    (S.RESOLVED, E.APPEAL): (S.IN_ARBITRATION, frozenset({B})),
+    (S.RESOLVED, E.SLA_CONFIRM_TIMEOUT): (S.CLOSED, frozenset({X})),
+    (S.SUSPENDED, E.RESUME): (PREVIOUS, frozenset({P})),
+    (S.SUSPENDED, E.SLA_SUSPENSION_ELAPSED): (PREVIOUS, frozenset({X})),
+    **{(s, E.SUSPEND): (S.SUSPENDED, frozenset({P})) for s in _SUSPENDABLE},
+    **{(s, E.WITHDRAW): (S.WITHDRAWN, frozenset({B})) for s in _WITHDRAWABLE},
+    **{(s, E.MERCHANT_MESSAGE): (s, frozenset({M})) for s in _MESSAGING},
+    **{(s, E.BUYER_MESSAGE): (s, frozenset({B})) for s in _MESSAGING},
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    source: Status
+    event: Event
+    target: Status
+
+
+def allowed_events(status: Status, role: Role | None = None) -> list[str]:
+    return sorted(
+        str(event)
+        for (src, event), (_, roles) in TABLE.items()
+        if src == status and (role is None or role in roles)
+    )
+
+
+def next_status(
+    status: Status, event: Event, role: Role, suspended_from: Status | None = None
+) -> Step:
+    """Return the step `event` takes from `status`, or raise naming what is allowed."""
+    try:
+        target, roles = TABLE[(status, event)]
+    except KeyError:
+        raise IllegalTransition(status, event, allowed_events(status)) from None
+    if role not in roles:
+        raise ForbiddenActor(event, role, sorted(roles))
+    if target is PREVIOUS:
+        if suspended_from is None:
+            raise IllegalTransition(status, event, allowed_events(status))
+        target = suspended_from
+    return Step(status, event, target)
+
+
+def successors(status: Status) -> set[Status]:
+    """Statuses reachable in one step (PREVIOUS expands to every suspendable status)."""
+    out: set[Status] = set()
+    for (src, _), (target, _) in TABLE.items():
+        if src != status:
+            continue
+        out.update(_SUSPENDABLE if target is PREVIOUS else {target})
+    return out
+
+
+assert not any(src in TERMINAL for src, _ in TABLE), "terminal statuses have no exits"

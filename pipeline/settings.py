@@ -1,0 +1,71 @@
+"""Settings from environment variables prefixed COMPLAINTS_; defaults point at local services."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from typing import Any
+
+PREFIX = "COMPLAINTS_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "postgresql://complaints:complaints@127.0.0.1:5432/complaints"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    s3_endpoint: str = "http://127.0.0.1:18333"
+    s3_access_key: str = "complaints"
+    s3_secret_key: str = "complaints-secret"  # local development credential only
+    s3_bucket: str = "complaints-evidence"
+    s3_region: str = "us-east-1"
+    log_format: str = "auto"  # auto | json | console
+    log_level: str = "INFO"
+    db_pool_max_size: int = 8
+    manual_review_amount_cents: int = 500_000
+    manual_review_recent_complaints: int = 5
+    notify_channel: str = "log"  # log | webhook
+    notify_webhook_url: str = ""
+    notify_webhook_secret: str = ""
+    relay_batch_size: int = 500
+    relay_idle_seconds: float = 0.05
+    worker_max_retries: int = 5
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            raw = env.get(PREFIX + field.name.upper())
+            if raw is None:
+                continue
+            if field.type in ("int", int):
+                values[field.name] = _parse(field.name, raw, int)
+            elif field.type in ("float", float):
+                values[field.name] = _parse(field.name, raw, float)
+            else:
+                values[field.name] = raw
+        return cls(**values)
+
+    def redacted(self) -> dict[str, Any]:
+        """Settings safe to print or log: secrets and credentials in URLs masked."""
+        out: dict[str, Any] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if "secret" in field.name and value:
+                value = "***"
+            elif field.name.endswith("_url") and isinstance(value, str) and "@" in value:
+                scheme, _, rest = value.partition("://")
+                value = f"{scheme}://***@{rest.split('@', 1)[1]}"
+            out[field.name] = value
+        return out
+
+
+def _parse(name: str, raw: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SystemExit(f"{PREFIX}{name.upper()}={raw!r}: must be a {kind.__name__}") from None
+
+
+def env_names() -> list[str]:
+    return [PREFIX + f.name.upper() for f in fields(Settings)]

@@ -1,0 +1,12 @@
+"""Each migration is a `.sql` file beside its Alembic revision module, run verbatim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import op
+
+
+def execute_sql_file(module_file: str) -> None:
+    sql = Path(module_file).with_suffix(".sql").read_text(encoding="utf-8")
+    op.get_bind().exec_driver_sql(sql)

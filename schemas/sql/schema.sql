@@ -1,0 +1,202 @@
+-- Canonical schema of the complaint pipeline. Migrations in schemas/migrations must produce
+-- exactly this (tests/integration/test_migrations.py diffs the two).
+
+CREATE TYPE complaint_status AS ENUM (
+    'received', 'in_review', 'awaiting_evidence', 'awaiting_merchant', 'merchant_proposed',
+    'in_arbitration', 'remedy_in_progress', 'resolved', 'closed', 'rejected', 'withdrawn',
+    'suspended'
+);
+
+CREATE TYPE complaint_stage AS ENUM (
+    'intake', 'review', 'manual_review', 'evidence', 'route', 'dispatch', 'parties'
+);
+
+CREATE TYPE complaint_category AS ENUM (
+    'product_quality', 'not_as_described', 'counterfeit', 'service', 'logistics',
+    'transaction', 'other'
+);
+
+CREATE TYPE party_role AS ENUM ('buyer', 'merchant', 'platform', 'system');
+
+CREATE TYPE evidence_kind AS ENUM (
+    'photo', 'video', 'chat_log', 'transaction_record', 'inspection_report', 'service_record'
+);
+
+CREATE TYPE evidence_verdict AS ENUM (
+    'ok', 'missing', 'size_mismatch', 'too_large', 'type_mismatch', 'hash_mismatch',
+    'forbidden_key', 'too_many'
+);
+
+CREATE TYPE deadline_state AS ENUM ('open', 'paused', 'fired', 'closed');
+
+CREATE TABLE complaints (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    source text NOT NULL CHECK (source ~ '^[a-z0-9-]{1,64}$'),
+    external_id text NOT NULL CHECK (external_id ~ '^[A-Za-z0-9_.:-]{1,128}$'),
+    idempotency_key text UNIQUE CHECK (char_length(idempotency_key) BETWEEN 1 AND 200),
+    payload_sha256 char(64) NOT NULL,
+    status complaint_status NOT NULL DEFAULT 'received',
+    stage complaint_stage NOT NULL DEFAULT 'intake',
+    category complaint_category NOT NULL,
+    buyer_id text NOT NULL CHECK (buyer_id ~ '^[A-Za-z0-9_.:-]{1,128}$'),
+    merchant_id text NOT NULL CHECK (merchant_id ~ '^[A-Za-z0-9_.:-]{1,128}$'),
+    order_id text NOT NULL CHECK (order_id ~ '^[A-Za-z0-9_.:-]{1,128}$'),
+    item_id text,
+    sku text,
+    order_amount_cents bigint NOT NULL CHECK (order_amount_cents >= 0),
+    currency char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+    paid_at timestamptz,
+    delivered_at timestamptz,
+    submitted_at timestamptz NOT NULL,
+    title text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 200),
+    description text NOT NULL CHECK (char_length(description) BETWEEN 1 AND 5000),
+    requested_remedy text NOT NULL,
+    claimed_amount_cents bigint NOT NULL CHECK (claimed_amount_cents >= 0),
+    escalation_level integer NOT NULL DEFAULT 0 CHECK (escalation_level >= 0),
+    rejection_reason text,
+    duplicate_of uuid REFERENCES complaints (id),
+    parent_id uuid REFERENCES complaints (id),
+    route_queue text,
+    flags text[] NOT NULL DEFAULT '{}',
+    admitted_at timestamptz,
+    suspended_from complaint_status,
+    outcome jsonb,
+    version integer NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (source, external_id),
+    CHECK ((status = 'rejected') = (rejection_reason IS NOT NULL)),
+    CHECK ((status = 'suspended') = (suspended_from IS NOT NULL)),
+    CHECK (parent_id IS NULL OR parent_id <> id)
+);
+
+-- One open, admitted complaint per buyer, order and category; review rejects the rest as
+-- 'duplicate' (the index closes the race between two concurrent reviews).
+CREATE UNIQUE INDEX complaints_one_open_per_order
+    ON complaints (buyer_id, order_id, category)
+    WHERE admitted_at IS NOT NULL
+      AND status NOT IN ('resolved', 'closed', 'rejected', 'withdrawn');
+CREATE INDEX complaints_status_idx ON complaints (status, updated_at);
+CREATE INDEX complaints_buyer_idx ON complaints (buyer_id, created_at);
+CREATE INDEX complaints_merchant_idx ON complaints (merchant_id);
+CREATE INDEX complaints_order_idx ON complaints (order_id, category);
+
+CREATE TABLE complaint_events (
+    complaint_id uuid NOT NULL REFERENCES complaints (id),
+    seq integer NOT NULL CHECK (seq >= 1),
+    event text NOT NULL,
+    from_status complaint_status,
+    to_status complaint_status NOT NULL,
+    actor_role party_role NOT NULL,
+    actor_id text NOT NULL,
+    data jsonb NOT NULL DEFAULT '{}',
+    message_id text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (complaint_id, seq)
+);
+
+CREATE TABLE evidence_items (
+    id bigserial PRIMARY KEY,
+    complaint_id uuid NOT NULL REFERENCES complaints (id),
+    position integer NOT NULL CHECK (position >= 0),
+    submitted_by_role party_role NOT NULL,
+    submitted_by_id text NOT NULL,
+    key text NOT NULL CHECK (char_length(key) BETWEEN 1 AND 1024),
+    kind evidence_kind NOT NULL,
+    content_type text NOT NULL,
+    size bigint NOT NULL CHECK (size >= 0),
+    sha256 char(64) NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    verdict evidence_verdict,
+    detail text,
+    checked_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (complaint_id, position)
+);
+
+CREATE TABLE deadlines (
+    id bigserial PRIMARY KEY,
+    complaint_id uuid NOT NULL REFERENCES complaints (id),
+    kind text NOT NULL,
+    party party_role NOT NULL,
+    started_at timestamptz NOT NULL,
+    due_at timestamptz NOT NULL,
+    warn_at timestamptz NOT NULL,
+    paused_at timestamptz,
+    paused_total interval NOT NULL DEFAULT '0',
+    state deadline_state NOT NULL DEFAULT 'open',
+    warned_at timestamptz,
+    fired_at timestamptz,
+    closed_at timestamptz,
+    CHECK (due_at > started_at),
+    CHECK (warn_at BETWEEN started_at AND due_at),
+    CHECK ((state = 'paused') = (paused_at IS NOT NULL))
+);
+CREATE UNIQUE INDEX deadlines_one_live_per_kind
+    ON deadlines (complaint_id, kind) WHERE state IN ('open', 'paused');
+CREATE INDEX deadlines_due_idx ON deadlines (due_at) WHERE state = 'open';
+CREATE INDEX deadlines_warn_idx ON deadlines (warn_at) WHERE state = 'open' AND warned_at IS NULL;
+
+CREATE TABLE outbox (
+    id bigserial PRIMARY KEY,
+    message_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+    queue_name text NOT NULL,
+    actor_name text NOT NULL,
+    payload jsonb NOT NULL,
+    complaint_id uuid REFERENCES complaints (id),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    sent_at timestamptz
+);
+CREATE INDEX outbox_unsent_idx ON outbox (id) WHERE sent_at IS NULL;
+
+CREATE TABLE notifications (
+    id bigserial PRIMARY KEY,
+    complaint_id uuid NOT NULL REFERENCES complaints (id),
+    event_seq integer NOT NULL,
+    recipient_role party_role NOT NULL CHECK (recipient_role IN ('buyer', 'merchant', 'platform')),
+    recipient_id text NOT NULL,
+    kind text NOT NULL,
+    body jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    last_error text,
+    delivered_at timestamptz,
+    UNIQUE (complaint_id, event_seq, recipient_role),
+    FOREIGN KEY (complaint_id, event_seq) REFERENCES complaint_events (complaint_id, seq)
+);
+CREATE INDEX notifications_pending_idx ON notifications (id) WHERE delivered_at IS NULL;
+
+CREATE TABLE dead_letters (
+    id bigserial PRIMARY KEY,
+    message_id text NOT NULL UNIQUE,
+    queue_name text NOT NULL,
+    actor_name text NOT NULL,
+    payload jsonb NOT NULL,
+    error text,
+    failures integer NOT NULL DEFAULT 1 CHECK (failures >= 1),
+    first_failed_at timestamptz NOT NULL DEFAULT now(),
+    last_failed_at timestamptz NOT NULL DEFAULT now(),
+    replayed_at timestamptz
+);
+
+CREATE TABLE ingest_quarantine (
+    id bigserial PRIMARY KEY,
+    received_via text NOT NULL CHECK (received_via IN ('queue', 'http', 'file')),
+    source text,
+    external_id text,
+    raw text NOT NULL,
+    errors jsonb NOT NULL,
+    line_no integer,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE merchant_stats (
+    merchant_id text PRIMARY KEY,
+    complaints_received integer NOT NULL DEFAULT 0 CHECK (complaints_received >= 0),
+    accepted integer NOT NULL DEFAULT 0 CHECK (accepted >= 0),
+    disputed integer NOT NULL DEFAULT 0 CHECK (disputed >= 0),
+    arbitration_lost integer NOT NULL DEFAULT 0 CHECK (arbitration_lost >= 0),
+    sla_breaches integer NOT NULL DEFAULT 0 CHECK (sla_breaches >= 0),
+    penalty_points integer NOT NULL DEFAULT 0 CHECK (penalty_points >= 0),
+    response_seconds_total bigint NOT NULL DEFAULT 0 CHECK (response_seconds_total >= 0),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from pipeline.settings import Settings
+from tests import services
+from tests.services import Conn
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return services.base_settings()
+
+
+@pytest.fixture(scope="session")
+def template_db(base_settings: Settings) -> Iterator[str]:
+    name = services.create_template(base_settings)
+    yield name
+    services.drop_database(base_settings, name)
+
+
+@pytest.fixture
+def database_url(base_settings: Settings, template_db: str) -> Iterator[str]:
+    """A fresh, migrated database for this test only."""
+    with services.cloned_database(base_settings, template_db) as url:
+        yield url
+
+
+@pytest.fixture
+def conn(database_url: str) -> Iterator[Conn]:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture
+def redis_url(base_settings: Settings) -> str:
+    return services.flushed_redis(base_settings)
+
+
+@pytest.fixture
+def bucket(base_settings: Settings) -> Iterator[str]:
+    with services.clean_bucket(base_settings) as name:
+        yield name
+
+
+@pytest.fixture
+def settings(base_settings: Settings, database_url: str, redis_url: str, bucket: str) -> Settings:
+    """Settings pointing at this test's own database, Redis db and S3 bucket."""
+    return services.settings_for(base_settings, database_url, redis_url, bucket)

@@ -1,0 +1,107 @@
+"""A migrated database must equal the canonical schema (schemas/sql/schema.sql)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from pipeline.db.migrate import apply_canonical_schema, migrate
+from pipeline.domain.status import PG_ENUMS
+from pipeline.settings import Settings
+from tests import services
+from tests.services import Conn
+
+pytestmark = pytest.mark.integration
+
+
+def _dump(url: str) -> str:
+    pg_dump = shutil.which("pg_dump")
+    assert pg_dump, "pg_dump is needed for the schema diff (PostgreSQL client package)"
+    out = subprocess.run(
+        [
+            pg_dump,
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "--exclude-table=alembic_version",
+            "--dbname",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return "\n".join(
+        line
+        for line in out.splitlines()
+        if line
+        and not line.startswith(
+            ("--", "SET ", "SELECT pg_catalog.set_config", "\\restrict", "\\unrestrict")
+        )
+    )
+
+
+def test_migrated_schema_equals_canonical_schema(base_settings: Settings) -> None:
+    migrated, canonical = "complaints_mig_a", "complaints_mig_b"
+    for name in (migrated, canonical):
+        services.drop_database(base_settings, name)
+        with psycopg.connect(services.admin_url(base_settings), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        migrate(services.db_url(base_settings, migrated))
+        apply_canonical_schema(services.db_url(base_settings, canonical))
+        a, b = (
+            _dump(services.db_url(base_settings, migrated)),
+            _dump(services.db_url(base_settings, canonical)),
+        )
+        assert "CREATE TABLE public.complaints" in a
+        assert a == b
+    finally:
+        for name in (migrated, canonical):
+            services.drop_database(base_settings, name)
+
+
+def test_migrate_is_idempotent(database_url: str) -> None:
+    migrate(database_url)
+    migrate(database_url)
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert rows == [("0001",)]
+
+
+@pytest.mark.parametrize("pg_type", sorted(PG_ENUMS))
+def test_python_enums_equal_postgres_enums(conn: Conn, pg_type: str) -> None:
+    rows = conn.execute(
+        "SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid "
+        "WHERE t.typname = %s ORDER BY e.enumsortorder",
+        (pg_type,),
+    ).fetchall()
+    assert [r[0] for r in rows] == [m.value for m in PG_ENUMS[pg_type]]
+
+
+def test_one_open_admitted_complaint_per_order_and_category(conn: Conn) -> None:
+    insert = (
+        "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
+        " merchant_id, order_id, order_amount_cents, currency, submitted_at, title, description,"
+        " requested_remedy, claimed_amount_cents, status, admitted_at)"
+        " VALUES ('t', %s, repeat('0', 64), 'service', 'b1', 'm1', 'o1', 100, 'CNY', now(),"
+        " 't', 'd', 'refund', 10, 'awaiting_merchant', now())"
+    )
+    conn.execute(insert, ("e1",))
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute(insert, ("e2",))
+
+
+def test_amount_checks_reject_negative_money(conn: Conn) -> None:
+    with pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
+            " merchant_id, order_id, order_amount_cents, currency, submitted_at, title,"
+            " description, requested_remedy, claimed_amount_cents)"
+            " VALUES ('t', 'e', repeat('0', 64), 'service', 'b1', 'm1', 'o1', -1, 'CNY', now(),"
+            " 't', 'd', 'refund', 0)"
+        )
