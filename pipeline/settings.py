@@ -28,7 +28,12 @@ class Settings:
     notify_webhook_secret: str = ""
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
-    worker_max_retries: int = 5
+    worker_max_retries: int = 8
+    worker_min_backoff_ms: int = 500
+    worker_max_backoff_ms: int = 60_000
+    redis_heartbeat_timeout_ms: int = 60_000
+    redis_maintenance_chance: int = 1_000  # per million broker commands
+    dead_message_ttl_ms: int = 7 * 86_400_000
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -18,5 +18,5 @@ def make_pool(
         name=name,
         # A PostgreSQL restart must not hand out dead connections.
         check=ConnectionPool.check_connection,
-        kwargs={"application_name": f"complaints-{name}"},
+        kwargs={"application_name": f"complaints-{name}", "autocommit": True},
     )

@@ -60,7 +60,7 @@ CREATE TABLE complaints (
     admitted_at timestamptz,
     suspended_from complaint_status,
     outcome jsonb,
-    version integer NOT NULL DEFAULT 1,
+    version integer NOT NULL DEFAULT 0 CHECK (version >= 0),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (source, external_id),

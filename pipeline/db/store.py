@@ -1,0 +1,212 @@
+"""Unit of work over one PostgreSQL transaction: lock a complaint, apply a step of the
+transition table, append its event, move deadlines, write notifications and outbox rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg import Connection, sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from pipeline.db.queries import q
+from pipeline.domain.notices import RECIPIENTS, recipient_id
+from pipeline.domain.sla import clock_for
+from pipeline.domain.status import Role, Stage, Status
+from pipeline.domain.transitions import Event, next_status
+
+Clock = Callable[[], datetime]
+
+#: Columns a step may change besides status/stage (identifiers come only from this set).
+UPDATABLE = frozenset(
+    {
+        "rejection_reason",
+        "duplicate_of",
+        "flags",
+        "admitted_at",
+        "route_queue",
+        "suspended_from",
+        "outcome",
+        "escalation_level",
+    }
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StaleTransition(Exception):
+    """The guarded UPDATE matched no row: the complaint moved on under us."""
+
+
+@dataclass(frozen=True)
+class Complaint:
+    row: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.row["id"])
+
+    @property
+    def status(self) -> Status:
+        return Status(self.row["status"])
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(self.row["stage"])
+
+    def __getitem__(self, key: str) -> Any:
+        return self.row[key]
+
+
+class Store:
+    def __init__(self, conn: Connection[dict[str, Any]], clock: Clock) -> None:
+        self.conn = conn
+        self.clock = clock
+
+    def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        return self.conn.execute(q(name), params).fetchone()
+
+    def all(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.conn.execute(q(name), params).fetchall()
+
+    def run(self, name: str, params: dict[str, Any]) -> int:
+        return self.conn.execute(q(name), params).rowcount
+
+    def lock(self, complaint_id: str) -> Complaint | None:
+        row = self.one("lock_complaint", {"id": complaint_id})
+        return Complaint(row) if row else None
+
+    def enqueue(self, actor: str, queue: str, complaint_id: str, **payload: Any) -> None:
+        self.run(
+            "insert_outbox",
+            {
+                "queue_name": queue,
+                "actor_name": actor,
+                "complaint_id": complaint_id,
+                "payload": Jsonb({"complaint_id": complaint_id, **payload}),
+            },
+        )
+
+    def apply(
+        self,
+        c: Complaint,
+        event: Event,
+        *,
+        role: Role = Role.SYSTEM,
+        actor_id: str = "pipeline",
+        stage: Stage | None = None,
+        data: dict[str, Any] | None = None,
+        message_id: str | None = None,
+        **updates: Any,
+    ) -> Complaint:
+        """Apply one step; raises IllegalTransition/ForbiddenActor before writing anything."""
+        suspended_from = c["suspended_from"]
+        step = next_status(
+            c.status, event, role, Status(suspended_from) if suspended_from else None
+        )
+        unknown = set(updates) - UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        now = self.clock()
+        changes: dict[str, Any] = {"status": step.target, **updates}
+        if stage is not None:
+            changes["stage"] = stage
+        assignments = sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in changes
+        )
+        query = sql.SQL(
+            "UPDATE complaints SET {}, version = version + 1, updated_at = {}"
+            " WHERE id = {} AND status = {} AND version = {} RETURNING *"
+        ).format(
+            assignments,
+            sql.Placeholder("_now"),
+            sql.Placeholder("_id"),
+            sql.Placeholder("_from"),
+            sql.Placeholder("_version"),
+        )
+        params = {
+            **{k: Jsonb(v) if k == "outcome" and v is not None else v for k, v in changes.items()},
+            "_now": now,
+            "_id": c.id,
+            "_from": c.status,
+            "_version": c["version"],
+        }
+        row = self.conn.execute(query, params).fetchone()
+        if row is None:
+            raise StaleTransition(f"complaint {c.id} changed before {event} could apply")
+        seq = row["version"]
+        self.run(
+            "insert_event",
+            {
+                "complaint_id": c.id,
+                "seq": seq,
+                "event": event,
+                "from_status": c.status,
+                "to_status": step.target,
+                "actor_role": role,
+                "actor_id": actor_id,
+                "data": Jsonb(data or {}),
+                "message_id": message_id,
+            },
+        )
+        if step.target != c.status:
+            self._move_clock(c.id, step.target, now)
+        self._notify(row, seq, event, step.target)
+        return Complaint(row)
+
+    def _move_clock(self, complaint_id: str, status: Status, now: datetime) -> None:
+        self.run("close_live_deadlines", {"complaint_id": complaint_id, "now": now})
+        clock = clock_for(status, now)
+        if clock is not None:
+            self.run(
+                "open_deadline",
+                {
+                    "complaint_id": complaint_id,
+                    "kind": clock.kind,
+                    "party": clock.party,
+                    "started_at": clock.started_at,
+                    "due_at": clock.due_at,
+                    "warn_at": clock.warn_at,
+                },
+            )
+
+    def _notify(self, row: dict[str, Any], seq: int, event: Event, status: Status) -> None:
+        recipients = RECIPIENTS.get(event, ())
+        for role in recipients:
+            self.run(
+                "insert_notification",
+                {
+                    "complaint_id": row["id"],
+                    "event_seq": seq,
+                    "recipient_role": role,
+                    "recipient_id": recipient_id(role, row["buyer_id"], row["merchant_id"]),
+                    "kind": event,
+                    "body": Jsonb(
+                        {
+                            "complaint_id": str(row["id"]),
+                            "event": event,
+                            "status": status,
+                            "title": row["title"],
+                            "rejection_reason": row["rejection_reason"],
+                        }
+                    ),
+                },
+            )
+        if recipients:
+            self.enqueue("notify", "notify", str(row["id"]), event_seq=seq)
+
+
+@contextmanager
+def unit_of_work(pool: ConnectionPool[Any], clock: Clock = utcnow) -> Iterator[Store]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    with pool.connection() as conn:
+        conn.row_factory = dict_row
+        with conn.transaction():
+            yield Store(conn, clock)

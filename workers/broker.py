@@ -1,0 +1,52 @@
+"""The one Redis broker, set before any actor module is imported."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from pipeline.domain.routing import all_queues
+from pipeline.settings import Settings
+from workers.middleware.log_context import LogContext
+from workers.middleware.runtime_lifecycle import RuntimeLifecycle
+
+
+def build_broker(settings: Settings) -> RedisBroker:
+    broker = RedisBroker(  # type: ignore[no-untyped-call]
+        url=settings.redis_url,
+        # Passed explicitly: the env var for this only affects RabbitMQ.
+        dead_message_ttl=settings.dead_message_ttl_ms,
+        heartbeat_timeout=settings.redis_heartbeat_timeout_ms,
+        maintenance_chance=settings.redis_maintenance_chance,
+        middleware=[
+            AgeLimit(),
+            TimeLimit(time_limit=120_000),
+            ShutdownNotifications(),
+            Callbacks(),
+            Pipelines(),
+            Retries(
+                max_retries=settings.worker_max_retries,
+                min_backoff=settings.worker_min_backoff_ms,
+                max_backoff=settings.worker_max_backoff_ms,
+            ),
+            CurrentMessage(),
+            LogContext(),
+            RuntimeLifecycle(),
+        ],
+    )
+    for queue in all_queues():
+        broker.declare_queue(queue)
+    return broker
+
+
+broker = build_broker(Settings.from_env())
+dramatiq.set_broker(broker)

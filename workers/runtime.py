@@ -1,0 +1,79 @@
+"""Per-process adapters for the actors (pool, S3, notifier), created after fork on first use."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from pipeline.adapters.evidence_store import S3EvidenceStore
+from pipeline.adapters.notifier import Notifier, make_notifier
+from pipeline.db.pool import make_pool
+from pipeline.db.store import Store, unit_of_work
+from pipeline.logging import configure_logging
+from pipeline.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    pool: ConnectionPool[Any]
+    evidence: S3EvidenceStore
+    notifier: Notifier
+
+    def uow(self) -> AbstractContextManager[Store]:
+        return unit_of_work(self.pool)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+_lock = threading.Lock()
+_current: tuple[int, Runtime] | None = None
+
+
+def runtime() -> Runtime:
+    """This process's runtime; a forked child gets its own (a pool cannot cross a fork)."""
+    global _current
+    with _lock:
+        if _current is None or _current[0] != os.getpid():
+            settings = Settings.from_env()
+            configure_logging(settings.log_format, settings.log_level)
+            pool = make_pool(settings.database_url, settings.db_pool_max_size, name="worker")
+            pool.open(wait=True, timeout=30)
+            _current = (
+                os.getpid(),
+                Runtime(settings, pool, S3EvidenceStore(settings), make_notifier(settings)),
+            )
+        return _current[1]
+
+
+def close_runtime() -> None:
+    global _current
+    with _lock:
+        if _current is not None and _current[0] == os.getpid():
+            _current[1].close()
+        _current = None
+
+
+@contextmanager
+def bound(settings: Settings) -> Iterator[None]:
+    """Test helper: run with explicit settings instead of the environment."""
+    global _current
+    pool = make_pool(settings.database_url, settings.db_pool_max_size, name="test")
+    pool.open(wait=True, timeout=30)
+    previous = _current
+    _current = (
+        os.getpid(),
+        Runtime(settings, pool, S3EvidenceStore(settings), make_notifier(settings)),
+    )
+    try:
+        yield
+    finally:
+        pool.close()
+        _current = previous
