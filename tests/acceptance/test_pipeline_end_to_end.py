@@ -32,8 +32,15 @@ def _send(settings: Settings, samples: list[Sample]) -> None:
     broker = build_broker(settings)
     try:
         for s in samples:
-            broker.enqueue(Message(queue_name="intake", actor_name="intake",
-                                   args=(s.payload,), kwargs={}, options={}))
+            broker.enqueue(
+                Message(
+                    queue_name="intake",
+                    actor_name="intake",
+                    args=(s.payload,),
+                    kwargs={},
+                    options={},
+                )
+            )
     finally:
         broker.close()
 
@@ -72,23 +79,38 @@ def test_thousand_complaints_reach_predicted_statuses_through_a_worker_kill(
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         complaints = {r["external_id"]: r for r in _rows(conn, "SELECT * FROM complaints")}
         items = defaultdict(dict)
-        for r in _rows(conn, "SELECT c.external_id, e.position, e.verdict::text"
-                             " FROM evidence_items e JOIN complaints c ON c.id = e.complaint_id"):
+        for r in _rows(
+            conn,
+            "SELECT c.external_id, e.position, e.verdict::text"
+            " FROM evidence_items e JOIN complaints c ON c.id = e.complaint_id",
+        ):
             items[r["external_id"]][r["position"]] = r["verdict"]
         missing_events = {
             r["external_id"]: r["data"]["missing_required"]
-            for r in _rows(conn, "SELECT c.external_id, e.data FROM complaint_events e"
-                                 " JOIN complaints c ON c.id = e.complaint_id"
-                                 " WHERE e.event = 'evidence.insufficient'")
+            for r in _rows(
+                conn,
+                "SELECT c.external_id, e.data FROM complaint_events e"
+                " JOIN complaints c ON c.id = e.complaint_id"
+                " WHERE e.event = 'evidence.insufficient'",
+            )
         }
         quarantined = _rows(conn, "SELECT errors FROM ingest_quarantine")
-        gaps = _rows(conn, "SELECT c.external_id FROM complaints c JOIN complaint_events e"
-                           " ON e.complaint_id = c.id GROUP BY c.id, c.external_id, c.version"
-                           " HAVING count(*) <> c.version OR max(e.seq) <> c.version")
-        repeated = _rows(conn, "SELECT complaint_id, event, count(*) FROM complaint_events"
-                               " GROUP BY 1, 2 HAVING count(*) > 1")
-        notes = _rows(conn, "SELECT count(*) AS n, count(*) FILTER (WHERE attempts <> 1"
-                            " OR delivered_at IS NULL) AS bad FROM notifications")[0]
+        gaps = _rows(
+            conn,
+            "SELECT c.external_id FROM complaints c JOIN complaint_events e"
+            " ON e.complaint_id = c.id GROUP BY c.id, c.external_id, c.version"
+            " HAVING count(*) <> c.version OR max(e.seq) <> c.version",
+        )
+        repeated = _rows(
+            conn,
+            "SELECT complaint_id, event, count(*) FROM complaint_events"
+            " GROUP BY 1, 2 HAVING count(*) > 1",
+        )
+        notes = _rows(
+            conn,
+            "SELECT count(*) AS n, count(*) FILTER (WHERE attempts <> 1"
+            " OR delivered_at IS NULL) AS bad FROM notifications",
+        )[0]
         stats = _rows(conn, "SELECT sum(complaints_received) AS n FROM merchant_stats")[0]
 
     # Every valid message became exactly one complaint; invalid ones are kept in quarantine.

@@ -1,0 +1,191 @@
+"""Stage handlers against real PostgreSQL and SeaweedFS: exactly-once effects under
+duplicate and stale deliveries, idempotent intake, quarantine, S3 trouble retried."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from pipeline.adapters.s3 import make_s3_client
+from pipeline.settings import Settings
+from tests.factories import JPEG, complaint_payload
+from workers import actors
+from workers.runtime import bound
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def rt(settings: Settings) -> Iterator[Settings]:
+    make_s3_client(settings).put_object(
+        Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
+    )
+    with bound(settings):
+        yield settings
+
+
+def q(settings: Settings, query: str, *params: Any) -> list[dict[str, Any]]:
+    with psycopg.connect(settings.database_url, row_factory=dict_row) as conn:
+        return conn.execute(query, params).fetchall()  # type: ignore[call-overload,no-any-return]
+
+
+def snapshot(settings: Settings) -> tuple[Any, ...]:
+    return (
+        q(settings, "SELECT id, status, stage, version FROM complaints ORDER BY id"),
+        q(settings, "SELECT complaint_id, seq, event FROM complaint_events ORDER BY 1, 2"),
+        q(
+            settings,
+            "SELECT complaint_id, event_seq, recipient_role FROM notifications ORDER BY 1, 2, 3",
+        ),
+        q(settings, "SELECT complaint_id, kind, state FROM deadlines ORDER BY id"),
+        q(settings, "SELECT * FROM merchant_stats"),
+    )
+
+
+def pending(settings: Settings, actor: str) -> list[dict[str, Any]]:
+    return q(settings, "SELECT payload FROM outbox WHERE actor_name = %s ORDER BY id", actor)
+
+
+def run_pipeline(settings: Settings, payload: dict[str, Any]) -> str:
+    """Drive one complaint through every automated stage, twice per message."""
+    actors.intake.fn(payload)
+    actors.intake.fn(payload)
+    (cid,) = [r["id"] for r in q(settings, "SELECT id FROM complaints")]
+    for stage in ("review", "evidence", "route", "dispatch"):
+        for _ in range(2):  # a redelivered message must change nothing
+            actors.__dict__[stage].fn(str(cid))
+    return str(cid)
+
+
+def test_redelivered_messages_have_no_second_effect(rt: Settings) -> None:
+    cid = run_pipeline(rt, complaint_payload())
+    (row,) = q(rt, "SELECT status, stage, version FROM complaints")
+    assert (row["status"], row["stage"]) == ("awaiting_merchant", "parties")
+    events = [r["event"] for r in q(rt, "SELECT event FROM complaint_events ORDER BY seq")]
+    assert events == [
+        "intake.accepted",
+        "review.passed",
+        "evidence.accepted",
+        "route.assigned",
+        "merchant.dispatched",
+    ]
+    assert row["version"] == len(events)
+    assert [r["payload"]["complaint_id"] for r in pending(rt, "dispatch")] == [cid]
+    (stats,) = q(rt, "SELECT complaints_received FROM merchant_stats WHERE merchant_id = 'm_552'")
+    assert stats["complaints_received"] == 1
+    deadlines = q(rt, "SELECT kind, state FROM deadlines ORDER BY id")
+    assert deadlines == [
+        {"kind": "platform_review", "state": "closed"},
+        {"kind": "merchant_answer", "state": "open"},
+    ]
+
+    before = snapshot(rt)
+    for stage in ("review", "evidence", "route", "dispatch"):  # stale: complaint moved on
+        actors.__dict__[stage].fn(cid)
+    assert snapshot(rt) == before
+
+
+def test_notifications_are_delivered_once(rt: Settings) -> None:
+    run_pipeline(rt, complaint_payload())
+    for msg in pending(rt, "notify"):
+        actors.notify.fn(**msg["payload"])
+        actors.notify.fn(**msg["payload"])
+    rows = q(
+        rt,
+        "SELECT recipient_role::text, kind, attempts, delivered_at FROM notifications"
+        " ORDER BY event_seq, recipient_role",
+    )
+    assert [(r["recipient_role"], r["kind"]) for r in rows] == [
+        ("buyer", "intake.accepted"),
+        ("buyer", "merchant.dispatched"),
+        ("merchant", "merchant.dispatched"),
+    ]
+    assert all(r["attempts"] == 1 and r["delivered_at"] for r in rows)
+
+
+def test_intake_replay_is_idempotent_and_a_changed_body_conflicts(rt: Settings) -> None:
+    from pipeline.db.store import unit_of_work
+    from pipeline.handlers.intake import intake_message
+    from workers.runtime import runtime
+
+    pool = runtime().pool
+    with unit_of_work(pool) as store:
+        first = intake_message(store, complaint_payload())
+    with unit_of_work(pool) as store:
+        again = intake_message(store, complaint_payload())
+    with unit_of_work(pool) as store:
+        changed = intake_message(store, complaint_payload(title="changed"))
+    assert first.outcome == "accepted"
+    assert (again.outcome, again.complaint_id) == ("replayed", first.complaint_id)
+    assert (changed.outcome, changed.complaint_id) == ("conflict", first.complaint_id)
+    assert len(q(rt, "SELECT id FROM complaints")) == 1
+
+
+def test_invalid_queue_message_is_quarantined_with_path_and_rule(rt: Settings) -> None:
+    bad = complaint_payload(claimed_amount_cents=-3, surprise=True)
+    actors.intake.fn(bad)
+    actors.intake.fn("{not json")
+    rows = q(
+        rt,
+        "SELECT received_via, source, external_id, raw, errors FROM ingest_quarantine ORDER BY id",
+    )
+    assert len(rows) == 2 and q(rt, "SELECT id FROM complaints") == []
+    assert rows[0]["source"] == "tmall-app" and rows[0]["received_via"] == "queue"
+    assert {(e["path"], e["rule"]) for e in rows[0]["errors"]} == {
+        ("claimed_amount_cents", "greater_than_equal"),
+        ("surprise", "extra_forbidden"),
+    }
+    assert rows[1]["raw"] == "{not json" and rows[1]["errors"][0]["rule"] == "json_invalid"
+
+
+def test_sql_fragments_are_stored_verbatim(rt: Settings) -> None:
+    evil = "'); DROP TABLE complaints; --"
+    actors.intake.fn(complaint_payload(title=evil, description=evil))
+    assert q(rt, "SELECT title FROM complaints") == [{"title": evil}]
+
+
+def test_s3_outage_retries_the_message_and_fails_nothing(settings: Settings) -> None:
+    down = replace(settings, s3_endpoint="http://127.0.0.1:9")  # nothing listens there
+    with bound(down):
+        actors.intake.fn(complaint_payload())
+        (cid,) = [str(r["id"]) for r in q(settings, "SELECT id FROM complaints")]
+        actors.review.fn(cid)
+        before = snapshot(settings)
+        with pytest.raises(Exception, match="Could not connect|connect"):
+            actors.evidence.fn(cid)
+        assert snapshot(settings) == before
+    make_s3_client(settings).put_object(
+        Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
+    )
+    with bound(settings):  # S3 back: the retried message goes through
+        actors.evidence.fn(cid)
+    assert q(settings, "SELECT stage FROM complaints") == [{"stage": "route"}]
+
+
+def test_real_s3_checksum_and_streamed_hash_paths(settings: Settings) -> None:
+    import base64
+    import hashlib
+
+    from pipeline.adapters.evidence_store import S3EvidenceStore
+
+    s3 = make_s3_client(settings)
+    digest = hashlib.sha256(JPEG).digest()
+    s3.put_object(
+        Bucket=settings.s3_bucket,
+        Key="evidence/b1/with.jpg",
+        Body=JPEG,
+        ChecksumSHA256=base64.b64encode(digest).decode(),
+    )
+    s3.put_object(Bucket=settings.s3_bucket, Key="evidence/b1/plain.jpg", Body=JPEG)
+    store = S3EvidenceStore(settings)
+    with_sum, plain = store.head("evidence/b1/with.jpg"), store.head("evidence/b1/plain.jpg")
+    assert with_sum is not None and with_sum.sha256_hex == digest.hex()
+    assert plain is not None and plain.size == len(JPEG)
+    assert store.sha256_hex("evidence/b1/plain.jpg") == digest.hex()
+    assert store.first_bytes("evidence/b1/plain.jpg", 3) == JPEG[:3]
+    assert store.head("evidence/b1/absent.jpg") is None

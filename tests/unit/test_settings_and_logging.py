@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from pipeline.adapters.notifier import LogNotifier
+from pipeline.settings import Settings, env_names
+from workers.middleware.log_context import LogContext
+
+
+def test_settings_come_from_prefixed_environment() -> None:
+    s = Settings.from_env({"COMPLAINTS_DB_POOL_MAX_SIZE": "3", "COMPLAINTS_S3_BUCKET": "b"})
+    assert s.db_pool_max_size == 3 and s.s3_bucket == "b"
+    assert "COMPLAINTS_DATABASE_URL" in env_names()
+
+
+def test_bad_setting_names_the_variable() -> None:
+    with pytest.raises(SystemExit, match="COMPLAINTS_DB_POOL_MAX_SIZE='many': must be a int"):
+        Settings.from_env({"COMPLAINTS_DB_POOL_MAX_SIZE": "many"})
+
+
+def test_redacted_settings_hide_secrets_and_url_credentials() -> None:
+    shown = Settings(database_url="postgresql://u:pw@h/db").redacted()
+    assert shown["s3_secret_key"] == "***"
+    assert "pw" not in shown["database_url"] and shown["database_url"].endswith("@h/db")
+
+
+class _Message:
+    message_id = "m-1"
+    actor_name = "review"
+    queue_name = "review"
+    kwargs: dict[str, Any] = {"complaint_id": "c-1"}
+
+
+def test_log_context_binds_message_and_complaint_per_message() -> None:
+    import structlog
+
+    middleware = LogContext()
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        middleware.before_process_message(None, _Message())
+        structlog.get_logger().info("inside")
+        middleware.after_process_message(None, _Message())
+        structlog.get_logger().info("after")
+    assert logs[0]["complaint_id"] == "c-1" and logs[0]["message_id"] == "m-1"
+    assert logs[0]["stage"] == "review"
+    assert "complaint_id" not in logs[1]
+
+
+def test_log_notifier_keeps_buyers_words_out_of_logs() -> None:
+    with capture_logs() as logs:
+        LogNotifier().deliver(
+            {
+                "id": 1,
+                "recipient_role": "buyer",
+                "kind": "intake.accepted",
+                "body": {"title": "私人信息 secret title"},
+            }
+        )
+    assert logs and "secret title" not in repr(logs)
