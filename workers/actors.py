@@ -7,12 +7,15 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
+from pipeline.domain.errors import ActionRefused
+from pipeline.handlers.actions import handle_action, record_refusal
 from pipeline.handlers.dispatch import handle_dispatch, handle_route
-from pipeline.handlers.evidence import handle_evidence
-from pipeline.handlers.intake import intake_message
+from pipeline.handlers.evidence import check_item, handle_evidence
+from pipeline.handlers.intake import intake_message, quarantine
 from pipeline.handlers.notify import handle_notify
 from pipeline.handlers.review import Skipped, handle_review
 from pipeline.logging import get_logger
+from schemas.action import InvalidMessage, parse_action
 from workers.broker import broker  # noqa: F401  (sets the broker before actors are declared)
 from workers.runtime import runtime
 
@@ -77,3 +80,34 @@ def notify(complaint_id: str, event_seq: int) -> None:
     with rt.uow() as store:
         delivered = handle_notify(store, rt.notifier, complaint_id, event_seq)
     log.debug("notifications delivered", count=delivered)
+
+
+@dramatiq.actor(queue_name="actions")
+def act(payload: Any) -> None:
+    """A party action (action.v1). Invalid or refused actions are kept with their reason."""
+    rt = runtime()
+    try:
+        action = parse_action(payload)
+    except InvalidMessage as exc:
+        with rt.uow() as store:
+            quarantine(store, payload, exc.errors, via="queue")
+        log.info("action invalid", errors=len(exc.errors))
+        return
+    checked = None
+    if action.action == "merchant.dispute":  # S3 is read outside the transaction
+        checked = [
+            check_item(
+                {**item.model_dump(), "position": i, "submitted_by_id": action.actor.id},
+                rt.evidence,
+            )
+            for i, item in enumerate(action.evidence or [])
+        ]
+    try:
+        with rt.uow() as store:
+            result = handle_action(store, action, checked, message_id=_message_id())
+    except ActionRefused as exc:
+        with rt.uow() as store:
+            record_refusal(store, payload, exc)
+        log.info("action refused", action=action.action, code=exc.code)
+        return
+    _done(result)

@@ -34,15 +34,34 @@ SELECT * FROM complaints WHERE id = %(id)s;
 
 -- name: insert_event
 INSERT INTO complaint_events (
-    complaint_id, seq, event, from_status, to_status, actor_role, actor_id, data, message_id
+    complaint_id, seq, event, from_status, to_status, actor_role, actor_id, data, message_id,
+    created_at
 ) VALUES (
     %(complaint_id)s, %(seq)s, %(event)s, %(from_status)s, %(to_status)s, %(actor_role)s,
-    %(actor_id)s, %(data)s, %(message_id)s
+    %(actor_id)s, %(data)s, %(message_id)s, %(now)s
 );
 
 -- name: close_live_deadlines
 UPDATE deadlines SET state = 'closed', closed_at = %(now)s, paused_at = NULL
 WHERE complaint_id = %(complaint_id)s AND state IN ('open', 'paused');
+
+-- name: close_open_deadlines
+UPDATE deadlines SET state = 'closed', closed_at = %(now)s
+WHERE complaint_id = %(complaint_id)s AND state = 'open';
+
+-- name: pause_live_deadlines
+UPDATE deadlines SET state = 'paused', paused_at = %(now)s
+WHERE complaint_id = %(complaint_id)s AND state = 'open';
+
+-- name: resume_paused_deadlines
+UPDATE deadlines
+SET state = 'open',
+    due_at = due_at + (%(now)s - paused_at),
+    warn_at = warn_at + (%(now)s - paused_at),
+    paused_total = paused_total + (%(now)s - paused_at),
+    paused_at = NULL
+WHERE complaint_id = %(complaint_id)s AND state = 'paused'
+RETURNING id;
 
 -- name: open_deadline
 INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at)
@@ -146,3 +165,91 @@ WHERE source = %(source)s AND status = 'rejected' GROUP BY 1 ORDER BY 2 DESC;
 SELECT coalesce(e.verdict::text, 'unchecked') AS verdict, count(*) AS n
 FROM evidence_items e JOIN complaints c ON c.id = e.complaint_id
 WHERE c.source = %(source)s GROUP BY 1 ORDER BY 2 DESC;
+
+-- name: record_action
+INSERT INTO actions (idempotency_key, complaint_id, action, actor_role, actor_id)
+VALUES (%(key)s, %(complaint_id)s, %(action)s, %(role)s, %(actor_id)s)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING idempotency_key;
+
+-- name: set_action_event
+UPDATE actions SET event_seq = %(seq)s WHERE idempotency_key = %(key)s;
+
+-- name: insert_evidence_checked
+INSERT INTO evidence_items (
+    complaint_id, position, submitted_by_role, submitted_by_id, key, kind, content_type, size,
+    sha256, verdict, detail, checked_at
+) VALUES (
+    %(complaint_id)s, %(position)s, %(role)s, %(submitter_id)s, %(key)s, %(kind)s,
+    %(content_type)s, %(size)s, %(sha256)s, %(verdict)s, %(detail)s, %(now)s
+);
+
+-- name: next_evidence_position
+SELECT coalesce(max(position) + 1, 0) AS position FROM evidence_items
+WHERE complaint_id = %(complaint_id)s;
+
+-- name: live_deadline
+SELECT * FROM deadlines
+WHERE complaint_id = %(complaint_id)s AND kind = %(kind)s AND state IN ('open', 'paused');
+
+-- name: count_events
+SELECT count(*) AS n FROM complaint_events
+WHERE complaint_id = %(complaint_id)s AND event = %(event)s;
+
+-- name: bump_merchant_stats
+INSERT INTO merchant_stats (merchant_id, accepted, disputed, arbitration_lost)
+VALUES (%(merchant_id)s, %(accepted)s, %(disputed)s, %(lost)s)
+ON CONFLICT (merchant_id) DO UPDATE SET
+    accepted = merchant_stats.accepted + EXCLUDED.accepted,
+    disputed = merchant_stats.disputed + EXCLUDED.disputed,
+    arbitration_lost = merchant_stats.arbitration_lost + EXCLUDED.arbitration_lost,
+    updated_at = now();
+
+-- name: events_of
+SELECT seq, event, from_status::text, to_status::text, actor_role::text, actor_id, data,
+       created_at
+FROM complaint_events WHERE complaint_id = %(complaint_id)s ORDER BY seq
+LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: live_clocks
+SELECT kind, party::text, due_at, warn_at, state::text, paused_at, warned_at
+FROM deadlines WHERE complaint_id = %(complaint_id)s AND state IN ('open', 'paused')
+ORDER BY due_at;
+
+-- name: merchant_scorecard
+WITH dispatched AS (
+    SELECT c.merchant_id, c.id, e.created_at AS at
+    FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id
+    WHERE e.event = 'merchant.dispatched' AND e.created_at >= %(since)s
+), answered AS (
+    SELECT complaint_id, min(created_at) AS at FROM complaint_events
+    WHERE event IN ('merchant.accept', 'merchant.dispute') GROUP BY complaint_id
+), decided AS (
+    SELECT DISTINCT ON (complaint_id) complaint_id, data ->> 'decision' AS decision
+    FROM complaint_events WHERE event IN ('platform.decide', 'platform.decide_no_remedy')
+    ORDER BY complaint_id, seq DESC
+), orders AS (
+    SELECT merchant_id, sum(orders) AS orders FROM merchant_orders
+    WHERE day >= %(since)s::date GROUP BY merchant_id
+)
+SELECT d.merchant_id,
+       count(*) AS received,
+       round(1000.0 * count(*) / nullif(max(o.orders), 0), 2) AS per_1000_orders,
+       count(a.at) AS answered,
+       round(count(*) FILTER (WHERE a.at <= d.at + %(window)s::interval)::numeric
+             / count(*), 3) AS answered_in_time_share,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.at - d.at))
+           AS median_response_seconds,
+       count(*) FILTER (WHERE x.decision = 'buyer_wins') AS buyer_wins,
+       count(*) FILTER (WHERE x.decision = 'partial') AS partial,
+       count(*) FILTER (WHERE x.decision = 'merchant_wins') AS merchant_wins,
+       coalesce(max(s.sla_breaches), 0) AS sla_breaches,
+       coalesce(max(s.penalty_points), 0) AS penalty_points
+FROM dispatched d
+LEFT JOIN answered a ON a.complaint_id = d.id
+LEFT JOIN decided x ON x.complaint_id = d.id
+LEFT JOIN orders o ON o.merchant_id = d.merchant_id
+LEFT JOIN merchant_stats s ON s.merchant_id = d.merchant_id
+GROUP BY d.merchant_id
+ORDER BY received DESC, d.merchant_id
+LIMIT %(top)s;

@@ -17,7 +17,7 @@ from psycopg_pool import ConnectionPool
 from pipeline.db.queries import q
 from pipeline.domain.notices import RECIPIENTS, recipient_id
 from pipeline.domain.sla import clock_for
-from pipeline.domain.status import Role, Stage, Status
+from pipeline.domain.status import TERMINAL, Role, Stage, Status
 from pipeline.domain.transitions import Event, next_status
 
 Clock = Callable[[], datetime]
@@ -33,8 +33,10 @@ UPDATABLE = frozenset(
         "suspended_from",
         "outcome",
         "escalation_level",
+        "remedy",
     }
 )
+JSON_COLUMNS = frozenset({"outcome", "remedy"})
 
 
 def utcnow() -> datetime:
@@ -132,7 +134,10 @@ class Store:
             sql.Placeholder("_version"),
         )
         params = {
-            **{k: Jsonb(v) if k == "outcome" and v is not None else v for k, v in changes.items()},
+            **{
+                k: Jsonb(v) if k in JSON_COLUMNS and v is not None else v
+                for k, v in changes.items()
+            },
             "_now": now,
             "_id": c.id,
             "_from": c.status,
@@ -154,15 +159,27 @@ class Store:
                 "actor_id": actor_id,
                 "data": Jsonb(data or {}),
                 "message_id": message_id,
+                "now": now,
             },
         )
         if step.target != c.status:
-            self._move_clock(c.id, step.target, now)
+            self._move_clock(c.id, c.status, step.target, now)
         self._notify(row, seq, event, step.target)
         return Complaint(row)
 
-    def _move_clock(self, complaint_id: str, status: Status, now: datetime) -> None:
-        self.run("close_live_deadlines", {"complaint_id": complaint_id, "now": now})
+    def _move_clock(self, complaint_id: str, source: Status, status: Status, now: datetime) -> None:
+        """Close the old status's clock and start the new one's. Suspension (中止) pauses the
+        running clock instead; resuming moves its due time on by the paused span."""
+        key = {"complaint_id": complaint_id, "now": now}
+        if status is Status.SUSPENDED:
+            self.run("pause_live_deadlines", key)
+        elif source is Status.SUSPENDED:
+            self.run("close_open_deadlines", key)
+            if status not in TERMINAL and self.all("resume_paused_deadlines", key):
+                return
+            self.run("close_live_deadlines", key)
+        else:
+            self.run("close_live_deadlines", key)
         clock = clock_for(status, now)
         if clock is not None:
             self.run(

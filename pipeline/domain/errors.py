@@ -29,3 +29,15 @@ class ForbiddenActor(DomainError):
 
 class NotFound(DomainError):
     pass
+
+
+class ActionRefused(DomainError):
+    """A party action that may not happen now; nothing was changed."""
+
+    def __init__(
+        self, code: str, message: str, allowed: dict[str, list[str]] | None = None
+    ) -> None:
+        self.code = code
+        self.allowed = allowed or {}
+        now = "; ".join(f"{role}: {', '.join(a) or '-'}" for role, a in self.allowed.items())
+        super().__init__(f"{message}" + (f" (allowed now: {now})" if now else ""))

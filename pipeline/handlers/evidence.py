@@ -98,7 +98,12 @@ def handle_evidence(
         items = store.all("evidence_of", {"complaint_id": complaint_id})
         ok_kinds = [EvidenceKind(i["kind"]) for i in items if i["verdict"] == Verdict.OK]
         missing = unmet_requirements(Category(c["category"]), ok_kinds)
-        bad = {str(i["position"]): i["verdict"] for i in items if i["verdict"] != Verdict.OK}
+        # Only this round's items count as bad: supplying new evidence supersedes old failures.
+        bad = {
+            str(i["position"]): i["verdict"]
+            for i in items
+            if i["id"] in checks and i["verdict"] != Verdict.OK
+        }
         if bad or missing:
             return store.apply(
                 c,

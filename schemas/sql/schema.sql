@@ -64,10 +64,19 @@ CREATE TABLE complaints (
     version integer NOT NULL DEFAULT 0 CHECK (version >= 0),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
+    remedy jsonb,
     UNIQUE (source, external_id),
     CHECK ((status = 'rejected') = (rejection_reason IS NOT NULL)),
     CHECK ((status = 'suspended') = (suspended_from IS NOT NULL)),
-    CHECK (parent_id IS NULL OR parent_id <> id)
+    CHECK (parent_id IS NULL OR parent_id <> id),
+    CONSTRAINT complaints_remedy_within_order CHECK (
+        coalesce((remedy ->> 'amount_cents')::bigint, 0) BETWEEN 0 AND order_amount_cents
+        AND coalesce((remedy ->> 'compensation_cents')::bigint, 0)
+            BETWEEN 0 AND order_amount_cents
+    ),
+    CONSTRAINT complaints_outcome_within_order CHECK (
+        coalesce((outcome ->> 'amount_cents')::bigint, 0) BETWEEN 0 AND order_amount_cents
+    )
 );
 
 -- One open, admitted complaint per buyer, order and category; review rejects the rest as
@@ -199,4 +208,24 @@ CREATE TABLE merchant_stats (
     penalty_points integer NOT NULL DEFAULT 0 CHECK (penalty_points >= 0),
     response_seconds_total bigint NOT NULL DEFAULT 0 CHECK (response_seconds_total >= 0),
     updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Party actions: the idempotency ledger (a redelivered action finds its key and is skipped).
+CREATE TABLE actions (
+    idempotency_key text PRIMARY KEY CHECK (char_length(idempotency_key) BETWEEN 1 AND 200),
+    complaint_id uuid NOT NULL REFERENCES complaints (id),
+    action text NOT NULL,
+    actor_role party_role NOT NULL,
+    actor_id text NOT NULL,
+    event_seq integer,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX actions_complaint_idx ON actions (complaint_id);
+
+-- Orders per merchant and day, supplied by upstream, for complaint rates per 1,000 orders.
+CREATE TABLE merchant_orders (
+    merchant_id text NOT NULL,
+    day date NOT NULL,
+    orders integer NOT NULL CHECK (orders >= 0),
+    PRIMARY KEY (merchant_id, day)
 );

@@ -1,0 +1,52 @@
+"""Party actions mapped onto the transition table, and what each role may do right now."""
+
+from __future__ import annotations
+
+from pipeline.domain.status import Role, Stage, Status
+from pipeline.domain.transitions import Event, allowed_events
+
+#: action.v1 name -> the event it triggers (platform.decide picks by outcome, see handler).
+ACTION_EVENTS: dict[str, Event] = {
+    "merchant.accept": Event.MERCHANT_ACCEPT,
+    "merchant.dispute": Event.MERCHANT_DISPUTE,
+    "merchant.message": Event.MERCHANT_MESSAGE,
+    "merchant.remedy_executed": Event.REMEDY_EXECUTED,
+    "buyer.accept_offer": Event.ACCEPT_OFFER,
+    "buyer.reject_offer": Event.REJECT_OFFER,
+    "buyer.supply_evidence": Event.SUPPLY_EVIDENCE,
+    "buyer.confirm": Event.CONFIRM,
+    "buyer.appeal": Event.APPEAL,
+    "buyer.withdraw": Event.WITHDRAW,
+    "buyer.message": Event.BUYER_MESSAGE,
+    "platform.approve_review": Event.REVIEW_APPROVED,
+    "platform.reject_review": Event.REVIEW_REJECTED_BY_PLATFORM,
+    "platform.decide": Event.DECIDE,
+    "platform.suspend": Event.SUSPEND,
+    "platform.resume": Event.RESUME,
+}
+_EVENT_ACTIONS = {event: name for name, event in ACTION_EVENTS.items()}
+_EVENT_ACTIONS[Event.DECIDE_NO_REMEDY] = "platform.decide"
+
+#: Actions that also need the complaint at a given automated stage.
+STAGE_GUARD: dict[str, Stage] = {
+    "platform.approve_review": Stage.MANUAL_REVIEW,
+    "platform.reject_review": Stage.MANUAL_REVIEW,
+}
+#: Statuses from which a buyer may file a follow-up complaint (a new one, parent_id linked).
+FOLLOWUP_FROM = frozenset({Status.RESOLVED, Status.CLOSED})
+
+PARTY_ROLES = (Role.BUYER, Role.MERCHANT, Role.PLATFORM)
+
+
+def allowed_actions(status: Status, stage: Stage, role: Role) -> list[str]:
+    names = {
+        _EVENT_ACTIONS[Event(e)] for e in allowed_events(status, role) if Event(e) in _EVENT_ACTIONS
+    }
+    names = {n for n in names if STAGE_GUARD.get(n, stage) is stage}
+    if role is Role.BUYER and status in FOLLOWUP_FROM:
+        names.add("buyer.file_followup")
+    return sorted(names)
+
+
+def allowed_by_role(status: Status, stage: Stage) -> dict[str, list[str]]:
+    return {role.value: allowed_actions(status, stage, role) for role in PARTY_ROLES}

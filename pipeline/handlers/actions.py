@@ -1,0 +1,307 @@
+"""Party actions (merchant, buyer, platform) in one transaction each, idempotent on the
+action's key; a refused action raises ActionRefused and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.db.store import Complaint, Store
+from pipeline.domain.actions import ACTION_EVENTS, FOLLOWUP_FROM, STAGE_GUARD, allowed_by_role
+from pipeline.domain.errors import ActionRefused, ForbiddenActor, IllegalTransition
+from pipeline.domain.evidence_rules import ItemCheck
+from pipeline.domain.remedy_rules import RemedyFacts, broken_rule
+from pipeline.domain.status import Category, EvidenceKind, Role, Stage, Status, Verdict
+from pipeline.domain.transitions import Event
+from pipeline.handlers import intake
+from pipeline.handlers.review import Skipped
+from schemas.action import ActionV1
+
+VISUAL = frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO})
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    complaint_id: str
+    status: Status
+    followup_id: str | None = None
+
+
+def refuse(c: Complaint, code: str, message: str) -> ActionRefused:
+    return ActionRefused(code, message, allowed_by_role(c.status, c.stage))
+
+
+def authorise(c: Complaint, a: ActionV1) -> None:
+    owner = {"buyer": c["buyer_id"], "merchant": c["merchant_id"]}.get(a.actor.role)
+    if owner is not None and owner != a.actor.id:
+        raise ActionRefused(
+            "not_your_complaint", f"{a.actor.role} {a.actor.id} is not a party to this complaint"
+        )
+
+
+def _within_order(c: Complaint, *amounts: int | None) -> None:
+    for amount in amounts:
+        if amount is not None and amount > c["order_amount_cents"]:
+            raise refuse(
+                c,
+                "amount_exceeds_order",
+                f"amount {amount} exceeds the order amount {c['order_amount_cents']}",
+            )
+
+
+def handle_action(
+    store: Store,
+    a: ActionV1,
+    checked: list[ItemCheck] | None = None,
+    message_id: str | None = None,
+) -> ActionResult | Skipped:
+    """`checked`: verdicts for a dispute's evidence, computed against S3 before the call."""
+    c = store.lock(a.complaint_id)  # the row lock also serialises duplicate deliveries
+    if c is None:
+        raise ActionRefused("not_found", f"no complaint {a.complaint_id}")
+    ledger = {
+        "key": a.idempotency_key,
+        "complaint_id": a.complaint_id,
+        "action": a.action,
+        "role": a.actor.role,
+        "actor_id": a.actor.id,
+    }
+    if store.one("record_action", ledger) is None:
+        return Skipped(a.complaint_id, "action already applied (same idempotency key)")
+    authorise(c, a)
+    if a.action == "buyer.file_followup":
+        return _file_followup(store, c, a)
+    if STAGE_GUARD.get(a.action, c.stage) is not c.stage:
+        raise refuse(c, "not_allowed_now", f"{a.action} needs stage {STAGE_GUARD[a.action]}")
+    apply_action: Apply = APPLY.get(a.action, _plain)
+    try:
+        after = apply_action(store, c, a, checked, message_id)
+    except (IllegalTransition, ForbiddenActor) as exc:
+        raise refuse(c, "not_allowed_now", str(exc)) from None
+    store.run("set_action_event", {"key": a.idempotency_key, "seq": after["version"]})
+    return ActionResult(after.id, after.status)
+
+
+def _common(a: ActionV1, message_id: str | None) -> dict[str, Any]:
+    return {"role": Role(a.actor.role), "actor_id": a.actor.id, "message_id": message_id}
+
+
+def _plain(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    data = {"text": a.text} if a.text else {}
+    return store.apply(c, ACTION_EVENTS[a.action], data=data, **_common(a, mid))
+
+
+def _accept(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    remedy = a.remedy
+    assert remedy is not None
+    _within_order(c, remedy.amount_cents, remedy.compensation_cents)
+    proposed = remedy.model_dump(exclude_none=True)
+    after = store.apply(
+        c, Event.MERCHANT_ACCEPT, remedy=proposed, data={"remedy": proposed}, **_common(a, mid)
+    )
+    store.run(
+        "bump_merchant_stats",
+        {"merchant_id": c["merchant_id"], "accepted": 1, "disputed": 0, "lost": 0},
+    )
+    ok_kinds = {
+        EvidenceKind(i["kind"])
+        for i in store.all("evidence_of", {"complaint_id": c.id})
+        if i["verdict"] == Verdict.OK and i["submitted_by_role"] == Role.BUYER
+    }
+    rule = broken_rule(
+        RemedyFacts(
+            category=Category(c["category"]),
+            order_amount_cents=c["order_amount_cents"],
+            type=remedy.type,
+            amount_cents=remedy.amount_cents,
+            compensation_cents=remedy.compensation_cents,
+            visual_evidence=bool(ok_kinds & VISUAL),
+        )
+    )
+    if rule is None:
+        return store.apply(after, Event.REMEDY_APPROVED, data={"remedy": proposed})
+    return store.apply(after, Event.REMEDY_REFUSED, data={"rule": rule, "remedy": proposed})
+
+
+def _dispute(
+    store: Store, c: Complaint, a: ActionV1, checked: list[ItemCheck] | None, mid: str | None
+) -> Complaint:
+    items = a.evidence or []
+    checks = checked or []
+    if len(checks) != len(items):
+        raise ValueError("dispute evidence must be checked against storage before handling")
+    start = store.one("next_evidence_position", {"complaint_id": c.id})
+    base = int(start["position"]) if start else 0
+    for offset, (item, check) in enumerate(zip(items, checks, strict=True)):
+        store.run(
+            "insert_evidence_checked",
+            {
+                "complaint_id": c.id,
+                "position": base + offset,
+                "role": Role.MERCHANT,
+                "submitter_id": a.actor.id,
+                "key": item.key,
+                "kind": item.kind,
+                "content_type": item.content_type,
+                "size": item.size,
+                "sha256": item.sha256,
+                "verdict": check.verdict,
+                "detail": check.detail or None,
+                "now": store.clock(),
+            },
+        )
+    verdicts = {str(base + i): ch.verdict.value for i, ch in enumerate(checks)}
+    after = store.apply(
+        c, Event.MERCHANT_DISPUTE, data={"text": a.text, "verdicts": verdicts}, **_common(a, mid)
+    )
+    store.run(
+        "bump_merchant_stats",
+        {"merchant_id": c["merchant_id"], "accepted": 0, "disputed": 1, "lost": 0},
+    )
+    return after
+
+
+def _supply(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    start = store.one("next_evidence_position", {"complaint_id": c.id})
+    base = int(start["position"]) if start else 0
+    for offset, item in enumerate(a.evidence or []):
+        store.run(
+            "insert_evidence",
+            {
+                "complaint_id": c.id,
+                "position": base + offset,
+                "role": Role.BUYER,
+                "submitter_id": a.actor.id,
+                "key": item.key,
+                "kind": item.kind,
+                "content_type": item.content_type,
+                "size": item.size,
+                "sha256": item.sha256,
+            },
+        )
+    after = store.apply(
+        c,
+        Event.SUPPLY_EVIDENCE,
+        stage=Stage.EVIDENCE,
+        data={"items": len(a.evidence or [])},
+        **_common(a, mid),
+    )
+    store.enqueue("evidence", "evidence", c.id)
+    return after
+
+
+def _accept_offer(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    remedy = c["remedy"] or {}
+    outcome = {"decision": "agreed", "remedy": remedy, "amount_cents": remedy.get("amount_cents")}
+    return store.apply(
+        c, Event.ACCEPT_OFFER, outcome=outcome, data={"outcome": outcome}, **_common(a, mid)
+    )
+
+
+def _appeal(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    if c.status is not Status.RESOLVED:
+        raise refuse(c, "not_allowed_now", f"appeal needs status resolved, not {c.status}")
+    if store.one("count_events", {"complaint_id": c.id, "event": Event.APPEAL})["n"]:  # type: ignore[index]
+        raise refuse(c, "appeal_already_used", "a complaint may be appealed once")
+    window = store.one("live_deadline", {"complaint_id": c.id, "kind": "buyer_confirmation"})
+    if window is None or window["due_at"] < store.clock():
+        raise refuse(c, "appeal_window_closed", "the 7-day appeal window has closed")
+    return store.apply(
+        c,
+        Event.APPEAL,
+        escalation_level=c["escalation_level"] + 1,
+        data={"text": a.text},
+        **_common(a, mid),
+    )
+
+
+def _decide(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    outcome = a.outcome
+    assert outcome is not None
+    _within_order(c, outcome.amount_cents)
+    decided = {
+        **outcome.model_dump(exclude_none=True),
+        "rule": a.rule,
+        "level": c["escalation_level"],
+    }
+    no_remedy = outcome.decision == "merchant_wins"
+    event = Event.DECIDE_NO_REMEDY if no_remedy else Event.DECIDE
+    after = store.apply(c, event, outcome=decided, data=decided, **_common(a, mid))
+    if not no_remedy:
+        store.run(
+            "bump_merchant_stats",
+            {"merchant_id": c["merchant_id"], "accepted": 0, "disputed": 0, "lost": 1},
+        )
+    return after
+
+
+def _suspend(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    return store.apply(
+        c, Event.SUSPEND, suspended_from=c.status, data={"text": a.text}, **_common(a, mid)
+    )
+
+
+def _resume(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    return store.apply(
+        c, Event.RESUME, suspended_from=None, data={"text": a.text}, **_common(a, mid)
+    )
+
+
+def _approve(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    after = store.apply(c, Event.REVIEW_APPROVED, stage=Stage.EVIDENCE, **_common(a, mid))
+    store.enqueue("evidence", "evidence", c.id)
+    return after
+
+
+def _reject_review(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+    return store.apply(
+        c,
+        Event.REVIEW_REJECTED_BY_PLATFORM,
+        rejection_reason=a.reason,
+        data={"reason": a.reason},
+        **_common(a, mid),
+    )
+
+
+def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult:
+    if parent.status not in FOLLOWUP_FROM:
+        raise refuse(
+            parent,
+            "not_allowed_now",
+            f"a follow-up needs the complaint resolved or closed, not {parent.status}",
+        )
+    followup = a.complaint
+    assert followup is not None
+    if followup.buyer_id != parent["buyer_id"]:
+        raise refuse(parent, "not_your_complaint", "a follow-up must come from the same buyer")
+    if (followup.order.order_id, followup.merchant_id) != (
+        parent["order_id"],
+        parent["merchant_id"],
+    ):
+        raise refuse(parent, "followup_mismatch", "a follow-up must be about the same order")
+    result = intake.accept(store, followup.model_copy(update={"parent_id": parent.id}))
+    if result.outcome == "conflict":
+        raise refuse(parent, "conflict", "external_id already used with another body")
+    return ActionResult(parent.id, parent.status, followup_id=result.complaint_id)
+
+
+Apply = Callable[[Store, Complaint, ActionV1, list[ItemCheck] | None, str | None], Complaint]
+APPLY: dict[str, Apply] = {
+    "merchant.accept": _accept,
+    "merchant.dispute": _dispute,
+    "buyer.supply_evidence": _supply,
+    "buyer.accept_offer": _accept_offer,
+    "buyer.appeal": _appeal,
+    "platform.decide": _decide,
+    "platform.suspend": _suspend,
+    "platform.resume": _resume,
+    "platform.approve_review": _approve,
+    "platform.reject_review": _reject_review,
+}
+
+
+def record_refusal(store: Store, payload: Any, exc: ActionRefused) -> int:
+    """Keep a refused queued action with its reason (it changed nothing else)."""
+    errors = [{"path": "action", "rule": exc.code, "message": str(exc), "allowed": exc.allowed}]
+    return intake.quarantine(store, payload, errors, via="queue")

@@ -1,0 +1,104 @@
+"""What parties see: the complaint view (DESIGN §6), its timeline, the merchant scorecard."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from pipeline.db.queries import q
+from pipeline.domain.actions import allowed_by_role
+from pipeline.domain.errors import NotFound
+from pipeline.domain.evidence_rules import unmet_requirements
+from pipeline.domain.sla import CLOCKS
+from pipeline.domain.status import Category, EvidenceKind, Stage, Status, Verdict
+
+
+def _clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    paused = row["state"] == "paused"
+    reference = row["paused_at"] if paused else now
+    return {
+        "kind": row["kind"],
+        "party": row["party"],
+        "due_at": row["due_at"].isoformat(),
+        "remaining_seconds": int((row["due_at"] - reference).total_seconds()),
+        "paused": paused,
+        "warned": row["warned_at"] is not None,
+    }
+
+
+def complaint_view(
+    conn: psycopg.Connection[Any], complaint_id: str, now: datetime
+) -> dict[str, Any]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        c = cur.execute(q("get_complaint"), {"id": complaint_id}).fetchone()
+        if c is None:
+            raise NotFound(f"no complaint {complaint_id}")
+        items = cur.execute(q("evidence_of"), {"complaint_id": complaint_id}).fetchall()
+        clocks = cur.execute(q("live_clocks"), {"complaint_id": complaint_id}).fetchall()
+    status, stage = Status(c["status"]), Stage(c["stage"])
+    ok_kinds = [
+        EvidenceKind(i["kind"])
+        for i in items
+        if i["verdict"] == Verdict.OK and i["submitted_by_role"] == "buyer"
+    ]
+    checked = any(i["verdict"] is not None for i in items) or status is not Status.IN_REVIEW
+    return {
+        "id": str(c["id"]),
+        "source": c["source"],
+        "external_id": c["external_id"],
+        "status": status.value,
+        "stage": stage.value,
+        "category": c["category"],
+        "title": c["title"],
+        "description": c["description"],
+        "escalation_level": c["escalation_level"],
+        "rejection_reason": c["rejection_reason"],
+        "duplicate_of": str(c["duplicate_of"]) if c["duplicate_of"] else None,
+        "evidence": [
+            {
+                "key": i["key"],
+                "kind": i["kind"],
+                "submitted_by": i["submitted_by_role"],
+                "verdict": i["verdict"],
+                "detail": i["detail"],
+            }
+            for i in items
+        ],
+        "missing_required": unmet_requirements(Category(c["category"]), ok_kinds)
+        if checked
+        else [],
+        "clocks": [_clock(r, now) for r in clocks],
+        "allowed_actions": allowed_by_role(status, stage),
+        "remedy": c["remedy"],
+        "outcome": c["outcome"],
+        "parent_id": str(c["parent_id"]) if c["parent_id"] else None,
+        "created_at": c["created_at"].isoformat(),
+        "updated_at": c["updated_at"].isoformat(),
+    }
+
+
+def timeline(
+    conn: psycopg.Connection[Any], complaint_id: str, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """The ordered events: every transition, message, remedy and decision."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            q("events_of"), {"complaint_id": complaint_id, "limit": limit, "offset": offset}
+        ).fetchall()
+    return [{**r, "created_at": r["created_at"].isoformat()} for r in rows]
+
+
+def merchant_scorecard(
+    conn: psycopg.Connection[Any], since: datetime, top: int = 20
+) -> list[dict[str, Any]]:
+    window = CLOCKS[Status.AWAITING_MERCHANT].window
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            q("merchant_scorecard"), {"since": since, "top": top, "window": window}
+        ).fetchall()
+
+
+__all__ = ["complaint_view", "merchant_scorecard", "timeline"]

@@ -1,0 +1,52 @@
+"""The `complaints` console script against a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "COMPLAINTS_DATABASE_URL": settings.database_url,
+        "COMPLAINTS_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_help_lists_every_command(base_settings: Settings) -> None:
+    out = cli(base_settings, "--help").stdout
+    for command in ("migrate", "worker", "relay", "demo", "show", "merchants", "config"):
+        assert command in out
+
+
+def test_show_and_merchants(database_url: str, base_settings: Settings) -> None:
+    from dataclasses import replace
+
+    settings = replace(base_settings, database_url=database_url)
+    missing = cli(settings, "show", "00000000-0000-0000-0000-000000000000")
+    assert missing.returncode == 1 and "no complaint" in missing.stderr
+    card = cli(settings, "merchants", "--json", "--since", "2026-01-01")
+    assert card.returncode == 0 and json.loads(card.stdout) == []
+    bad = cli(settings, "merchants", "--since", "last week")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_config_masks_secrets(base_settings: Settings) -> None:
+    shown = json.loads(cli(base_settings, "config").stdout)
+    assert shown["settings"]["s3_secret_key"] == "***"
