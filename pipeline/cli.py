@@ -92,6 +92,25 @@ def relay(
 
 
 @app.command()
+def scheduler(
+    batch: Annotated[int, typer.Option(help="Deadlines claimed per transaction.")] = 0,
+) -> None:
+    """Fire due deadlines and 80 % warnings through the outbox (any number may run)."""
+    from pipeline.db.pool import make_pool
+    from workers.scheduler import run_scheduler
+
+    settings = _settings()
+    pool = make_pool(settings.database_url, 2, name="scheduler")
+    pool.open(wait=True, timeout=30)
+    try:
+        run_scheduler(
+            pool, batch or settings.scheduler_batch_size, settings.scheduler_max_sleep_seconds
+        )
+    finally:
+        pool.close()
+
+
+@app.command()
 def demo(
     count: Annotated[int, typer.Option(help="Complaints to generate and ingest.")] = 2000,
     processes: Annotated[int, typer.Option(help="Worker processes.")] = 2,

@@ -44,6 +44,7 @@ def run_demo(
     fleet = Fleet(env={}, log_dir=log_dir, processes=processes, threads=threads)
     fleet.start_workers()
     fleet.start_relay()
+    fleet.start_scheduler()
     from workers.actors import intake  # imported here: sets the broker from settings
 
     ok = False

@@ -55,6 +55,9 @@ class Fleet:
     def start_relay(self, name: str = "relay") -> subprocess.Popen[bytes]:
         return self._spawn(name, ["relay"])
 
+    def start_scheduler(self, name: str = "scheduler") -> subprocess.Popen[bytes]:
+        return self._spawn(name, ["scheduler"])
+
     def kill(self, name: str) -> None:
         """kill -9 the process and everything it forked."""
         proc = self.procs.pop(name)

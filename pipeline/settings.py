@@ -28,6 +28,12 @@ class Settings:
     notify_webhook_secret: str = ""
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
+    sla_windows: str = ""  # JSON, hours: {"awaiting_merchant": 48, "in_review/counterfeit": 12}
+    business_hours: str = ""  # e.g. "mon-fri 09:00-18:00"; empty = natural time
+    holidays: str = ""  # e.g. "2026-10-01,2026-10-02"
+    timezone: str = "Asia/Shanghai"
+    scheduler_batch_size: int = 500
+    scheduler_max_sleep_seconds: float = 5.0
     worker_max_retries: int = 8
     worker_min_backoff_ms: int = 500
     worker_max_backoff_ms: int = 60_000

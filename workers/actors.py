@@ -14,6 +14,7 @@ from pipeline.handlers.evidence import check_item, handle_evidence
 from pipeline.handlers.intake import intake_message, quarantine
 from pipeline.handlers.notify import handle_notify
 from pipeline.handlers.review import Skipped, handle_review
+from pipeline.handlers.sla import handle_breach, handle_warning
 from pipeline.logging import get_logger
 from schemas.action import InvalidMessage, parse_action
 from workers.broker import broker  # noqa: F401  (sets the broker before actors are declared)
@@ -111,3 +112,17 @@ def act(payload: Any) -> None:
         log.info("action refused", action=action.action, code=exc.code)
         return
     _done(result)
+
+
+@dramatiq.actor(queue_name="sla")
+def sla_breach(complaint_id: str, deadline_id: int) -> None:
+    rt = runtime()
+    with rt.uow() as store:
+        _done(handle_breach(store, complaint_id, deadline_id, message_id=_message_id()))
+
+
+@dramatiq.actor(queue_name="sla")
+def sla_warning(complaint_id: str, deadline_id: int) -> None:
+    rt = runtime()
+    with rt.uow() as store:
+        _done(handle_warning(store, complaint_id, deadline_id, message_id=_message_id()))

@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -14,7 +14,8 @@ from psycopg_pool import ConnectionPool
 from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.notifier import Notifier, make_notifier
 from pipeline.db.pool import make_pool
-from pipeline.db.store import Store, unit_of_work
+from pipeline.db.store import Now, Store, unit_of_work, utcnow
+from pipeline.domain.sla import SlaPolicy, make_policy
 from pipeline.logging import configure_logging
 from pipeline.settings import Settings
 
@@ -25,9 +26,11 @@ class Runtime:
     pool: ConnectionPool[Any]
     evidence: S3EvidenceStore
     notifier: Notifier
+    policy: SlaPolicy
+    clock: Now = utcnow
 
     def uow(self) -> AbstractContextManager[Store]:
-        return unit_of_work(self.pool)
+        return unit_of_work(self.pool, clock=self.clock, policy=self.policy)
 
     def close(self) -> None:
         self.pool.close()
@@ -48,9 +51,21 @@ def runtime() -> Runtime:
             pool.open(wait=True, timeout=30)
             _current = (
                 os.getpid(),
-                Runtime(settings, pool, S3EvidenceStore(settings), make_notifier(settings)),
+                _build(settings, pool),
             )
         return _current[1]
+
+
+def _build(settings: Settings, pool: ConnectionPool[Any]) -> Runtime:
+    return Runtime(
+        settings, pool, S3EvidenceStore(settings), make_notifier(settings), policy_of(settings)
+    )
+
+
+def policy_of(settings: Settings) -> SlaPolicy:
+    return make_policy(
+        settings.sla_windows, settings.business_hours, settings.holidays, settings.timezone
+    )
 
 
 def close_runtime() -> None:
@@ -62,15 +77,15 @@ def close_runtime() -> None:
 
 
 @contextmanager
-def bound(settings: Settings) -> Iterator[None]:
-    """Test helper: run with explicit settings instead of the environment."""
+def bound(settings: Settings, clock: Now = utcnow) -> Iterator[None]:
+    """Test helper: run with explicit settings (and an injected clock) in this process."""
     global _current
     pool = make_pool(settings.database_url, settings.db_pool_max_size, name="test")
     pool.open(wait=True, timeout=30)
     previous = _current
     _current = (
         os.getpid(),
-        Runtime(settings, pool, S3EvidenceStore(settings), make_notifier(settings)),
+        replace(_build(settings, pool), clock=clock),
     )
     try:
         yield

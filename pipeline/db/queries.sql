@@ -53,15 +53,11 @@ WHERE complaint_id = %(complaint_id)s AND state = 'open';
 UPDATE deadlines SET state = 'paused', paused_at = %(now)s
 WHERE complaint_id = %(complaint_id)s AND state = 'open';
 
--- name: resume_paused_deadlines
+-- name: resume_deadline
 UPDATE deadlines
-SET state = 'open',
-    due_at = due_at + (%(now)s - paused_at),
-    warn_at = warn_at + (%(now)s - paused_at),
-    paused_total = paused_total + (%(now)s - paused_at),
-    paused_at = NULL
-WHERE complaint_id = %(complaint_id)s AND state = 'paused'
-RETURNING id;
+SET state = 'open', due_at = %(due_at)s, warn_at = %(warn_at)s,
+    paused_total = paused_total + (%(now)s - paused_at), paused_at = NULL
+WHERE id = %(id)s;
 
 -- name: open_deadline
 INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at)
@@ -197,12 +193,15 @@ SELECT count(*) AS n FROM complaint_events
 WHERE complaint_id = %(complaint_id)s AND event = %(event)s;
 
 -- name: bump_merchant_stats
-INSERT INTO merchant_stats (merchant_id, accepted, disputed, arbitration_lost)
-VALUES (%(merchant_id)s, %(accepted)s, %(disputed)s, %(lost)s)
+INSERT INTO merchant_stats (
+    merchant_id, accepted, disputed, arbitration_lost, sla_breaches, penalty_points
+) VALUES (%(merchant_id)s, %(accepted)s, %(disputed)s, %(lost)s, %(breaches)s, %(penalty)s)
 ON CONFLICT (merchant_id) DO UPDATE SET
     accepted = merchant_stats.accepted + EXCLUDED.accepted,
     disputed = merchant_stats.disputed + EXCLUDED.disputed,
     arbitration_lost = merchant_stats.arbitration_lost + EXCLUDED.arbitration_lost,
+    sla_breaches = merchant_stats.sla_breaches + EXCLUDED.sla_breaches,
+    penalty_points = merchant_stats.penalty_points + EXCLUDED.penalty_points,
     updated_at = now();
 
 -- name: events_of
@@ -253,3 +252,51 @@ LEFT JOIN merchant_stats s ON s.merchant_id = d.merchant_id
 GROUP BY d.merchant_id
 ORDER BY received DESC, d.merchant_id
 LIMIT %(top)s;
+
+-- name: get_deadline
+SELECT * FROM deadlines WHERE id = %(id)s;
+
+-- name: warning_sent
+SELECT 1 FROM complaint_events
+WHERE complaint_id = %(complaint_id)s AND event = 'sla.warning'
+  AND data ->> 'deadline_id' = %(deadline_id)s::text;
+
+-- name: claim_due_deadlines
+WITH due AS (
+    SELECT id FROM deadlines
+    WHERE state = 'open' AND due_at <= %(now)s
+    ORDER BY due_at LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), fired AS (
+    UPDATE deadlines d SET state = 'fired', fired_at = %(now)s
+    FROM due WHERE d.id = due.id
+    RETURNING d.id, d.complaint_id
+)
+INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
+SELECT 'sla', 'sla_breach',
+       jsonb_build_object('complaint_id', complaint_id::text, 'deadline_id', id), complaint_id
+FROM fired
+RETURNING id;
+
+-- name: claim_due_warnings
+WITH due AS (
+    SELECT id FROM deadlines
+    WHERE state = 'open' AND warned_at IS NULL AND warn_at <= %(now)s AND due_at > %(now)s
+    ORDER BY warn_at LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), warned AS (
+    UPDATE deadlines d SET warned_at = %(now)s
+    FROM due WHERE d.id = due.id
+    RETURNING d.id, d.complaint_id
+)
+INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
+SELECT 'sla', 'sla_warning',
+       jsonb_build_object('complaint_id', complaint_id::text, 'deadline_id', id), complaint_id
+FROM warned
+RETURNING id;
+
+-- name: next_deadline_time
+SELECT least(
+    (SELECT min(due_at) FROM deadlines WHERE state = 'open'),
+    (SELECT min(warn_at) FROM deadlines WHERE state = 'open' AND warned_at IS NULL)
+) AS next_at;

@@ -14,13 +14,14 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from pipeline.db import clocks
 from pipeline.db.queries import q
 from pipeline.domain.notices import RECIPIENTS, recipient_id
-from pipeline.domain.sla import clock_for
-from pipeline.domain.status import TERMINAL, Role, Stage, Status
+from pipeline.domain.sla import DEFAULT_POLICY, SlaPolicy
+from pipeline.domain.status import Role, Stage, Status
 from pipeline.domain.transitions import Event, next_status
 
-Clock = Callable[[], datetime]
+Now = Callable[[], datetime]
 
 #: Columns a step may change besides status/stage (identifiers come only from this set).
 UPDATABLE = frozenset(
@@ -68,9 +69,12 @@ class Complaint:
 
 
 class Store:
-    def __init__(self, conn: Connection[dict[str, Any]], clock: Clock) -> None:
+    def __init__(
+        self, conn: Connection[dict[str, Any]], clock: Now, policy: SlaPolicy = DEFAULT_POLICY
+    ) -> None:
         self.conn = conn
         self.clock = clock
+        self.policy = policy
 
     def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
         return self.conn.execute(q(name), params).fetchone()
@@ -80,6 +84,12 @@ class Store:
 
     def run(self, name: str, params: dict[str, Any]) -> int:
         return self.conn.execute(q(name), params).rowcount
+
+    def bump_merchant(self, merchant_id: str, **counts: int) -> None:
+        """Add to the merchant's scorecard counters (accepted, disputed, lost, breaches,
+        penalty)."""
+        base = {"accepted": 0, "disputed": 0, "lost": 0, "breaches": 0, "penalty": 0}
+        self.run("bump_merchant_stats", {"merchant_id": merchant_id, **base, **counts})
 
     def lock(self, complaint_id: str) -> Complaint | None:
         row = self.one("lock_complaint", {"id": complaint_id})
@@ -106,6 +116,7 @@ class Store:
         stage: Stage | None = None,
         data: dict[str, Any] | None = None,
         message_id: str | None = None,
+        notify: tuple[Role, ...] | None = None,
         **updates: Any,
     ) -> Complaint:
         """Apply one step; raises IllegalTransition/ForbiddenActor before writing anything."""
@@ -163,39 +174,19 @@ class Store:
             },
         )
         if step.target != c.status:
-            self._move_clock(c.id, c.status, step.target, now)
-        self._notify(row, seq, event, step.target)
+            clocks.move(self, row, c.status, step.target, now)
+        self._notify(row, seq, event, step.target, notify)
         return Complaint(row)
 
-    def _move_clock(self, complaint_id: str, source: Status, status: Status, now: datetime) -> None:
-        """Close the old status's clock and start the new one's. Suspension (中止) pauses the
-        running clock instead; resuming moves its due time on by the paused span."""
-        key = {"complaint_id": complaint_id, "now": now}
-        if status is Status.SUSPENDED:
-            self.run("pause_live_deadlines", key)
-        elif source is Status.SUSPENDED:
-            self.run("close_open_deadlines", key)
-            if status not in TERMINAL and self.all("resume_paused_deadlines", key):
-                return
-            self.run("close_live_deadlines", key)
-        else:
-            self.run("close_live_deadlines", key)
-        clock = clock_for(status, now)
-        if clock is not None:
-            self.run(
-                "open_deadline",
-                {
-                    "complaint_id": complaint_id,
-                    "kind": clock.kind,
-                    "party": clock.party,
-                    "started_at": clock.started_at,
-                    "due_at": clock.due_at,
-                    "warn_at": clock.warn_at,
-                },
-            )
-
-    def _notify(self, row: dict[str, Any], seq: int, event: Event, status: Status) -> None:
-        recipients = RECIPIENTS.get(event, ())
+    def _notify(
+        self,
+        row: dict[str, Any],
+        seq: int,
+        event: Event,
+        status: Status,
+        only: tuple[Role, ...] | None,
+    ) -> None:
+        recipients = RECIPIENTS.get(event, ()) if only is None else only
         for role in recipients:
             self.run(
                 "insert_notification",
@@ -221,9 +212,11 @@ class Store:
 
 
 @contextmanager
-def unit_of_work(pool: ConnectionPool[Any], clock: Clock = utcnow) -> Iterator[Store]:
+def unit_of_work(
+    pool: ConnectionPool[Any], clock: Now = utcnow, policy: SlaPolicy = DEFAULT_POLICY
+) -> Iterator[Store]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     with pool.connection() as conn:
         conn.row_factory = dict_row
         with conn.transaction():
-            yield Store(conn, clock)
+            yield Store(conn, clock, policy)

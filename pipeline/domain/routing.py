@@ -19,7 +19,7 @@ ROUTES: dict[Category, tuple[str, int]] = {
     Category.OTHER: ("handle.other", 3),
 }
 
-STAGE_QUEUES = ("intake", "actions", "review", "evidence", "route", "notify")
+STAGE_QUEUES = ("intake", "actions", "sla", "review", "evidence", "route", "notify")
 
 
 def route_queue(category: Category) -> str:

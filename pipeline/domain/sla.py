@@ -1,11 +1,14 @@
-"""Default deadlines per status (DESIGN §3) as data: who must act, by when, what a breach does."""
+"""Deadlines as data (DESIGN §3): who must act, by when, what a breach does, when a clock
+pauses; windows per status with per-category entries, in natural or business time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pipeline.domain.status import Role, Status
+from pipeline.domain.calendar import Calendar, NaturalCalendar
+from pipeline.domain.status import Category, Role, Status
 from pipeline.domain.transitions import Event
 
 WARN_FRACTION = 0.8
@@ -49,8 +52,21 @@ CLOCKS: dict[Status, ClockRule] = {
     ),
 }
 
+#: Per-category windows that differ from the status default (counterfeit is urgent).
+CATEGORY_WINDOWS: dict[tuple[Status, Category], timedelta] = {
+    (Status.AWAITING_MERCHANT, Category.COUNTERFEIT): timedelta(hours=48),
+}
+
+#: A clock pauses (instead of closing) while the complaint waits on the other party here,
+#: and runs on from where it stopped when the complaint comes back.
+PAUSE_WHILE: dict[Status, frozenset[Status]] = {
+    Status.IN_REVIEW: frozenset({Status.AWAITING_EVIDENCE}),
+}
+
 #: Statuses left without a human: the pipeline moves them on by itself.
 AUTOMATIC_EXIT: frozenset[Status] = frozenset({Status.RECEIVED})
+
+KIND_STATUS: dict[str, Status] = {rule.kind: status for status, rule in CLOCKS.items()}
 
 
 @dataclass(frozen=True)
@@ -62,14 +78,74 @@ class Clock:
     warn_at: datetime
 
 
-def clock_for(status: Status, now: datetime) -> Clock | None:
-    rule = CLOCKS.get(status)
-    if rule is None:
-        return None
-    return Clock(
-        kind=rule.kind,
-        party=rule.party,
-        started_at=now,
-        due_at=now + rule.window,
-        warn_at=now + rule.window * WARN_FRACTION,
+@dataclass(frozen=True)
+class SlaPolicy:
+    overrides: dict[tuple[Status, Category | None], timedelta] = field(default_factory=dict)
+    calendar: Calendar = field(default_factory=NaturalCalendar)
+
+    def window(self, status: Status, category: Category) -> timedelta | None:
+        rule = CLOCKS.get(status)
+        if rule is None:
+            return None
+        for key in ((status, category), (status, None)):
+            if key in self.overrides:
+                return self.overrides[key]
+        return CATEGORY_WINDOWS.get((status, category), rule.window)
+
+    def clock_for(self, status: Status, category: Category, now: datetime) -> Clock | None:
+        rule, window = CLOCKS.get(status), self.window(status, category)
+        if rule is None or window is None:
+            return None
+        return Clock(
+            kind=rule.kind,
+            party=rule.party,
+            started_at=now,
+            due_at=self.calendar.add(now, window),
+            warn_at=self.calendar.add(now, window * WARN_FRACTION),
+        )
+
+    def resumed(
+        self, paused_at: datetime, due_at: datetime, warn_at: datetime, now: datetime
+    ) -> tuple[datetime, datetime]:
+        """New (due, warn) for a clock paused at `paused_at` and resumed `now`: the time
+        that was left keeps running, in the policy's calendar."""
+        due = self.calendar.add(now, self.calendar.between(paused_at, due_at))
+        warn = self.calendar.add(now, self.calendar.between(paused_at, warn_at))
+        return due, min(warn, due)
+
+
+def parse_windows(spec: str) -> dict[tuple[Status, Category | None], timedelta]:
+    """`{"awaiting_merchant": 48, "awaiting_merchant/counterfeit": 24}` (hours)."""
+    if not spec.strip():
+        return {}
+    try:
+        raw = json.loads(spec)
+        out: dict[tuple[Status, Category | None], timedelta] = {}
+        for key, hours in raw.items():
+            status, _, category = key.partition("/")
+            if Status(status) not in CLOCKS or float(hours) <= 0:
+                raise ValueError(key)
+            out[(Status(status), Category(category) if category else None)] = timedelta(
+                hours=float(hours)
+            )
+        return out
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise ValueError(
+            f"COMPLAINTS_SLA_WINDOWS: {exc}; use JSON like "
+            '{"awaiting_merchant": 48, "awaiting_merchant/counterfeit": 24} (hours, > 0)'
+        ) from None
+
+
+DEFAULT_POLICY = SlaPolicy()
+
+
+def make_policy(windows: str, business_hours: str, holidays: str, timezone: str) -> SlaPolicy:
+    """The policy the settings describe (empty business hours: natural time)."""
+    from pipeline.domain.calendar import parse_business_hours
+
+    calendar: Calendar = (
+        parse_business_hours(business_hours, holidays, timezone)
+        if business_hours.strip()
+        else NaturalCalendar()
     )
+    return SlaPolicy(parse_windows(windows), calendar)

@@ -48,6 +48,7 @@ class Event(StrEnum):
     SLA_REMEDY_BREACHED = "sla.remedy_breached"
     SLA_CONFIRM_TIMEOUT = "sla.confirm_timeout"
     SLA_SUSPENSION_ELAPSED = "sla.suspension_elapsed"
+    SLA_WARNING = "sla.warning"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -64,6 +65,16 @@ _WITHDRAWABLE = (
     S.AWAITING_MERCHANT,
     S.MERCHANT_PROPOSED,
     S.IN_ARBITRATION,
+    S.SUSPENDED,
+)
+_CLOCKED = (
+    S.IN_REVIEW,
+    S.AWAITING_EVIDENCE,
+    S.AWAITING_MERCHANT,
+    S.MERCHANT_PROPOSED,
+    S.IN_ARBITRATION,
+    S.REMEDY_IN_PROGRESS,
+    S.RESOLVED,
     S.SUSPENDED,
 )
 _MESSAGING = (S.AWAITING_MERCHANT, S.MERCHANT_PROPOSED, S.IN_ARBITRATION, S.REMEDY_IN_PROGRESS)
@@ -90,7 +101,8 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.MERCHANT_PROPOSED, E.ACCEPT_OFFER): (S.REMEDY_IN_PROGRESS, frozenset({B})),
     (S.MERCHANT_PROPOSED, E.REJECT_OFFER): (S.IN_ARBITRATION, frozenset({B})),
     (S.MERCHANT_PROPOSED, E.SLA_OFFER_TIMEOUT): (S.REMEDY_IN_PROGRESS, frozenset({X})),
-    (S.IN_ARBITRATION, E.DECIDE): (S.REMEDY_IN_PROGRESS, frozenset({P})),
+    # The system decides for the buyer when the merchant lets its deadline pass.
+    (S.IN_ARBITRATION, E.DECIDE): (S.REMEDY_IN_PROGRESS, frozenset({P, X})),
     (S.IN_ARBITRATION, E.DECIDE_NO_REMEDY): (S.RESOLVED, frozenset({P})),
     (S.IN_ARBITRATION, E.SLA_ARBITRATION_BREACHED): (S.IN_ARBITRATION, frozenset({X})),
     (S.REMEDY_IN_PROGRESS, E.REMEDY_EXECUTED): (S.RESOLVED, frozenset({M})),
@@ -104,6 +116,7 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     **{(s, E.WITHDRAW): (S.WITHDRAWN, frozenset({B})) for s in _WITHDRAWABLE},
     **{(s, E.MERCHANT_MESSAGE): (s, frozenset({M})) for s in _MESSAGING},
     **{(s, E.BUYER_MESSAGE): (s, frozenset({B})) for s in _MESSAGING},
+    **{(s, E.SLA_WARNING): (s, frozenset({X})) for s in _CLOCKED},
 }
 
 

@@ -100,10 +100,7 @@ def _accept(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) ->
     after = store.apply(
         c, Event.MERCHANT_ACCEPT, remedy=proposed, data={"remedy": proposed}, **_common(a, mid)
     )
-    store.run(
-        "bump_merchant_stats",
-        {"merchant_id": c["merchant_id"], "accepted": 1, "disputed": 0, "lost": 0},
-    )
+    store.bump_merchant(c["merchant_id"], accepted=1)
     ok_kinds = {
         EvidenceKind(i["kind"])
         for i in store.all("evidence_of", {"complaint_id": c.id})
@@ -155,10 +152,7 @@ def _dispute(
     after = store.apply(
         c, Event.MERCHANT_DISPUTE, data={"text": a.text, "verdicts": verdicts}, **_common(a, mid)
     )
-    store.run(
-        "bump_merchant_stats",
-        {"merchant_id": c["merchant_id"], "accepted": 0, "disputed": 1, "lost": 0},
-    )
+    store.bump_merchant(c["merchant_id"], disputed=1)
     return after
 
 
@@ -229,10 +223,7 @@ def _decide(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) ->
     event = Event.DECIDE_NO_REMEDY if no_remedy else Event.DECIDE
     after = store.apply(c, event, outcome=decided, data=decided, **_common(a, mid))
     if not no_remedy:
-        store.run(
-            "bump_merchant_stats",
-            {"merchant_id": c["merchant_id"], "accepted": 0, "disputed": 0, "lost": 1},
-        )
+        store.bump_merchant(c["merchant_id"], lost=1)
     return after
 
 

@@ -1,0 +1,55 @@
+"""The deadline ledger, moved in the same transaction as the transition that causes it:
+close the old clock (or pause it while the other party acts), start or resume the next."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pipeline.domain.sla import CLOCKS, PAUSE_WHILE, Clock
+from pipeline.domain.status import TERMINAL, Category, Status
+
+if TYPE_CHECKING:
+    from pipeline.db.store import Store
+
+
+def move(store: Store, row: dict[str, Any], source: Status, target: Status, now: datetime) -> None:
+    key = {"complaint_id": row["id"], "now": now}
+    if target in TERMINAL:
+        store.run("close_live_deadlines", key)
+        return
+    if target is Status.SUSPENDED or target in PAUSE_WHILE.get(source, ()):
+        store.run("pause_live_deadlines", key)
+    else:
+        store.run("close_open_deadlines", key)
+    rule = CLOCKS.get(target)
+    if rule is None:
+        return
+    paused = store.one("live_deadline", {"complaint_id": row["id"], "kind": rule.kind})
+    if paused is not None and paused["state"] == "paused":
+        due, warn = store.policy.resumed(
+            paused["paused_at"], paused["due_at"], paused["warn_at"], now
+        )
+        store.run(
+            "resume_deadline", {"id": paused["id"], "now": now, "due_at": due, "warn_at": warn}
+        )
+        return
+    start(store, row, target, now)
+
+
+def start(store: Store, row: dict[str, Any], status: Status, now: datetime) -> Clock | None:
+    """Open the clock `status` runs under (also used to re-arm after an escalation)."""
+    clock = store.policy.clock_for(status, Category(row["category"]), now)
+    if clock is not None:
+        store.run(
+            "open_deadline",
+            {
+                "complaint_id": row["id"],
+                "kind": clock.kind,
+                "party": clock.party,
+                "started_at": clock.started_at,
+                "due_at": clock.due_at,
+                "warn_at": clock.warn_at,
+            },
+        )
+    return clock

@@ -1,0 +1,145 @@
+"""Deadline breaches and warnings (fired by the scheduler through the outbox).
+
+A breach applies only if the complaint still runs under the clock that fired; otherwise it
+moved on in time and the message is skipped. Breach actions are a table, per status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.db import clocks
+from pipeline.db.store import Complaint, Store
+from pipeline.domain.sla import CLOCKS
+from pipeline.domain.status import Role, Status
+from pipeline.domain.transitions import Event
+from pipeline.handlers.review import Skipped
+
+Breach = Callable[[Store, Complaint, dict[str, Any], str | None], Complaint]
+
+
+def _escalate(store: Store, c: Complaint, data: dict[str, Any], mid: str | None) -> Complaint:
+    """Level +1, the platform's supervisors are told, and a fresh clock starts."""
+    event = CLOCKS[c.status].breach_event
+    after = store.apply(
+        c,
+        event,
+        escalation_level=c["escalation_level"] + 1,
+        data={**data, "level": c["escalation_level"] + 1},
+        message_id=mid,
+        notify=(Role.PLATFORM,),
+    )
+    clocks.start(store, after.row, after.status, store.clock())
+    return after
+
+
+def _evidence_timeout(
+    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
+) -> Complaint:
+    return store.apply(
+        c, Event.SLA_EVIDENCE_TIMEOUT, data={**data, "reason": "evidence_timeout"}, message_id=mid
+    )
+
+
+def _merchant_silent(
+    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
+) -> Complaint:
+    """小二介入 with an automatic decision for the buyer, and a penalty point."""
+    arbitration = store.apply(c, Event.SLA_MERCHANT_BREACHED, data=data, message_id=mid)
+    outcome = {
+        "decision": "buyer_wins",
+        "amount_cents": c["claimed_amount_cents"],
+        "rule": "merchant_answer_deadline",
+        "level": c["escalation_level"],
+        "auto": True,
+    }
+    store.bump_merchant(c["merchant_id"], breaches=1, penalty=1, lost=1)
+    return store.apply(arbitration, Event.DECIDE, outcome=outcome, data=outcome, message_id=mid)
+
+
+def _offer_accepted_by_silence(
+    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
+) -> Complaint:
+    remedy = c["remedy"] or {}
+    outcome = {
+        "decision": "agreed",
+        "remedy": remedy,
+        "amount_cents": remedy.get("amount_cents"),
+        "by": "silence",
+    }
+    return store.apply(
+        c, Event.SLA_OFFER_TIMEOUT, outcome=outcome, data={**data, **outcome}, message_id=mid
+    )
+
+
+def _platform_executes(
+    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
+) -> Complaint:
+    store.bump_merchant(c["merchant_id"], breaches=1, penalty=1)
+    return store.apply(
+        c, Event.SLA_REMEDY_BREACHED, data={**data, "executed_by": "platform"}, message_id=mid
+    )
+
+
+def _confirmed_by_silence(
+    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
+) -> Complaint:
+    return store.apply(c, Event.SLA_CONFIRM_TIMEOUT, data=data, message_id=mid)
+
+
+def _suspension_over(
+    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
+) -> Complaint:
+    return store.apply(
+        c, Event.SLA_SUSPENSION_ELAPSED, suspended_from=None, data=data, message_id=mid
+    )
+
+
+BREACH_ACTIONS: dict[Status, Breach] = {
+    Status.IN_REVIEW: _escalate,
+    Status.AWAITING_EVIDENCE: _evidence_timeout,
+    Status.AWAITING_MERCHANT: _merchant_silent,
+    Status.MERCHANT_PROPOSED: _offer_accepted_by_silence,
+    Status.IN_ARBITRATION: _escalate,
+    Status.REMEDY_IN_PROGRESS: _platform_executes,
+    Status.RESOLVED: _confirmed_by_silence,
+    Status.SUSPENDED: _suspension_over,
+}
+
+
+def _deadline_data(d: dict[str, Any]) -> dict[str, Any]:
+    return {"deadline_id": d["id"], "kind": d["kind"], "due_at": d["due_at"].isoformat()}
+
+
+def handle_breach(
+    store: Store, complaint_id: str, deadline_id: int, message_id: str | None = None
+) -> Complaint | Skipped:
+    c = store.lock(complaint_id)
+    d = store.one("get_deadline", {"id": deadline_id})
+    if c is None or d is None or d["state"] != "fired":
+        return Skipped(complaint_id, "no fired deadline")
+    rule = CLOCKS.get(c.status)
+    if rule is None or rule.kind != d["kind"]:
+        return Skipped(complaint_id, f"complaint moved on to {c.status}")
+    if store.one("live_deadline", {"complaint_id": c.id, "kind": d["kind"]}) is not None:
+        return Skipped(complaint_id, "a newer clock of this kind runs")
+    return BREACH_ACTIONS[c.status](store, c, _deadline_data(d), message_id)
+
+
+def handle_warning(
+    store: Store, complaint_id: str, deadline_id: int, message_id: str | None = None
+) -> Complaint | Skipped:
+    """Tell the responsible party, once, that 80 % of its window has passed."""
+    c = store.lock(complaint_id)
+    d = store.one("get_deadline", {"id": deadline_id})
+    if c is None or d is None or d["state"] != "open" or d["warned_at"] is None:
+        return Skipped(complaint_id, "deadline no longer running")
+    if store.one("warning_sent", {"complaint_id": c.id, "deadline_id": deadline_id}):
+        return Skipped(complaint_id, "warning already sent")
+    return store.apply(
+        c,
+        Event.SLA_WARNING,
+        data=_deadline_data(d),
+        message_id=message_id,
+        notify=(Role(d["party"]),),
+    )

@@ -1,0 +1,77 @@
+"""SLA scheduler: claim due deadlines and warnings in batches with FOR UPDATE SKIP LOCKED
+and fire them through the outbox. Any number may run at once; none fires a deadline twice.
+Between batches it sleeps until the next due time, bounded, never in a busy loop."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from pipeline.db.queries import q
+from pipeline.logging import get_logger
+
+log = get_logger("workers.scheduler")
+
+
+@dataclass(frozen=True)
+class Tick:
+    fired: int
+    warned: int
+    next_at: datetime | None
+
+
+def schedule_once(pool: ConnectionPool[Any], now: datetime, batch_size: int) -> Tick:
+    """One transaction: mark up to `batch_size` due deadlines fired (and warnings sent) and
+    write one outbox message for each."""
+    with pool.connection() as conn:
+        conn.row_factory = dict_row
+        with conn.transaction():
+            params = {"now": now, "limit": batch_size}
+            fired = len(conn.execute(q("claim_due_deadlines"), params).fetchall())
+            warned = len(conn.execute(q("claim_due_warnings"), params).fetchall())
+        row = conn.execute(q("next_deadline_time")).fetchone()
+    return Tick(fired, warned, row["next_at"] if row else None)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_scheduler(
+    pool: ConnectionPool[Any],
+    batch_size: int = 500,
+    max_sleep: float = 5.0,
+    stop: threading.Event | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> None:
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    log.info("scheduler started", batch_size=batch_size)
+    totals = [0, 0]
+    while not stop.is_set():
+        try:
+            tick = schedule_once(pool, clock(), batch_size)
+        except Exception:  # Postgres away: try again shortly, nothing is lost
+            log.exception("scheduler tick failed; retrying")
+            stop.wait(1.0)
+            continue
+        totals[0] += tick.fired
+        totals[1] += tick.warned
+        if tick.fired or tick.warned:
+            log.info("deadlines fired", fired=tick.fired, warned=tick.warned)
+        if tick.fired == batch_size or tick.warned == batch_size:
+            continue  # more are due right now
+        wait = max_sleep
+        if tick.next_at is not None:
+            wait = min(max_sleep, max(0.05, (tick.next_at - clock()).total_seconds()))
+        stop.wait(wait)
+    log.info("scheduler stopped", fired=totals[0], warned=totals[1])
