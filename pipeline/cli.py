@@ -70,6 +70,9 @@ def worker(
         "--queues",
         *wanted,
     ]
+    # Idle consumers back off up to this many ms between polls (Dramatiq's default is 1,000,
+    # which adds up to a second to every hop of a multi-stage pipeline).
+    os.environ.setdefault("dramatiq_worker_timeout", "100")
     os.execv(sys.executable, args)
 
 
@@ -108,6 +111,18 @@ def scheduler(
         )
     finally:
         pool.close()
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP gateway (FastAPI on uvicorn)."""
+    from pipeline.api.app import run
+
+    run(_settings(), host, port, workers)
 
 
 @app.command()

@@ -108,10 +108,13 @@ def file_bytes(rng: random.Random, content_type: str, size: int) -> bytes:
 
 
 class Generator:
-    def __init__(self, seed: int, now: datetime, source: str = "sample-gen") -> None:
+    def __init__(
+        self, seed: int, now: datetime, source: str = "sample-gen", id_prefix: str = ""
+    ) -> None:
         self.rng = random.Random(seed)
         self.now = now
         self.source = source
+        self.prefix = id_prefix  # keeps buyers and orders of separate runs apart
         self.uploads: list[Upload] = []
         self.n = 0
 
@@ -147,12 +150,12 @@ class Generator:
         return {
             "schema": "complaint.v1",
             "source": self.source,
-            "external_id": f"c-{i:07d}",
+            "external_id": f"c-{self.prefix}{i:07d}",
             "submitted_at": self.now.isoformat(),
-            "buyer_id": f"b_{i:07d}",
+            "buyer_id": f"b_{self.prefix}{i:07d}",
             "merchant_id": f"m_{self.rng.randrange(200):03d}",
             "order": {
-                "order_id": f"o_{i:07d}",
+                "order_id": f"o_{self.prefix}{i:07d}",
                 "item_id": f"i_{self.rng.randrange(10**5)}",
                 "sku": "sku-default",
                 "amount_cents": amount,
@@ -245,6 +248,17 @@ class Generator:
             item = self._item(buyer, kind, upload=False)
             return {**item, "size": 11 * 1024 * 1024}
         raise ValueError(case)
+
+    def valid_payloads(self, count: int) -> list[dict[str, Any]]:
+        """`count` in-scope complaints that go straight to the merchant (no counterfeit,
+        which review always flags), each with two real evidence objects."""
+        out = []
+        for i in range(count):
+            category = self.rng.choice([c for c in Category if c is not Category.COUNTERFEIT])
+            p = self._base(i, category)
+            p["evidence"] = self._valid_evidence(p["buyer_id"], category)
+            out.append(p)
+        return out
 
     def generate(self, count: int) -> list[Sample]:
         names = [c for c, _ in CASES_WEIGHTED]

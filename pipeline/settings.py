@@ -34,6 +34,10 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     scheduler_batch_size: int = 500
     scheduler_max_sleep_seconds: float = 5.0
+    api_tokens: str = ""  # JSON: {"<token of 16+ chars>": ["ingest", "read", "act:buyer"]}
+    api_max_body_bytes: int = 4 * 1024 * 1024
+    api_max_backlog: int = 50_000  # unsent outbox rows + waiting review messages
+    api_presign_seconds: int = 900
     worker_max_retries: int = 8
     worker_min_backoff_ms: int = 500
     worker_max_backoff_ms: int = 60_000
@@ -62,7 +66,7 @@ class Settings:
         out: dict[str, Any] = {}
         for field in fields(self):
             value = getattr(self, field.name)
-            if "secret" in field.name and value:
+            if ("secret" in field.name or "token" in field.name) and value:
                 value = "***"
             elif field.name.endswith("_url") and isinstance(value, str) and "@" in value:
                 scheme, _, rest = value.partition("://")

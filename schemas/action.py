@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import PydanticCustomError
 
 from pipeline.domain.status import RejectionReason
-from schemas.complaint import ComplaintV1, EvidenceItem, Id, field_errors
+from schemas.complaint import NO_NUL, ComplaintV1, EvidenceItem, Id, field_errors
 
 ActionName = Literal[
     "merchant.accept",
@@ -93,10 +93,10 @@ class ActionV1(Strict):
     actor: Actor
     idempotency_key: Annotated[str, Field(min_length=1, max_length=200)]
     remedy: Remedy | None = None
-    text: Annotated[str, Field(min_length=2, max_length=2000)] | None = None
+    text: Annotated[str, Field(min_length=2, max_length=2000), NO_NUL] | None = None
     evidence: Annotated[list[EvidenceItem], Field(max_length=100)] | None = None
     outcome: Outcome | None = None
-    rule: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    rule: Annotated[str, Field(min_length=1, max_length=100), NO_NUL] | None = None
     reason: RejectionReason | None = None
     complaint: ComplaintV1 | None = None
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -19,6 +21,23 @@ from pydantic_core import PydanticCustomError
 
 from pipeline.domain.status import Category, EvidenceKind
 
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "must not contain NUL characters")
+    return value
+
+
+def _not_in_future(value: datetime) -> datetime:
+    if value > datetime.now(UTC) + CLOCK_SKEW:
+        raise PydanticCustomError("in_future", "must not lie in the future")
+    return value
+
+
+#: Upstream clocks may run a little ahead; more than this is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+NO_NUL = AfterValidator(_no_nul)
+Past = Annotated[AwareDatetime, AfterValidator(_not_in_future)]
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Source = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 Cents = Annotated[int, Field(ge=0, le=10**13, strict=True)]
@@ -48,9 +67,9 @@ class Strict(BaseModel):
 
 
 class EvidenceItem(Strict):
-    key: Annotated[str, Field(min_length=1, max_length=1024)]
+    key: Annotated[str, Field(min_length=1, max_length=1024), NO_NUL]
     kind: EvidenceKind
-    content_type: Annotated[str, Field(min_length=1, max_length=100)]
+    content_type: Annotated[str, Field(min_length=1, max_length=100), NO_NUL]
     size: Annotated[int, Field(ge=0, le=10**12, strict=True)]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
@@ -73,37 +92,30 @@ class EvidenceItem(Strict):
 class Order(Strict):
     order_id: Id
     item_id: Id | None = None
-    sku: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    sku: Annotated[str, Field(min_length=1, max_length=128), NO_NUL] | None = None
     amount_cents: Cents
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    paid_at: AwareDatetime | None
-    delivered_at: AwareDatetime | None = None
+    paid_at: Past | None
+    delivered_at: Past | None = None
 
 
 class ComplaintV1(Strict):
     schema_: Literal["complaint.v1"] = Field(alias="schema")
     source: Source
     external_id: Id
-    submitted_at: AwareDatetime
+    submitted_at: Past
     buyer_id: Id
     merchant_id: Id
     order: Order
     category: Category
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(min_length=1, max_length=5000)]
+    title: Annotated[str, Field(min_length=1, max_length=200), NO_NUL]
+    description: Annotated[str, Field(min_length=1, max_length=5000), NO_NUL]
     requested_remedy: Remedy
     claimed_amount_cents: Cents
     evidence: Annotated[list[EvidenceItem], Field(max_length=MAX_EVIDENCE_ITEMS_IN_MESSAGE)] = []
     parent_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @field_validator("title", "description")
-    @classmethod
-    def _no_nul_characters(cls, value: str) -> str:
-        if "\x00" in value:
-            raise PydanticCustomError("nul_character", "must not contain NUL characters")
-        return value
 
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON, to tell a replay from a conflicting resubmission."""

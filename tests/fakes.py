@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.adapters.evidence_store import ObjectInfo
+from pipeline.adapters.evidence_store import ObjectFacts
 
 
 @dataclass
@@ -20,15 +20,12 @@ class FakeEvidenceStore:
         if checksum:
             self.with_checksum.add(key)
 
-    def head(self, key: str) -> ObjectInfo | None:
+    def inspect(self, key: str, head_bytes: int) -> ObjectFacts | None:
         body = self.objects.get(key)
         if body is None:
             return None
         sha = hashlib.sha256(body).hexdigest() if key in self.with_checksum else None
-        return ObjectInfo(size=len(body), sha256_hex=sha)
-
-    def first_bytes(self, key: str, n: int) -> bytes:
-        return self.objects[key][:n]
+        return ObjectFacts(size=len(body), head=body[:head_bytes], sha256_hex=sha)
 
     def sha256_hex(self, key: str) -> str:
         self.streamed.append(key)

@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
 from pipeline.logging import get_logger
+from workers.publish import publish_batch
 
 log = get_logger("workers.relay")
 
@@ -33,8 +34,9 @@ def relay_once(pool: ConnectionPool[Any], broker: Any, batch_size: int) -> int:
             rows = conn.execute(q("claim_outbox"), {"limit": batch_size}).fetchall()
             if not rows:
                 return 0
-            for row in rows:
-                broker.enqueue(
+            publish_batch(
+                broker,
+                [
                     Message(
                         queue_name=row["queue_name"],
                         actor_name=row["actor_name"],
@@ -43,7 +45,9 @@ def relay_once(pool: ConnectionPool[Any], broker: Any, batch_size: int) -> int:
                         options={},
                         message_id=str(row["message_id"]),
                     )
-                )
+                    for row in rows
+                ],
+            )
             conn.execute(q("mark_outbox_sent"), {"ids": [r["id"] for r in rows]})
     return len(rows)
 

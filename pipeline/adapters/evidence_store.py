@@ -13,18 +13,25 @@ from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
 
 _NOT_FOUND = frozenset({"404", "NoSuchKey", "NotFound"})
+#: Objects up to this size are read whole in one ranged GET and hashed here: one request
+#: answers existence, size, file signature and SHA-256 (most evidence is this small).
+INLINE_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
-class ObjectInfo:
+class ObjectFacts:
     size: int
-    sha256_hex: str | None  # from the server's stored checksum, when it has a full-object one
+    head: bytes  # the first bytes (up to the caller's limit or the whole object)
+    sha256_hex: str | None  # known without another download, else None
 
 
 class EvidenceStore(Protocol):
-    def head(self, key: str) -> ObjectInfo | None: ...
-    def first_bytes(self, key: str, n: int) -> bytes: ...
+    def inspect(self, key: str, head_bytes: int) -> ObjectFacts | None: ...
     def sha256_hex(self, key: str) -> str: ...
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code"))
 
 
 class S3EvidenceStore:
@@ -34,25 +41,37 @@ class S3EvidenceStore:
         self.bucket = settings.s3_bucket
         self.s3 = client or make_s3_client(settings)
 
-    def head(self, key: str) -> ObjectInfo | None:
+    def inspect(self, key: str, head_bytes: int) -> ObjectFacts | None:
+        try:
+            got = self.s3.get_object(
+                Bucket=self.bucket, Key=key, Range=f"bytes=0-{INLINE_LIMIT - 1}"
+            )
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                return None
+            if _code(exc) == "InvalidRange":  # an empty object has no byte 0
+                return self._by_head(key, b"")
+            raise
+        body: bytes = got["Body"].read()
+        total = int(str(got.get("ContentRange", "")).rpartition("/")[2] or len(body))
+        if total <= len(body):
+            return ObjectFacts(total, body[:head_bytes], hashlib.sha256(body).hexdigest())
+        return self._by_head(key, body[:head_bytes])
+
+    def _by_head(self, key: str, head: bytes) -> ObjectFacts | None:
         try:
             meta = self.s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code")) in _NOT_FOUND:
+            if _code(exc) in _NOT_FOUND:
                 return None
             raise
         checksum = meta.get("ChecksumSHA256")
+        full_object = meta.get("ChecksumType", "FULL_OBJECT") != "COMPOSITE"
         sha = None
         # A multipart upload's checksum is of the parts ("…-N"), not of the object.
-        full_object = meta.get("ChecksumType", "FULL_OBJECT") != "COMPOSITE"
         if checksum and "-" not in checksum and full_object:
             sha = base64.b64decode(checksum).hex()
-        return ObjectInfo(size=int(meta["ContentLength"]), sha256_hex=sha)
-
-    def first_bytes(self, key: str, n: int) -> bytes:
-        body = self.s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{n - 1}")["Body"]
-        data: bytes = body.read()
-        return data
+        return ObjectFacts(int(meta["ContentLength"]), head, sha)
 
     def sha256_hex(self, key: str) -> str:
         body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]

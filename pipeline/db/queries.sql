@@ -4,15 +4,22 @@
 INSERT INTO complaints (
     source, external_id, idempotency_key, payload_sha256, category, buyer_id, merchant_id,
     order_id, item_id, sku, order_amount_cents, currency, paid_at, delivered_at, submitted_at,
-    title, description, requested_remedy, claimed_amount_cents, parent_id
+    title, description, requested_remedy, claimed_amount_cents, parent_id, status, stage,
+    version, created_at, updated_at
 ) VALUES (
     %(source)s, %(external_id)s, %(idempotency_key)s, %(payload_sha256)s, %(category)s,
     %(buyer_id)s, %(merchant_id)s, %(order_id)s, %(item_id)s, %(sku)s, %(order_amount_cents)s,
     %(currency)s, %(paid_at)s, %(delivered_at)s, %(submitted_at)s, %(title)s, %(description)s,
-    %(requested_remedy)s, %(claimed_amount_cents)s, %(parent_id)s
+    %(requested_remedy)s, %(claimed_amount_cents)s, %(parent_id)s, %(status)s, %(stage)s, 1,
+    %(now)s, %(now)s
 )
-ON CONFLICT (source, external_id) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING id;
+
+-- name: find_existing
+SELECT id, payload_sha256, source, external_id, idempotency_key FROM complaints
+WHERE (source = %(source)s AND external_id = %(external_id)s)
+   OR idempotency_key = %(idempotency_key)s;
 
 -- name: find_by_external_id
 SELECT id, payload_sha256, status FROM complaints WHERE source = %(source)s AND external_id = %(external_id)s;

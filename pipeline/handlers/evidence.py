@@ -41,12 +41,12 @@ def check_item(item: dict[str, Any], store: EvidenceStore) -> ItemCheck:
     limit = size_limit(kind)
     if item["size"] > limit:
         return ItemCheck(Verdict.TOO_LARGE, f"{kind.value} limit is {limit} bytes")
-    info = store.head(key)
+    info = store.inspect(key, HEAD_BYTES)
     if info is None:
         return ItemCheck(Verdict.MISSING, "no object at this key")
     if info.size != item["size"]:
         return ItemCheck(Verdict.SIZE_MISMATCH, f"declared {item['size']}, stored {info.size}")
-    if not signature_matches(item["content_type"], store.first_bytes(key, HEAD_BYTES)):
+    if not signature_matches(item["content_type"], info.head):
         return ItemCheck(
             Verdict.TYPE_MISMATCH, f"first bytes are not those of {item['content_type']}"
         )

@@ -1,9 +1,13 @@
-"""Intake: persist a valid complaint.v1 once per (source, external_id) and start review;
-keep an invalid one in quarantine with its errors."""
+"""Intake: persist valid complaint.v1 messages once per (source, external_id) (and per
+Idempotency-Key) and start their review; keep invalid ones in quarantine with the errors.
+
+Accepting is set-based: a batch of complaints costs a handful of pipelined statements in
+one transaction, whatever its size."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -11,8 +15,9 @@ from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
 from pipeline.db.store import Store
-from pipeline.domain.status import Role, Stage
-from pipeline.domain.transitions import Event
+from pipeline.domain.notices import RECIPIENTS
+from pipeline.domain.status import Category, Role, Stage, Status
+from pipeline.domain.transitions import Event, next_status
 from schemas.complaint import ComplaintV1, field_errors, parse_complaint
 
 Outcome = Literal["accepted", "replayed", "conflict", "invalid"]
@@ -23,6 +28,179 @@ class IntakeResult:
     outcome: Outcome
     complaint_id: str | None = None
     errors: tuple[dict[str, Any], ...] = ()
+    status: str | None = None
+
+
+def _row(c: ComplaintV1, key: str | None, fingerprint: str, now: Any) -> dict[str, Any]:
+    o = c.order
+    return {
+        "source": c.source,
+        "external_id": c.external_id,
+        "idempotency_key": key,
+        "payload_sha256": fingerprint,
+        "category": c.category,
+        "buyer_id": c.buyer_id,
+        "merchant_id": c.merchant_id,
+        "order_id": o.order_id,
+        "item_id": o.item_id,
+        "sku": o.sku,
+        "order_amount_cents": o.amount_cents,
+        "currency": o.currency,
+        "paid_at": o.paid_at,
+        "delivered_at": o.delivered_at,
+        "submitted_at": c.submitted_at,
+        "title": c.title,
+        "description": c.description,
+        "requested_remedy": c.requested_remedy,
+        "claimed_amount_cents": c.claimed_amount_cents,
+        "parent_id": c.parent_id,
+        "status": Status.IN_REVIEW,
+        "stage": Stage.REVIEW,
+        "now": now,
+    }
+
+
+def accept_many(
+    store: Store,
+    items: Sequence[tuple[ComplaintV1, str | None]],
+    message_id: str | None = None,
+) -> list[IntakeResult]:
+    """Accept (complaint, idempotency key) pairs; one result per pair, in order."""
+    step = next_status(Status.RECEIVED, Event.INTAKE_ACCEPTED, Role.SYSTEM)
+    now = store.clock()
+    fingerprints = [c.fingerprint() for c, _ in items]
+    rows = [_row(c, key, fp, now) for (c, key), fp in zip(items, fingerprints, strict=True)]
+    ids = store.insert_returning("insert_complaint", rows)
+    results: list[IntakeResult] = []
+    fresh: list[tuple[str, ComplaintV1]] = []
+    for (complaint, key), fp, new_id in zip(items, fingerprints, ids, strict=True):
+        if new_id is not None:
+            fresh.append((new_id, complaint))
+            results.append(IntakeResult("accepted", new_id, status=step.target))
+            continue
+        found = store.one(
+            "find_existing",
+            {
+                "source": complaint.source,
+                "external_id": complaint.external_id,
+                "idempotency_key": key,
+            },
+        )
+        assert found is not None
+        same = found["payload_sha256"] == fp and (found["source"], found["external_id"]) == (
+            complaint.source,
+            complaint.external_id,
+        )
+        results.append(IntakeResult("replayed" if same else "conflict", str(found["id"])))
+    if fresh:
+        _start_review(store, fresh, step.target, now, message_id)
+    return results
+
+
+def _start_review(
+    store: Store,
+    fresh: list[tuple[str, ComplaintV1]],
+    status: Status,
+    now: Any,
+    message_id: str | None,
+) -> None:
+    event = Event.INTAKE_ACCEPTED
+    store.many(
+        "insert_evidence",
+        [
+            {
+                "complaint_id": cid,
+                "position": pos,
+                "role": Role.BUYER,
+                "submitter_id": c.buyer_id,
+                "key": item.key,
+                "kind": item.kind,
+                "content_type": item.content_type,
+                "size": item.size,
+                "sha256": item.sha256,
+            }
+            for cid, c in fresh
+            for pos, item in enumerate(c.evidence)
+        ],
+    )
+    store.many(
+        "insert_event",
+        [
+            {
+                "complaint_id": cid,
+                "seq": 1,
+                "event": event,
+                "from_status": Status.RECEIVED,
+                "to_status": status,
+                "actor_role": Role.SYSTEM,
+                "actor_id": "pipeline",
+                "data": Jsonb({"source": c.source, "evidence_items": len(c.evidence)}),
+                "message_id": message_id,
+                "now": now,
+            }
+            for cid, c in fresh
+        ],
+    )
+    clocks = [(cid, store.policy.clock_for(status, Category(c.category), now)) for cid, c in fresh]
+    store.many(
+        "open_deadline",
+        [
+            {
+                "complaint_id": cid,
+                "kind": k.kind,
+                "party": k.party,
+                "started_at": k.started_at,
+                "due_at": k.due_at,
+                "warn_at": k.warn_at,
+            }
+            for cid, k in clocks
+            if k is not None
+        ],
+    )
+    store.many(
+        "insert_notification",
+        [
+            {
+                "complaint_id": cid,
+                "event_seq": 1,
+                "recipient_role": role,
+                "recipient_id": c.buyer_id,
+                "kind": event,
+                "body": Jsonb(
+                    {
+                        "complaint_id": cid,
+                        "event": event,
+                        "status": status,
+                        "title": c.title,
+                        "rejection_reason": None,
+                    }
+                ),
+            }
+            for cid, c in fresh
+            for role in RECIPIENTS[event]
+        ],
+    )
+    store.many(
+        "insert_outbox",
+        [
+            row
+            for cid, _ in fresh
+            for row in (
+                {
+                    "queue_name": "review",
+                    "actor_name": "review",
+                    "complaint_id": cid,
+                    "payload": Jsonb({"complaint_id": cid}),
+                },
+                {
+                    "queue_name": "notify",
+                    "actor_name": "notify",
+                    "complaint_id": cid,
+                    "payload": Jsonb({"complaint_id": cid, "event_seq": 1}),
+                },
+            )
+        ],
+    )
 
 
 def accept(
@@ -32,68 +210,7 @@ def accept(
     idempotency_key: str | None = None,
     message_id: str | None = None,
 ) -> IntakeResult:
-    fingerprint = complaint.fingerprint()
-    order = complaint.order
-    inserted = store.one(
-        "insert_complaint",
-        {
-            "source": complaint.source,
-            "external_id": complaint.external_id,
-            "idempotency_key": idempotency_key,
-            "payload_sha256": fingerprint,
-            "category": complaint.category,
-            "buyer_id": complaint.buyer_id,
-            "merchant_id": complaint.merchant_id,
-            "order_id": order.order_id,
-            "item_id": order.item_id,
-            "sku": order.sku,
-            "order_amount_cents": order.amount_cents,
-            "currency": order.currency,
-            "paid_at": order.paid_at,
-            "delivered_at": order.delivered_at,
-            "submitted_at": complaint.submitted_at,
-            "title": complaint.title,
-            "description": complaint.description,
-            "requested_remedy": complaint.requested_remedy,
-            "claimed_amount_cents": complaint.claimed_amount_cents,
-            "parent_id": complaint.parent_id,
-        },
-    )
-    if inserted is None:
-        existing = store.one(
-            "find_by_external_id",
-            {"source": complaint.source, "external_id": complaint.external_id},
-        )
-        assert existing is not None
-        same = existing["payload_sha256"] == fingerprint
-        return IntakeResult("replayed" if same else "conflict", str(existing["id"]))
-    complaint_id = str(inserted["id"])
-    for position, item in enumerate(complaint.evidence):
-        store.run(
-            "insert_evidence",
-            {
-                "complaint_id": complaint_id,
-                "position": position,
-                "role": Role.BUYER,
-                "submitter_id": complaint.buyer_id,
-                "key": item.key,
-                "kind": item.kind,
-                "content_type": item.content_type,
-                "size": item.size,
-                "sha256": item.sha256,
-            },
-        )
-    row = store.lock(complaint_id)
-    assert row is not None
-    store.apply(
-        row,
-        Event.INTAKE_ACCEPTED,
-        stage=Stage.REVIEW,
-        message_id=message_id,
-        data={"source": complaint.source, "evidence_items": len(complaint.evidence)},
-    )
-    store.enqueue("review", "review", complaint_id)
-    return IntakeResult("accepted", complaint_id)
+    return accept_many(store, [(complaint, idempotency_key)], message_id)[0]
 
 
 def quarantine(

@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
-from tests.factories import JPEG, complaint_payload
+from tests.factories import JPEG, complaint_payload, sha
 from workers import actors
 from workers.runtime import bound
 
@@ -167,25 +167,62 @@ def test_s3_outage_retries_the_message_and_fails_nothing(settings: Settings) -> 
     assert q(settings, "SELECT stage FROM complaints") == [{"stage": "route"}]
 
 
-def test_real_s3_checksum_and_streamed_hash_paths(settings: Settings) -> None:
+def test_real_s3_inline_checksum_and_streamed_hash_paths(settings: Settings) -> None:
     import base64
     import hashlib
 
+    from pipeline.adapters import evidence_store
     from pipeline.adapters.evidence_store import S3EvidenceStore
 
     s3 = make_s3_client(settings)
-    digest = hashlib.sha256(JPEG).digest()
+    big = b"%PDF-1.7\n" + b"x" * (evidence_store.INLINE_LIMIT + 10)
+    s3.put_object(Bucket=settings.s3_bucket, Key="evidence/b1/small.jpg", Body=JPEG)
     s3.put_object(
         Bucket=settings.s3_bucket,
-        Key="evidence/b1/with.jpg",
-        Body=JPEG,
-        ChecksumSHA256=base64.b64encode(digest).decode(),
+        Key="evidence/b1/big.pdf",
+        Body=big,
+        ChecksumSHA256=base64.b64encode(hashlib.sha256(big).digest()).decode(),
     )
-    s3.put_object(Bucket=settings.s3_bucket, Key="evidence/b1/plain.jpg", Body=JPEG)
+    s3.put_object(Bucket=settings.s3_bucket, Key="evidence/b1/big-plain.pdf", Body=big)
+    s3.put_object(Bucket=settings.s3_bucket, Key="evidence/b1/empty.txt", Body=b"")
     store = S3EvidenceStore(settings)
-    with_sum, plain = store.head("evidence/b1/with.jpg"), store.head("evidence/b1/plain.jpg")
-    assert with_sum is not None and with_sum.sha256_hex == digest.hex()
-    assert plain is not None and plain.size == len(JPEG)
-    assert store.sha256_hex("evidence/b1/plain.jpg") == digest.hex()
-    assert store.first_bytes("evidence/b1/plain.jpg", 3) == JPEG[:3]
-    assert store.head("evidence/b1/absent.jpg") is None
+    small = store.inspect("evidence/b1/small.jpg", 3)
+    assert small == evidence_store.ObjectFacts(len(JPEG), JPEG[:3], sha(JPEG))
+    with_sum = store.inspect("evidence/b1/big.pdf", 5)
+    assert with_sum is not None and with_sum.sha256_hex == hashlib.sha256(big).hexdigest()
+    assert (with_sum.size, with_sum.head) == (len(big), b"%PDF-")
+    plain = store.inspect("evidence/b1/big-plain.pdf", 5)
+    assert plain is not None and plain.sha256_hex is None and plain.size == len(big)
+    assert store.sha256_hex("evidence/b1/big-plain.pdf") == hashlib.sha256(big).hexdigest()
+    empty = store.inspect("evidence/b1/empty.txt", 5)
+    assert empty is not None and empty.size == 0
+    assert store.inspect("evidence/b1/absent.jpg", 5) is None
+
+
+def test_batch_accept_in_one_transaction_with_replays_and_conflicts(rt: Settings) -> None:
+    from pipeline.db.store import unit_of_work
+    from pipeline.handlers.intake import accept_many
+    from schemas.complaint import parse_complaint
+    from workers.runtime import runtime
+
+    a = parse_complaint(complaint_payload(external_id="a"))
+    a_changed = parse_complaint(complaint_payload(external_id="a", title="changed"))
+    b = parse_complaint(complaint_payload(external_id="b", order__order_id="o-b"))
+    c = parse_complaint(complaint_payload(external_id="c", order__order_id="o-c"))
+    with unit_of_work(runtime().pool) as store:
+        results = accept_many(
+            store, [(a, None), (a, None), (a_changed, None), (b, "key-1"), (c, "key-1")]
+        )
+    assert [r.outcome for r in results] == [
+        "accepted",
+        "replayed",
+        "conflict",
+        "accepted",
+        "conflict",
+    ]
+    assert results[0].complaint_id == results[1].complaint_id == results[2].complaint_id
+    assert results[4].complaint_id == results[3].complaint_id
+    assert len(q(rt, "SELECT id FROM complaints")) == 2
+    assert len(q(rt, "SELECT * FROM complaint_events")) == 2
+    assert len(q(rt, "SELECT * FROM outbox WHERE actor_name = 'review'")) == 2
+    assert {r["kind"] for r in q(rt, "SELECT kind FROM deadlines")} == {"platform_review"}

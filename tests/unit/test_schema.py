@@ -69,3 +69,10 @@ def test_json_text_is_accepted() -> None:
     import json
 
     assert parse_complaint(json.dumps(complaint_payload())).buyer_id == "b_10293"
+
+
+def test_future_timestamps_and_nul_in_any_text_are_refused() -> None:
+    assert errors_of(complaint_payload(submitted_at="2099-01-01T00:00:00+00:00")) == {
+        "submitted_at": "in_future"
+    }
+    assert errors_of(complaint_payload(order__sku="a\x00b")) == {"order.sku": "nul_character"}

@@ -1,0 +1,1 @@
+"""Benchmark harness: figures of the real pipeline next to baselines measured in the same run."""

@@ -1,0 +1,157 @@
+"""The benchmark's own database, Redis db and bucket, and process management."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import redis
+from psycopg import sql
+
+from pipeline.adapters.s3 import make_s3_client
+from pipeline.db.migrate import migrate, with_database
+from pipeline.settings import Settings
+
+BENCH_DB = "complaints_bench"
+BENCH_REDIS_DB = 14
+BENCH_BUCKET = "complaints-bench"
+
+
+@dataclass
+class BenchEnv:
+    settings: Settings
+    log_dir: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "COMPLAINTS_DATABASE_URL": self.settings.database_url,
+            "COMPLAINTS_REDIS_URL": self.settings.redis_url,
+            "COMPLAINTS_S3_BUCKET": self.settings.s3_bucket,
+            "COMPLAINTS_LOG_LEVEL": "WARNING",
+            "COMPLAINTS_LOG_FORMAT": "json",
+            "COMPLAINTS_DB_POOL_MAX_SIZE": "8",
+            "dramatiq_worker_timeout": "100",
+        }
+
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.settings.redis_url)
+
+    def reset(self) -> None:
+        """Fresh database, flushed Redis db, existing bucket."""
+        base = self.settings.database_url
+        with psycopg.connect(with_database(base, "postgres"), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB))
+            )
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+        migrate(self.settings.database_url)
+        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE bench_counter (id int PRIMARY KEY, n bigint NOT NULL)")
+            conn.execute("INSERT INTO bench_counter SELECT g, 0 FROM generate_series(0, 63) g")
+            conn.execute(
+                "CREATE TABLE bench_log (id bigserial PRIMARY KEY, n int NOT NULL,"
+                " at timestamptz NOT NULL DEFAULT now())"
+            )
+        self.redis().flushdb()
+        s3 = make_s3_client(self.settings)
+        names = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+        if self.settings.s3_bucket not in names:
+            s3.create_bucket(Bucket=self.settings.s3_bucket)
+
+    def spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        return subprocess.Popen(
+            args,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def dramatiq(
+        self, module: str, processes: int, threads: int, queues: list[str], name: str
+    ) -> subprocess.Popen[bytes]:
+        return self.spawn(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "dramatiq",
+                module,
+                "--processes",
+                str(processes),
+                "--threads",
+                str(threads),
+                "--queues",
+                *queues,
+            ],
+        )
+
+    def cli(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        return self.spawn(name, [sys.executable, "-m", "pipeline.cli", *args])
+
+
+def make_env(base: Settings, log_dir: Path) -> BenchEnv:
+    redis_url = base.redis_url.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}"
+    settings = replace(
+        base,
+        database_url=with_database(base.database_url, BENCH_DB),
+        redis_url=redis_url,
+        s3_bucket=BENCH_BUCKET,
+    )
+    return BenchEnv(settings, log_dir)
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    import signal
+
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def wait_until(check: Any, timeout: float, poll: float = 0.02) -> float:
+    """Poll `check()` until true; return the monotonic time it became true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if check():
+            return time.monotonic()
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark step timed out")
+        time.sleep(poll)
+
+
+def machine_facts() -> dict[str, Any]:
+    def version(cmd: list[str]) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+        except OSError:
+            return "unknown"
+
+    import dramatiq
+    import psycopg as pg
+
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "dramatiq": dramatiq.__version__,
+        "psycopg": pg.__version__,
+        "postgres": version(["psql", "--version"]),
+        "redis": version(["redis-server", "--version"]),
+        "commit": version(["git", "rev-parse", "--short", "HEAD"]),
+    }

@@ -1,0 +1,159 @@
+"""End-to-end figures: throughput accepted -> awaiting_merchant, scaling, latency, memory."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from benchmarks.env import BenchEnv, stop, wait_until
+from pipeline.adapters.s3 import make_s3_client
+from pipeline.db.pool import make_pool
+from pipeline.db.store import unit_of_work
+from pipeline.domain.routing import all_queues
+from pipeline.handlers.intake import accept
+from pipeline.sample import Generator, upload_all
+from schemas.complaint import parse_complaint
+from workers.broker import build_broker
+from workers.relay import run_relay
+
+DONE_SQL = (
+    "SELECT count(*) FILTER (WHERE status = 'awaiting_merchant'),"
+    " (SELECT count(*) FROM notifications n JOIN complaints c ON c.id = n.complaint_id"
+    "  WHERE c.source = %(source)s AND n.delivered_at IS NULL)"
+    " FROM complaints WHERE source = %(source)s"
+)
+
+
+@dataclass(frozen=True)
+class Throughput:
+    per_second: float
+    count: int
+    seconds: float
+    worker_rss_mb: float
+
+
+def prepare(env: BenchEnv, source: str, count: int, seed: int) -> list[dict[str, Any]]:
+    gen = Generator(seed, datetime.now(UTC), source=source, id_prefix=f"{source}-")
+    payloads = gen.valid_payloads(count)
+    upload_all(make_s3_client(env.settings, max_pool=32), env.settings.s3_bucket, gen.uploads)
+    return payloads
+
+
+def accept_all(env: BenchEnv, payloads: list[dict[str, Any]]) -> None:
+    pool = make_pool(env.settings.database_url, 2, name="bench-accept")
+    pool.open(wait=True)
+    for start in range(0, len(payloads), 200):
+        with unit_of_work(pool) as store:
+            for p in payloads[start : start + 200]:
+                accept(store, parse_complaint(p))
+    pool.close()
+
+
+def worker_rss_mb(main: subprocess.Popen[bytes]) -> float:
+    """Largest resident set among the dramatiq worker processes (children of `main`)."""
+    out = subprocess.run(["pgrep", "-P", str(main.pid)], capture_output=True, text=True).stdout
+    sizes = []
+    for pid in out.split():
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        sizes.append(int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return max(sizes, default=0.0)
+
+
+class Running:
+    """Workers as real dramatiq processes; the relay in a thread of this process."""
+
+    def __init__(self, env: BenchEnv, processes: int, threads: int) -> None:
+        self.env = env
+        self.workers = env.dramatiq(
+            "workers.actors", processes, threads, all_queues(), f"workers-{processes}p"
+        )
+        r = env.redis()
+        wait_until(lambda: r.zcard("dramatiq:__heartbeats__") >= processes, timeout=60)
+        self.pool = make_pool(env.settings.database_url, 2, name="bench-relay")
+        self.pool.open(wait=True)
+        self.broker = build_broker(env.settings)
+        self.stop_relay = threading.Event()
+        self.relay = threading.Thread(
+            target=run_relay,
+            args=(self.pool, self.broker, 500, 0.005, self.stop_relay),
+            daemon=True,
+        )
+        self.relay.start()
+
+    def close(self) -> None:
+        self.stop_relay.set()
+        self.relay.join(10)
+        self.pool.close()
+        self.broker.close()
+        stop(self.workers)
+
+
+def throughput(env: BenchEnv, count: int, processes: int, threads: int, seed: int) -> Throughput:
+    source = f"tput-{processes}p-{seed}"
+    payloads = prepare(env, source, count, seed)
+    accept_all(env, payloads)  # accepted (durable, with their outbox rows); not timed
+    running = Running(env, processes, threads)
+    try:
+        t0 = time.monotonic()
+        with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
+
+            def done() -> bool:
+                row = conn.execute(DONE_SQL, {"source": source}).fetchone()
+                return row is not None and row[0] == count and row[1] == 0
+
+            t1 = wait_until(done, timeout=900, poll=0.05)
+        rss = worker_rss_mb(running.workers)
+    finally:
+        running.close()
+    return Throughput(count / (t1 - t0), count, t1 - t0, rss)
+
+
+def latency(
+    env: BenchEnv, rate: float, seconds: float, processes: int, threads: int, seed: int
+) -> dict[str, float]:
+    """Accept complaints at `rate` per second; report accepted -> awaiting_merchant."""
+    count = max(20, int(rate * seconds))
+    source = f"lat-{seed}"
+    payloads = prepare(env, source, count, seed)
+    running = Running(env, processes, threads)
+    pool = make_pool(env.settings.database_url, 2, name="bench-feed")
+    pool.open(wait=True)
+    try:
+        start = time.monotonic()
+        for i, p in enumerate(payloads):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            with unit_of_work(pool) as store:
+                accept(store, parse_complaint(p))
+        with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
+            wait_until(
+                lambda: conn.execute(DONE_SQL, {"source": source}).fetchone() == (count, 0),
+                timeout=600,
+                poll=0.05,
+            )
+            rows = conn.execute(
+                "SELECT extract(epoch FROM d.created_at - a.created_at) FROM complaints c"
+                " JOIN complaint_events a ON a.complaint_id = c.id AND a.event = 'intake.accepted'"
+                " JOIN complaint_events d ON d.complaint_id = c.id"
+                " AND d.event = 'merchant.dispatched' WHERE c.source = %s",
+                (source,),
+            ).fetchall()
+    finally:
+        pool.close()
+        running.close()
+    values = sorted(float(r[0]) for r in rows)
+    q = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": q[49], "p95": q[94], "p99": q[98], "count": len(values), "rate": rate}

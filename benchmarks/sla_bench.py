@@ -1,0 +1,87 @@
+"""SLA scan: fire 10,000 due deadlines hidden among N open ones; time the scan (scheduler
+claims them and writes their outbox rows) and the escalation (breach applied by workers)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import psycopg
+
+from benchmarks.env import BenchEnv, wait_until
+from benchmarks.pipeline_bench import Running
+from pipeline.db.pool import make_pool
+from workers.scheduler import schedule_once
+
+
+@dataclass(frozen=True)
+class SlaFigure:
+    open_deadlines: int
+    due: int
+    scan_seconds: float
+    escalation_seconds: float
+    setup_seconds: float
+
+
+def seed_deadlines(env: BenchEnv, source: str, open_count: int, due: int) -> None:
+    """`open_count` complaints waiting on their merchant, each with its clock; `due` of them
+    already past due. Built server-side with generate_series."""
+    with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO complaints (source, external_id, payload_sha256, status, stage, category,"
+            " buyer_id, merchant_id, order_id, order_amount_cents, currency, paid_at,"
+            " submitted_at, title, description, requested_remedy, claimed_amount_cents,"
+            " version, admitted_at)"
+            " SELECT %(source)s, 'c-' || g, repeat('0', 64), 'awaiting_merchant', 'parties',"
+            " 'service', 'b_' || g, 'm_' || (g %% 500), 'o_' || g, 12900, 'CNY', now(), now(),"
+            " 'title', 'description', 'refund', 12900, 0, now()"
+            " FROM generate_series(1, %(n)s) g",
+            {"source": source, "n": open_count},
+        )
+        conn.execute(
+            "INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at,"
+            " warned_at)"
+            " SELECT id, 'merchant_answer', 'merchant', now() - interval '3 days',"
+            " CASE WHEN row_number() OVER () <= %(due)s THEN now() - interval '1 minute'"
+            " ELSE now() + interval '3 days' END,"
+            " now() - interval '3 days' + interval '1 second', now()"
+            " FROM complaints WHERE source = %(source)s",
+            {"source": source, "due": due},
+        )
+        conn.execute("ANALYZE complaints")
+        conn.execute("ANALYZE deadlines")
+
+
+def sla_scan(env: BenchEnv, open_count: int, due: int, processes: int, threads: int) -> SlaFigure:
+    env.reset()
+    source = f"sla-{open_count}"
+    t_setup = time.monotonic()
+    seed_deadlines(env, source, open_count, due)
+    setup = time.monotonic() - t_setup
+    pool = make_pool(env.settings.database_url, 2, name="bench-sla")
+    pool.open(wait=True)
+    running = Running(env, processes, threads)  # idle workers and relay, started first
+    try:
+        fired = 0
+        t0 = time.monotonic()
+        while fired < due:
+            fired += schedule_once(pool, datetime.now(UTC), 500).fired
+        scan = time.monotonic() - t0
+        with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
+            t1 = wait_until(
+                lambda: (
+                    conn.execute(
+                        "SELECT count(*) FROM complaints WHERE source = %s"
+                        " AND status = 'remedy_in_progress'",
+                        (source,),
+                    ).fetchone()
+                    == (due,)
+                ),
+                timeout=1800,
+                poll=0.2,
+            )
+    finally:
+        running.close()
+        pool.close()
+    return SlaFigure(open_count, due, scan, t1 - t0, setup)

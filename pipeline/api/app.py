@@ -1,0 +1,99 @@
+"""The HTTP gateway (FastAPI): `create_app(settings)`; `complaints api` serves it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import redis
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from pipeline.adapters.evidence_store import S3EvidenceStore
+from pipeline.adapters.s3 import make_s3_client
+from pipeline.api import errors, routes
+from pipeline.api.auth import parse_tokens
+from pipeline.db.pool import make_pool
+from pipeline.domain.sla import make_policy
+from pipeline.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    tokens = parse_tokens(settings.api_tokens)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = make_pool(settings.database_url, settings.db_pool_max_size, name="api")
+        pool.open(wait=True, timeout=30)
+        app.state.pool = pool
+        app.state.redis = redis.Redis.from_url(settings.redis_url)
+        app.state.s3 = make_s3_client(settings)
+        app.state.evidence = S3EvidenceStore(settings, app.state.s3)
+        app.state.policy = make_policy(
+            settings.sla_windows, settings.business_hours, settings.holidays, settings.timezone
+        )
+        app.state.backlog = (0.0, 0)
+        try:
+            yield
+        finally:
+            pool.close()
+            app.state.redis.close()
+
+    app = FastAPI(
+        title="Complaint pipeline API",
+        version="1.0.0",
+        description="Submit complaints (complaint.v1), follow them, and act on them "
+        "(action.v1). Bearer tokens carry scopes: ingest, read, act:buyer, act:merchant, "
+        "act:platform.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.tokens = tokens
+    errors.install(app)
+    app.include_router(routes.router)
+
+    @app.middleware("http")
+    async def limits_and_log_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Bound here, not in dependencies: middleware cannot see their context vars.
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            request_id=request.headers.get("x-request-id", uuid.uuid4().hex),
+            path=request.url.path,
+            method=request.method,
+        )
+        length = request.headers.get("content-length")
+        limit = settings.api_max_body_bytes
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return JSONResponse(
+                {
+                    "error": "too_large",
+                    "message": f"body over {limit} bytes",
+                    "errors": [],
+                    "allowed": {},
+                },
+                status_code=413,
+            )
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
+
+    return app
+
+
+def run(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "pipeline.api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=False,
+    )

@@ -1,0 +1,61 @@
+"""Bearer tokens with scopes (`ingest`, `read`, `act:buyer`, `act:merchant`, `act:platform`)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+SCOPES = frozenset({"ingest", "read", "act:buyer", "act:merchant", "act:platform"})
+
+bearer = HTTPBearer(auto_error=False, description="Bearer token; scopes from settings")
+
+
+def parse_tokens(spec: str) -> dict[str, frozenset[str]]:
+    """COMPLAINTS_API_TOKENS: `{"<token>": ["ingest", "read"], …}`."""
+    if not spec.strip():
+        return {}
+    try:
+        raw = json.loads(spec)
+        tokens = {str(t): frozenset(scopes) for t, scopes in raw.items()}
+    except (ValueError, AttributeError, TypeError):
+        raise ValueError('COMPLAINTS_API_TOKENS must be JSON like {"token": ["ingest"]}') from None
+    for token, scopes in tokens.items():
+        unknown = scopes - SCOPES
+        if unknown or len(token) < 16:
+            raise ValueError(
+                f"COMPLAINTS_API_TOKENS: tokens need 16+ characters and known scopes "
+                f"({', '.join(sorted(SCOPES))}); got unknown {sorted(unknown)}"
+            )
+    return tokens
+
+
+def scopes_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> frozenset[str]:
+    if credentials is None:
+        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    tokens: dict[str, frozenset[str]] = request.app.state.tokens
+    for token, scopes in tokens.items():
+        if hmac.compare_digest(token.encode(), credentials.credentials.encode()):
+            return scopes
+    raise HTTPException(401, "unknown bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def require(scope: str) -> Callable[[Request, HTTPAuthorizationCredentials | None], frozenset[str]]:
+    def check(request: Request, credentials: Credentials) -> frozenset[str]:
+        scopes = scopes_of(request, credentials)
+        if scope not in scopes:
+            raise HTTPException(403, f"token lacks scope {scope!r}")
+        return scopes
+
+    return check
+
+
+def any_scope(request: Request, credentials: Credentials) -> frozenset[str]:
+    return scopes_of(request, credentials)

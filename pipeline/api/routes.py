@@ -1,0 +1,325 @@
+"""HTTP routes: parse, call a handler in a unit of work, answer (DESIGN §6)."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field, ValidationError
+
+from pipeline.api.auth import any_scope, require
+from pipeline.api.errors import Overloaded, documented
+from pipeline.db.store import unit_of_work
+from pipeline.domain.evidence_rules import size_limit
+from pipeline.domain.status import EvidenceKind
+from pipeline.handlers.actions import ActionResult, handle_action
+from pipeline.handlers.evidence import check_item
+from pipeline.handlers.intake import accept_many
+from pipeline.handlers.review import Skipped
+from pipeline.views import complaint_view, timeline
+from schemas.action import ActionV1, InvalidMessage, parse_action
+from schemas.complaint import CONTENT_TYPES, ComplaintV1, Id, field_errors, parse_complaint
+
+router = APIRouter()
+IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=200)]
+
+
+class Accepted(BaseModel):
+    id: str
+    status: str
+    outcome: Literal["accepted", "replayed"]
+
+
+class BatchIn(BaseModel):
+    items: Annotated[
+        list[Any], Field(min_length=1, max_length=1000, description="complaint.v1 objects")
+    ]
+
+
+class BatchResult(BaseModel):
+    index: int
+    external_id: str | None
+    id: str | None
+    outcome: Literal["accepted", "replayed", "invalid", "conflict"]
+    errors: list[dict[str, Any]] = []
+
+
+class BatchOut(BaseModel):
+    results: list[BatchResult]
+
+
+class ActionOut(BaseModel):
+    complaint_id: str
+    status: str
+    outcome: Literal["applied", "replayed"]
+    followup_id: str | None = None
+
+
+class Submitter(BaseModel):
+    role: Literal["buyer", "merchant"]
+    id: Id
+
+
+class UploadIn(BaseModel):
+    submitter: Submitter
+    filename: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: EvidenceKind
+    content_type: str
+    size: Annotated[int, Field(ge=1, strict=True)]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class UploadOut(BaseModel):
+    key: str
+    url: str
+    method: Literal["PUT"]
+    headers: dict[str, str]
+    expires_in: int
+
+
+def _check_backlog(request: Request) -> None:
+    """429 when the intake backlog passes the limit (measured at most once a second)."""
+    state = request.app.state
+    measured_at, backlog = state.backlog
+    if time.monotonic() - measured_at > 1.0:
+        with state.pool.connection() as conn:
+            row = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()
+        backlog = int(row[0]) + int(state.redis.llen("dramatiq:review"))
+        state.backlog = (time.monotonic(), backlog)
+    if backlog > state.settings.api_max_backlog:
+        raise Overloaded(backlog, retry_after=5)
+
+
+def _accept(request: Request, items: list[tuple[ComplaintV1, str | None]]) -> list[Any]:
+    with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
+        return accept_many(store, items)
+
+
+@router.post(
+    "/v1/complaints",
+    status_code=202,
+    response_model=Accepted,
+    responses=documented(400, 401, 403, 409, 413, 422, 429),
+    dependencies=[Depends(require("ingest"))],
+)
+def submit(
+    complaint: ComplaintV1,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Accepted:
+    """Accept one complaint: durable (committed with its outbox row) when this answers 202.
+    A repeat with the same Idempotency-Key or (source, external_id) returns the original."""
+    _check_backlog(request)
+    (result,) = _accept(request, [(complaint, idempotency_key)])
+    if result.outcome == "conflict":
+        raise HTTPException(409, f"conflicts with complaint {result.complaint_id}")
+    if result.outcome == "replayed":
+        response.headers["Idempotent-Replayed"] = "true"
+    return Accepted(
+        id=result.complaint_id, status=result.status or "in_review", outcome=result.outcome
+    )
+
+
+@router.post(
+    "/v1/complaints/batch",
+    response_model=BatchOut,
+    responses=documented(400, 401, 403, 413, 422, 429),
+    dependencies=[Depends(require("ingest"))],
+)
+def submit_batch(batch: BatchIn, request: Request) -> BatchOut:
+    """Up to 1,000 complaints in one transaction; one result per item, valid items accepted
+    even when others fail."""
+    _check_backlog(request)
+    results: list[BatchResult | None] = [None] * len(batch.items)
+    valid: list[tuple[int, ComplaintV1]] = []
+    for i, raw in enumerate(batch.items):
+        ext = raw.get("external_id") if isinstance(raw, dict) else None
+        try:
+            valid.append((i, parse_complaint(raw)))
+        except ValidationError as exc:
+            results[i] = BatchResult(
+                index=i,
+                external_id=ext if isinstance(ext, str) else None,
+                id=None,
+                outcome="invalid",
+                errors=field_errors(exc),
+            )
+    accepted = _accept(request, [(c, None) for _, c in valid]) if valid else []
+    for (i, c), r in zip(valid, accepted, strict=True):
+        results[i] = BatchResult(
+            index=i, external_id=c.external_id, id=r.complaint_id, outcome=r.outcome
+        )
+    return BatchOut(results=[r for r in results if r is not None])
+
+
+@router.get(
+    "/v1/complaints/{complaint_id}",
+    responses=documented(401, 403, 404),
+    dependencies=[Depends(require("read"))],
+)
+def get_complaint(complaint_id: uuid.UUID, request: Request) -> dict[str, Any]:
+    """Status, evidence verdicts, clocks (who must act by when), allowed actions, outcome."""
+    with request.app.state.pool.connection() as conn:
+        return complaint_view(conn, str(complaint_id), datetime.now(UTC))
+
+
+@router.get(
+    "/v1/complaints/{complaint_id}/events",
+    responses=documented(401, 403, 404),
+    dependencies=[Depends(require("read"))],
+)
+def get_events(
+    complaint_id: uuid.UUID,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+) -> dict[str, Any]:
+    with request.app.state.pool.connection() as conn:
+        complaint_view(conn, str(complaint_id), datetime.now(UTC))  # 404 when unknown
+        events = timeline(conn, str(complaint_id), limit, offset)
+    return {"events": events, "next_offset": offset + len(events) if len(events) == limit else None}
+
+
+@router.post(
+    "/v1/complaints/{complaint_id}/actions",
+    response_model=ActionOut,
+    responses=documented(400, 401, 403, 404, 409, 413, 422),
+)
+def post_action(
+    complaint_id: uuid.UUID,
+    body: dict[str, Any],
+    request: Request,
+    scopes: Annotated[frozenset[str], Depends(any_scope)],
+) -> ActionOut:
+    """An action.v1 on this complaint, by a party the token may act for."""
+    action = parse_action({**body, "complaint_id": str(complaint_id)})
+    if f"act:{action.actor.role}" not in scopes:
+        raise HTTPException(403, f"token lacks scope 'act:{action.actor.role}'")
+    checked = _precheck(request, action)
+    with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
+        result = handle_action(store, action, checked)
+    if isinstance(result, Skipped):
+        with request.app.state.pool.connection() as conn:
+            status = complaint_view(conn, str(complaint_id), datetime.now(UTC))["status"]
+        return ActionOut(complaint_id=str(complaint_id), status=status, outcome="replayed")
+    assert isinstance(result, ActionResult)
+    return ActionOut(
+        complaint_id=result.complaint_id,
+        status=result.status,
+        outcome="applied",
+        followup_id=result.followup_id,
+    )
+
+
+def _precheck(request: Request, action: ActionV1) -> list[Any] | None:
+    if action.action != "merchant.dispute":
+        return None
+    store = request.app.state.evidence
+    return [
+        check_item({**item.model_dump(), "position": i, "submitted_by_id": action.actor.id}, store)
+        for i, item in enumerate(action.evidence or [])
+    ]
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@router.post("/v1/evidence/uploads", response_model=UploadOut, responses=documented(401, 403, 422))
+def presign_upload(
+    body: UploadIn, request: Request, scopes: Annotated[frozenset[str], Depends(any_scope)]
+) -> UploadOut:
+    """A SigV4 presigned PUT for a key under the submitter's own prefix, bound to the
+    declared content type, size and SHA-256."""
+    if f"act:{body.submitter.role}" not in scopes:
+        raise HTTPException(403, f"token lacks scope 'act:{body.submitter.role}'")
+    if body.content_type not in CONTENT_TYPES[body.kind]:
+        raise InvalidMessage(
+            [
+                {
+                    "path": "content_type",
+                    "rule": "content_type_not_allowed_for_kind",
+                    "message": f"allowed: {sorted(CONTENT_TYPES[body.kind])}",
+                }
+            ]
+        )
+    if body.size > size_limit(body.kind):
+        raise InvalidMessage(
+            [
+                {
+                    "path": "size",
+                    "rule": "too_large",
+                    "message": f"limit for {body.kind.value} is {size_limit(body.kind)} bytes",
+                }
+            ]
+        )
+    name = _SAFE_NAME.sub("-", body.filename).strip(".-")[:80] or "file"
+    key = f"evidence/{body.submitter.id}/{uuid.uuid4().hex}-{name}"
+    checksum = base64.b64encode(bytes.fromhex(body.sha256)).decode()
+    settings = request.app.state.settings
+    url = request.app.state.s3.generate_presigned_url(
+        "put_object",
+        Params={
+            "Bucket": settings.s3_bucket,
+            "Key": key,
+            "ContentType": body.content_type,
+            "ContentLength": body.size,
+            "ChecksumSHA256": checksum,
+        },
+        ExpiresIn=settings.api_presign_seconds,
+    )
+    headers = {
+        "Content-Type": body.content_type,
+        "Content-Length": str(body.size),
+        "x-amz-checksum-sha256": checksum,
+    }
+    return UploadOut(
+        key=key, url=url, method="PUT", headers=headers, expires_in=settings.api_presign_seconds
+    )
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses=documented(503))
+async def readyz(request: Request, response: Response) -> dict[str, Any]:
+    """PostgreSQL, Redis and S3 answer."""
+    state = request.app.state
+
+    def postgres() -> None:
+        with state.pool.connection(timeout=2) as conn:
+            conn.execute("SELECT 1")
+
+    def probe() -> dict[str, str]:
+        checks: dict[str, str] = {}
+        for name, fn in (
+            ("postgres", postgres),
+            ("redis", state.redis.ping),
+            ("s3", lambda: state.s3.head_bucket(Bucket=state.settings.s3_bucket)),
+        ):
+            try:
+                fn()
+                checks[name] = "ok"
+            except Exception as exc:  # any failure means "not ready"
+                checks[name] = f"down: {type(exc).__name__}"
+        return checks
+
+    checks = await run_in_threadpool(probe)
+    ready = all(v == "ok" for v in checks.values())
+    response.status_code = 200 if ready else 503
+    return {"ready": ready, "checks": checks}
+
+
+@router.get("/metrics", response_class=Response)
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

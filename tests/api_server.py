@@ -1,0 +1,52 @@
+"""A real uvicorn server on 127.0.0.1 (free port) serving the gateway for one test."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import uvicorn
+
+from pipeline.api.app import create_app
+from pipeline.settings import Settings
+
+TOKENS = {
+    "ingest-token-0123456789": ["ingest", "read"],
+    "reader-token-0123456789": ["read"],
+    "buyer-token-01234567890": ["act:buyer", "read"],
+    "merchant-token-012345678": ["act:merchant"],
+    "platform-token-01234567": ["act:platform"],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(settings: Settings, **overrides: object) -> Iterator[str]:
+    settings = replace(settings, api_tokens=json.dumps(TOKENS), **overrides)  # type: ignore[arg-type]
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
