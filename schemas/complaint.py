@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from pydantic import (
     AfterValidator,
@@ -113,7 +114,7 @@ class ComplaintV1(Strict):
     requested_remedy: Remedy
     claimed_amount_cents: Cents
     evidence: Annotated[list[EvidenceItem], Field(max_length=MAX_EVIDENCE_ITEMS_IN_MESSAGE)] = []
-    parent_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")] | None = None
+    parent_id: UUID | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -21,6 +21,7 @@ TOKENS = {
     "buyer-token-01234567890": ["act:buyer", "read"],
     "merchant-token-012345678": ["act:merchant"],
     "platform-token-01234567": ["act:platform"],
+    "all-scopes-token-0123456": ["ingest", "read", "act:buyer", "act:merchant", "act:platform"],
 }
 
 

@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 from dramatiq import Message
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
@@ -29,7 +28,6 @@ KEEP_SENT = "10 minutes"
 def relay_once(pool: ConnectionPool[Any], broker: Any, batch_size: int) -> int:
     """Publish up to `batch_size` unsent rows in one transaction; return how many."""
     with pool.connection() as conn:
-        conn.row_factory = dict_row
         with conn.transaction():
             rows = conn.execute(q("claim_outbox"), {"limit": batch_size}).fetchall()
             if not rows:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
@@ -31,7 +30,6 @@ def schedule_once(pool: ConnectionPool[Any], now: datetime, batch_size: int) -> 
     """One transaction: mark up to `batch_size` due deadlines fired (and warnings sent) and
     write one outbox message for each."""
     with pool.connection() as conn:
-        conn.row_factory = dict_row
         with conn.transaction():
             params = {"now": now, "limit": batch_size}
             fired = len(conn.execute(q("claim_due_deadlines"), params).fetchall())

@@ -90,8 +90,8 @@ def _check_backlog(request: Request) -> None:
     measured_at, backlog = state.backlog
     if time.monotonic() - measured_at > 1.0:
         with state.pool.connection() as conn:
-            row = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()
-        backlog = int(row[0]) + int(state.redis.llen("dramatiq:review"))
+            row = conn.execute("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").fetchone()
+        backlog = int(row["n"]) + int(state.redis.llen("dramatiq:review"))
         state.backlog = (time.monotonic(), backlog)
     if backlog > state.settings.api_max_backlog:
         raise Overloaded(backlog, retry_after=5)
@@ -119,6 +119,8 @@ def submit(
     A repeat with the same Idempotency-Key or (source, external_id) returns the original."""
     _check_backlog(request)
     (result,) = _accept(request, [(complaint, idempotency_key)])
+    if result.outcome == "invalid":
+        raise InvalidMessage(list(result.errors))
     if result.outcome == "conflict":
         raise HTTPException(409, f"conflicts with complaint {result.complaint_id}")
     if result.outcome == "replayed":
@@ -155,7 +157,11 @@ def submit_batch(batch: BatchIn, request: Request) -> BatchOut:
     accepted = _accept(request, [(c, None) for _, c in valid]) if valid else []
     for (i, c), r in zip(valid, accepted, strict=True):
         results[i] = BatchResult(
-            index=i, external_id=c.external_id, id=r.complaint_id, outcome=r.outcome
+            index=i,
+            external_id=c.external_id,
+            id=r.complaint_id,
+            outcome=r.outcome,
+            errors=list(r.errors),
         )
     return BatchOut(results=[r for r in results if r is not None])
 
@@ -232,7 +238,9 @@ def _precheck(request: Request, action: ActionV1) -> list[Any] | None:
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-@router.post("/v1/evidence/uploads", response_model=UploadOut, responses=documented(401, 403, 422))
+@router.post(
+    "/v1/evidence/uploads", response_model=UploadOut, responses=documented(400, 401, 403, 413, 422)
+)
 def presign_upload(
     body: UploadIn, request: Request, scopes: Annotated[frozenset[str], Depends(any_scope)]
 ) -> UploadOut:

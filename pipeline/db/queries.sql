@@ -307,3 +307,6 @@ SELECT least(
     (SELECT min(due_at) FROM deadlines WHERE state = 'open'),
     (SELECT min(warn_at) FROM deadlines WHERE state = 'open' AND warned_at IS NULL)
 ) AS next_at;
+
+-- name: existing_ids
+SELECT id FROM complaints WHERE id = ANY(%(ids)s::uuid[]);

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from psycopg import Connection, sql
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
@@ -235,6 +234,5 @@ def unit_of_work(
 ) -> Iterator[Store]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     with pool.connection() as conn:
-        conn.row_factory = dict_row
         with conn.transaction():
             yield Store(conn, clock, policy)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.actions import ACTION_EVENTS, FOLLOWUP_FROM, STAGE_GUARD, allowed_by_role
@@ -271,7 +272,7 @@ def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult
         parent["merchant_id"],
     ):
         raise refuse(parent, "followup_mismatch", "a follow-up must be about the same order")
-    result = intake.accept(store, followup.model_copy(update={"parent_id": parent.id}))
+    result = intake.accept(store, followup.model_copy(update={"parent_id": UUID(parent.id)}))
     if result.outcome == "conflict":
         raise refuse(parent, "conflict", "external_id already used with another body")
     return ActionResult(parent.id, parent.status, followup_id=result.complaint_id)

@@ -53,7 +53,7 @@ def _row(c: ComplaintV1, key: str | None, fingerprint: str, now: Any) -> dict[st
         "description": c.description,
         "requested_remedy": c.requested_remedy,
         "claimed_amount_cents": c.claimed_amount_cents,
-        "parent_id": c.parent_id,
+        "parent_id": str(c.parent_id) if c.parent_id else None,
         "status": Status.IN_REVIEW,
         "stage": Stage.REVIEW,
         "now": now,
@@ -68,15 +68,32 @@ def accept_many(
     """Accept (complaint, idempotency key) pairs; one result per pair, in order."""
     step = next_status(Status.RECEIVED, Event.INTAKE_ACCEPTED, Role.SYSTEM)
     now = store.clock()
-    fingerprints = [c.fingerprint() for c, _ in items]
-    rows = [_row(c, key, fp, now) for (c, key), fp in zip(items, fingerprints, strict=True)]
-    ids = store.insert_returning("insert_complaint", rows)
-    results: list[IntakeResult] = []
+    parents = {str(c.parent_id) for c, _ in items if c.parent_id}
+    known = {str(r["id"]) for r in store.all("existing_ids", {"ids": list(parents)})}
+    unknown = IntakeResult(
+        "invalid",
+        errors=(
+            {
+                "path": "parent_id",
+                "rule": "unknown_complaint",
+                "message": "parent_id names no complaint",
+            },
+        ),
+    )
+    results: list[IntakeResult | None] = [
+        unknown if c.parent_id and str(c.parent_id) not in known else None for c, _ in items
+    ]
+    todo = [
+        (i, c, key) for i, ((c, key), r) in enumerate(zip(items, results, strict=True)) if r is None
+    ]
+    fingerprints = [c.fingerprint() for _, c, _ in todo]
+    rows = [_row(c, key, fp, now) for (_, c, key), fp in zip(todo, fingerprints, strict=True)]
+    ids = store.insert_returning("insert_complaint", rows) if rows else []
     fresh: list[tuple[str, ComplaintV1]] = []
-    for (complaint, key), fp, new_id in zip(items, fingerprints, ids, strict=True):
+    for (index, complaint, key), fp, new_id in zip(todo, fingerprints, ids, strict=True):
         if new_id is not None:
             fresh.append((new_id, complaint))
-            results.append(IntakeResult("accepted", new_id, status=step.target))
+            results[index] = IntakeResult("accepted", new_id, status=step.target)
             continue
         found = store.one(
             "find_existing",
@@ -91,10 +108,10 @@ def accept_many(
             complaint.source,
             complaint.external_id,
         )
-        results.append(IntakeResult("replayed" if same else "conflict", str(found["id"])))
+        results[index] = IntakeResult("replayed" if same else "conflict", str(found["id"]))
     if fresh:
         _start_review(store, fresh, step.target, now, message_id)
-    return results
+    return [r for r in results if r is not None]
 
 
 def _start_review(
@@ -243,4 +260,7 @@ def intake_message(store: Store, payload: Any, message_id: str | None = None) ->
         errors = field_errors(exc)
         quarantine(store, payload, errors, via="queue")
         return IntakeResult("invalid", errors=tuple(errors))
-    return accept(store, complaint, message_id=message_id)
+    result = accept(store, complaint, message_id=message_id)
+    if result.outcome == "invalid":
+        quarantine(store, payload, list(result.errors), via="queue")
+    return result
