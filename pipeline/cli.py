@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -126,6 +128,62 @@ def api(
 
 
 @app.command()
+def ingest(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="complaint.v1 objects, one JSON per line.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Lines per transaction.")] = 1000,
+    rate: Annotated[float | None, typer.Option(min=0.1, help="At most N lines per second.")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where invalid lines go (default FILE.rejects.jsonl).")
+    ] = None,
+) -> None:
+    """Stream a JSONL file into the pipeline: valid lines accepted (idempotently), invalid
+    ones quarantined and written to a rejects file; a summary at the end."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from pipeline.ingest import Summary, ingest_file
+
+    settings = _settings()
+    columns = (
+        TextColumn("{task.fields[lines]:>9,} lines"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TextColumn("{task.fields[per_s]:>8.0f} lines/s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns) as bar:
+        task = bar.add_task("ingest", total=file.stat().st_size, lines=0, per_s=0.0)
+        started = time.monotonic()
+
+        def update(offset: int, summary: Summary) -> None:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            bar.update(task, completed=offset, lines=summary.lines, per_s=summary.lines / elapsed)
+
+        summary = ingest_file(settings, file, batch, rate, rejects, update)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items()))
+    typer.echo(
+        f"{summary.lines} lines in {summary.seconds:.1f}s ({summary.rate:.0f}/s): "
+        f"{counts or 'nothing'}; rejects in "
+        f"{rejects or file.with_suffix(file.suffix + '.rejects.jsonl')}"
+    )
+
+
+@app.command()
 def demo(
     count: Annotated[int, typer.Option(help="Complaints to generate and ingest.")] = 2000,
     processes: Annotated[int, typer.Option(help="Worker processes.")] = 2,
@@ -220,6 +278,19 @@ def merchants(
     console = Console()
     console.width = max(console.width, 120)
     console.print(table)
+
+
+schemas_app = typer.Typer(help="The published contract (JSON Schema + OpenAPI).")
+app.add_typer(schemas_app, name="schemas")
+
+
+@schemas_app.command("export")
+def schemas_export() -> None:
+    """Write schemas/published/*.json from the code (commit the result)."""
+    from schemas.publish import export
+
+    for path in export():
+        typer.echo(f"wrote {path}")
 
 
 @app.command()

@@ -80,8 +80,13 @@ INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
 VALUES (%(queue_name)s, %(actor_name)s, %(payload)s, %(complaint_id)s);
 
 -- name: insert_quarantine
-INSERT INTO ingest_quarantine (received_via, source, external_id, raw, errors, line_no)
-VALUES (%(received_via)s, %(source)s, %(external_id)s, %(raw)s, %(errors)s, %(line_no)s)
+INSERT INTO ingest_quarantine (
+    received_via, source, external_id, raw, errors, line_no, raw_sha256
+) VALUES (
+    %(received_via)s, %(source)s, %(external_id)s, %(raw)s, %(errors)s, %(line_no)s,
+    encode(sha256(convert_to(%(raw)s, 'UTF8')), 'hex')
+)
+ON CONFLICT DO NOTHING
 RETURNING id;
 
 -- name: open_duplicate

@@ -293,7 +293,7 @@ APPLY: dict[str, Apply] = {
 }
 
 
-def record_refusal(store: Store, payload: Any, exc: ActionRefused) -> int:
+def record_refusal(store: Store, payload: Any, exc: ActionRefused) -> int | None:
     """Keep a refused queued action with its reason (it changed nothing else)."""
     errors = [{"path": "action", "rule": exc.code, "message": str(exc), "allowed": exc.allowed}]
     return intake.quarantine(store, payload, errors, via="queue")

@@ -232,8 +232,9 @@ def accept(
 
 def quarantine(
     store: Store, raw: Any, errors: list[dict[str, Any]], via: str, line_no: int | None = None
-) -> int:
-    """Keep what could not be accepted, with why; never drop it."""
+) -> int | None:
+    """Keep what could not be accepted, with why; never drop it. Returns the row id, or
+    None for a file line already kept by an earlier run."""
     text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
     source = raw.get("source") if isinstance(raw, dict) else None
     external_id = raw.get("external_id") if isinstance(raw, dict) else None
@@ -248,8 +249,7 @@ def quarantine(
             "line_no": line_no,
         },
     )
-    assert row is not None
-    return int(row["id"])
+    return int(row["id"]) if row else None
 
 
 def intake_message(store: Store, payload: Any, message_id: str | None = None) -> IntakeResult:

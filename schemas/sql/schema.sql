@@ -195,8 +195,11 @@ CREATE TABLE ingest_quarantine (
     raw text NOT NULL,
     errors jsonb NOT NULL,
     line_no integer,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    raw_sha256 char(64)
 );
+CREATE UNIQUE INDEX ingest_quarantine_file_line_once
+    ON ingest_quarantine (raw_sha256, line_no) WHERE received_via = 'file';
 
 CREATE TABLE merchant_stats (
     merchant_id text PRIMARY KEY,

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from schemas.publish import stale
+
+
+def test_checked_in_contract_is_current() -> None:
+    assert stale() == [], "run `complaints schemas export` and commit schemas/published/"
