@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -53,6 +53,9 @@ def worker(
         list[str] | None,
         typer.Option("--queues", "-Q", help="Queues to consume (repeat); default: all."),
     ] = None,
+    shutdown_timeout: Annotated[
+        float, typer.Option(help="On SIGTERM, seconds to let in-flight messages finish.")
+    ] = 30.0,
 ) -> None:
     """Run Dramatiq workers for the pipeline's actors (wraps the dramatiq CLI)."""
     _settings()
@@ -69,6 +72,8 @@ def worker(
         str(processes or os.cpu_count() or 1),
         "--threads",
         str(threads),
+        "--worker-shutdown-timeout",
+        str(int(shutdown_timeout * 1000)),
         "--queues",
         *wanted,
     ]
@@ -278,6 +283,191 @@ def merchants(
     console = Console()
     console.width = max(console.width, 120)
     console.print(table)
+
+
+def _ops() -> tuple[Settings, Any, Any]:
+    import redis
+
+    from pipeline.db.pool import make_pool
+
+    settings = _settings()
+    pool = make_pool(settings.database_url, 2, name="ops")
+    pool.open(wait=True, timeout=30)
+    return settings, pool, redis.Redis.from_url(settings.redis_url)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
+    watch: Annotated[float, typer.Option(help="Refresh every N seconds (0: once).")] = 0,
+) -> None:
+    """One screen: queues (depth, delayed, dead, oldest), outbox, complaints by status,
+    deadlines at risk, dead letters, live workers."""
+    from rich.console import Console, Group
+    from rich.live import Live
+    from rich.table import Table
+
+    from pipeline.ops.status import snapshot
+
+    settings, pool, client = _ops()
+
+    def read() -> dict[str, Any]:
+        return snapshot(pool, client, settings.redis_heartbeat_timeout_ms)
+
+    def render(s: dict[str, Any]) -> Group:
+        queues = Table(title="Queues")
+        for col in ("queue", "depth", "delayed", "dead", "oldest age s"):
+            queues.add_column(col, justify="left" if col == "queue" else "right")
+        for row in s["queues"]:
+            queues.add_row(
+                row["queue"],
+                str(row["depth"]),
+                str(row["delayed"]),
+                str(row["dead"]),
+                f"{row['oldest_age_seconds']:.1f}",
+            )
+        statuses = Table(title="Complaints by status")
+        statuses.add_column("status")
+        statuses.add_column("count", justify="right")
+        for name, n in s["complaints_by_status"].items():
+            statuses.add_row(name, str(n))
+        facts = Table(title="Pipeline")
+        facts.add_column("fact")
+        facts.add_column("value", justify="right")
+        for key in (
+            "outbox_backlog",
+            "outbox_oldest_seconds",
+            "deadlines_warned",
+            "deadlines_breached_last_hour",
+            "dead_letters_pending",
+            "live_workers",
+        ):
+            facts.add_row(key.replace("_", " "), str(s[key]))
+        return Group(queues, statuses, facts)
+
+    try:
+        if as_json:
+            typer.echo(json.dumps(read(), indent=2))
+            return
+        console = Console()
+        if not watch:
+            console.print(render(read()))
+            return
+        with Live(render(read()), console=console, refresh_per_second=4) as live:
+            while True:
+                time.sleep(watch)
+                live.update(render(read()))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pool.close()
+
+
+@app.command()
+def exporter(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for /metrics.")] = 9300,
+) -> None:
+    """Serve the queue, outbox, SLA and dead-letter gauges for Prometheus (standalone)."""
+    from prometheus_client import start_http_server
+
+    from pipeline.ops.metrics import registry_with
+    from pipeline.ops.status import snapshot
+
+    settings, pool, client = _ops()
+    registry = registry_with(lambda: snapshot(pool, client, settings.redis_heartbeat_timeout_ms))
+    start_http_server(port, addr=host, registry=registry)
+    typer.echo(f"serving metrics on http://{host}:{port}/metrics")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pool.close()
+
+
+dlq_app = typer.Typer(help="Dead letters, copied to PostgreSQL so they never expire.")
+app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("sync")
+def dlq_sync() -> None:
+    """Copy every message in Redis's dead-letter sets into PostgreSQL."""
+    from pipeline.ops.dlq import sync_from_redis
+
+    _, pool, client = _ops()
+    typer.echo(f"copied {sync_from_redis(pool, client)} dead letters")
+    pool.close()
+
+
+@dlq_app.command("list")
+def dlq_list(
+    queue: Annotated[str | None, typer.Option(help="Only this queue.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only this actor.")] = None,
+    pending: Annotated[bool, typer.Option(help="Only letters not yet replayed.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+) -> None:
+    """List dead letters (id, actor, queue, failures, last failure, replayed)."""
+    from pipeline.ops.dlq import list_letters
+
+    _, pool, _ = _ops()
+    for row in list_letters(pool, queue, actor, pending, limit):
+        replayed = row["replayed_at"].isoformat() if row["replayed_at"] else "-"
+        typer.echo(
+            f"{row['id']}\t{row['actor_name']}\t{row['queue_name']}\t"
+            f"failures={row['failures']}\tlast={row['last_failed_at']:%Y-%m-%d %H:%M}"
+            f"\treplayed={replayed}\t{(row['error'] or '')[:80]}"
+        )
+    pool.close()
+
+
+@dlq_app.command("show")
+def dlq_show(letter_id: Annotated[int, typer.Argument(help="Dead letter id.")]) -> None:
+    """One dead letter with its payload and error."""
+    from pipeline.ops.dlq import render, show
+
+    _, pool, _ = _ops()
+    row = show(pool, letter_id)
+    pool.close()
+    if row is None:
+        typer.echo(f"no dead letter {letter_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(render(row))
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    letter_id: Annotated[int | None, typer.Argument(help="One letter (default: filter).")] = None,
+    queue: Annotated[str | None, typer.Option(help="Every pending letter of this queue.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Every pending letter of this actor.")] = None,
+    all_letters: Annotated[bool, typer.Option("--all", help="Every pending letter.")] = False,
+) -> None:
+    """Re-enqueue dead letters with their original message ids; each is replayed once."""
+    if letter_id is None and queue is None and actor is None and not all_letters:
+        raise typer.BadParameter("name a letter id, --queue, --actor or --all")
+    from pipeline.ops.dlq import replay
+    from workers.broker import build_broker
+
+    settings, pool, _ = _ops()
+    broker = build_broker(settings)
+    typer.echo(f"replayed {replay(pool, broker, letter_id, queue, actor)} dead letters")
+    pool.close()
+
+
+@dlq_app.command("purge")
+def dlq_purge(
+    queue: Annotated[str | None, typer.Option(help="Only this queue.")] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes-delete-replayed", help="Required: confirms the deletion.")
+    ] = False,
+) -> None:
+    """Delete dead letters that were already replayed (pending ones are kept)."""
+    if not yes:
+        raise typer.BadParameter("purging needs --yes-delete-replayed")
+    from pipeline.ops.dlq import purge
+
+    _, pool, _ = _ops()
+    typer.echo(f"purged {purge(pool, queue)} replayed dead letters")
+    pool.close()
 
 
 schemas_app = typer.Typer(help="The published contract (JSON Schema + OpenAPI).")

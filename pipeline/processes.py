@@ -67,6 +67,12 @@ class Fleet:
             pass
         proc.wait(timeout=10)
 
+    def terminate(self, name: str, timeout: float = 60.0) -> int:
+        """SIGTERM (graceful drain) and the exit code."""
+        proc = self.procs.pop(name)
+        os.kill(proc.pid, signal.SIGTERM)
+        return proc.wait(timeout=timeout)
+
     def alive(self, name: str) -> bool:
         return name in self.procs and self.procs[name].poll() is None
 

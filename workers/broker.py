@@ -16,6 +16,7 @@ from dramatiq.middleware import (
 
 from pipeline.domain.routing import all_queues
 from pipeline.settings import Settings
+from workers.middleware.dead_letters import DeadLetterArchive
 from workers.middleware.log_context import LogContext
 from workers.middleware.runtime_lifecycle import RuntimeLifecycle
 
@@ -41,6 +42,7 @@ def build_broker(settings: Settings) -> RedisBroker:
             CurrentMessage(),
             LogContext(),
             RuntimeLifecycle(),
+            DeadLetterArchive(),
         ],
     )
     for queue in all_queues():

@@ -329,5 +329,14 @@ async def readyz(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.get("/metrics", response_class=Response)
-def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def metrics(request: Request) -> Response:
+    """Process metrics and the pipeline's queue, outbox, SLA and dead-letter gauges."""
+    from pipeline.ops.metrics import registry_with
+    from pipeline.ops.status import snapshot
+
+    state = request.app.state
+    registry = registry_with(
+        lambda: snapshot(state.pool, state.redis, state.settings.redis_heartbeat_timeout_ms)
+    )
+    body = generate_latest() + generate_latest(registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -315,3 +315,48 @@ SELECT least(
 
 -- name: existing_ids
 SELECT id FROM complaints WHERE id = ANY(%(ids)s::uuid[]);
+
+-- name: archive_dead_letter
+INSERT INTO dead_letters (message_id, queue_name, actor_name, payload, error)
+VALUES (%(message_id)s, %(queue_name)s, %(actor_name)s, %(payload)s, %(error)s)
+ON CONFLICT (message_id) DO UPDATE SET
+    failures = dead_letters.failures + 1, last_failed_at = now(), error = EXCLUDED.error,
+    payload = EXCLUDED.payload, replayed_at = NULL;
+
+-- name: list_dead_letters
+SELECT id, message_id, queue_name, actor_name, error, failures, first_failed_at,
+       last_failed_at, replayed_at
+FROM dead_letters
+WHERE (%(queue)s::text IS NULL OR queue_name = %(queue)s)
+  AND (%(actor)s::text IS NULL OR actor_name = %(actor)s)
+  AND (%(pending)s = false OR replayed_at IS NULL)
+ORDER BY id LIMIT %(limit)s;
+
+-- name: get_dead_letter
+SELECT * FROM dead_letters WHERE id = %(id)s;
+
+-- name: claim_for_replay
+UPDATE dead_letters SET replayed_at = now()
+WHERE replayed_at IS NULL
+  AND (%(id)s::bigint IS NULL OR id = %(id)s)
+  AND (%(queue)s::text IS NULL OR queue_name = %(queue)s)
+  AND (%(actor)s::text IS NULL OR actor_name = %(actor)s)
+RETURNING id, message_id, queue_name, actor_name, payload;
+
+-- name: purge_dead_letters
+DELETE FROM dead_letters
+WHERE (%(queue)s::text IS NULL OR queue_name = %(queue)s) AND replayed_at IS NOT NULL;
+
+-- name: status_counts
+SELECT
+    (SELECT count(*) FROM outbox WHERE sent_at IS NULL) AS outbox_backlog,
+    (SELECT extract(epoch FROM now() - min(created_at)) FROM outbox WHERE sent_at IS NULL)
+        AS outbox_oldest_seconds,
+    (SELECT count(*) FROM deadlines WHERE state = 'open' AND warned_at IS NOT NULL)
+        AS deadlines_warned,
+    (SELECT count(*) FROM deadlines WHERE state = 'fired' AND fired_at > now() - interval '1 hour')
+        AS deadlines_breached_last_hour,
+    (SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL) AS dead_letters_pending;
+
+-- name: complaints_by_status
+SELECT status::text AS status, count(*) AS n FROM complaints GROUP BY 1 ORDER BY 1;

@@ -1,0 +1,72 @@
+"""One snapshot of the pipeline for operators: queues (from Redis), outbox, complaints,
+deadlines and dead letters (from PostgreSQL), live workers (the broker's heartbeats)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import redis
+from psycopg_pool import ConnectionPool
+
+from pipeline.db.queries import q
+from pipeline.domain.routing import all_queues
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    queue: str
+    depth: int
+    delayed: int
+    dead: int
+    oldest_age_seconds: float
+
+
+def queue_stats(client: redis.Redis, queues: list[str]) -> list[QueueStats]:
+    pipe = client.pipeline(transaction=False)
+    for name in queues:
+        key = f"dramatiq:{name}"
+        pipe.llen(key)
+        pipe.llen(f"{key}.DQ")
+        pipe.zcard(f"{key}.XQ")
+        pipe.lindex(key, 0)
+    answers = pipe.execute()
+    now_ms = time.time() * 1000
+    out = []
+    for i, name in enumerate(queues):
+        depth, delayed, dead, first = answers[4 * i : 4 * i + 4]
+        age = 0.0
+        if first is not None:
+            raw = client.hget(f"dramatiq:{name}.msgs", first)
+            if raw:
+                stamp = json.loads(raw).get("message_timestamp", now_ms)
+                age = max(0.0, (now_ms - float(stamp)) / 1000)
+        out.append(QueueStats(name, int(depth), int(delayed), int(dead), age))
+    return out
+
+
+def live_workers(client: redis.Redis, heartbeat_timeout_ms: int) -> int:
+    """Broker processes heard from within the heartbeat timeout (workers, and producers
+    such as the relay, which also touch the heartbeat set)."""
+    since = time.time() * 1000 - heartbeat_timeout_ms
+    return int(client.zcount("dramatiq:__heartbeats__", since, "+inf"))
+
+
+def snapshot(
+    pool: ConnectionPool[Any], client: redis.Redis, heartbeat_timeout_ms: int
+) -> dict[str, Any]:
+    with pool.connection() as conn:
+        counts = conn.execute(q("status_counts")).fetchone() or {}
+        by_status = conn.execute(q("complaints_by_status")).fetchall()
+    return {
+        "queues": [asdict(s) for s in queue_stats(client, all_queues())],
+        "outbox_backlog": int(counts.get("outbox_backlog") or 0),
+        "outbox_oldest_seconds": float(counts.get("outbox_oldest_seconds") or 0),
+        "complaints_by_status": {r["status"]: int(r["n"]) for r in by_status},
+        "deadlines_warned": int(counts.get("deadlines_warned") or 0),
+        "deadlines_breached_last_hour": int(counts.get("deadlines_breached_last_hour") or 0),
+        "dead_letters_pending": int(counts.get("dead_letters_pending") or 0),
+        "live_workers": live_workers(client, heartbeat_timeout_ms),
+    }
