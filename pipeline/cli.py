@@ -57,8 +57,9 @@ def worker(
         float, typer.Option(help="On SIGTERM, seconds to let in-flight messages finish.")
     ] = 30.0,
 ) -> None:
-    """Run Dramatiq workers for the pipeline's actors (wraps the dramatiq CLI)."""
-    _settings()
+    """Run Dramatiq workers for the pipeline's actors (wraps the dramatiq CLI); metrics on
+    COMPLAINTS_METRICS_HOST:COMPLAINTS_METRICS_PORT."""
+    settings = _settings()
     wanted = queues or all_queues()
     unknown = sorted(set(wanted) - set(all_queues()))
     if unknown:
@@ -80,7 +81,22 @@ def worker(
     # Idle consumers back off up to this many ms between polls (Dramatiq's default is 1,000,
     # which adds up to a second to every hop of a multi-stage pipeline).
     os.environ.setdefault("dramatiq_worker_timeout", "100")
+    _prepare_metrics_dir(settings)
     os.execv(sys.executable, args)
+
+
+def _prepare_metrics_dir(settings: Settings) -> None:
+    """A fresh multiprocess directory per worker start (stale files would skew counters),
+    set before any worker process imports prometheus_client."""
+    import shutil
+
+    path = Path(settings.metrics_dir)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["dramatiq_prom_db"] = str(path)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    os.environ["dramatiq_prom_host"] = settings.metrics_host
+    os.environ["dramatiq_prom_port"] = str(settings.metrics_port)
 
 
 @app.command()

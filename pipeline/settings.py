@@ -38,6 +38,9 @@ class Settings:
     api_max_body_bytes: int = 4 * 1024 * 1024
     api_max_backlog: int = 50_000  # unsent outbox rows + waiting review messages
     api_presign_seconds: int = 900
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9191
+    metrics_dir: str = ".local/prometheus-multiproc"
     worker_max_retries: int = 8
     worker_min_backoff_ms: int = 500
     worker_max_backoff_ms: int = 60_000

@@ -1,6 +1,12 @@
-"""The one Redis broker, set before any actor module is imported."""
+"""The one Redis broker, set before any actor module is imported.
+
+Under `complaints worker` (which sets `dramatiq_prom_db`), Dramatiq's Prometheus middleware
+serves its own and the business metrics from the multiprocess directory on
+COMPLAINTS_METRICS_HOST:COMPLAINTS_METRICS_PORT."""
 
 from __future__ import annotations
+
+import os
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
@@ -19,6 +25,7 @@ from pipeline.settings import Settings
 from workers.middleware.dead_letters import DeadLetterArchive
 from workers.middleware.log_context import LogContext
 from workers.middleware.runtime_lifecycle import RuntimeLifecycle
+from workers.middleware.stage_latency import StageLatency
 
 
 def build_broker(settings: Settings) -> RedisBroker:
@@ -43,8 +50,13 @@ def build_broker(settings: Settings) -> RedisBroker:
             LogContext(),
             RuntimeLifecycle(),
             DeadLetterArchive(),
+            StageLatency(),
         ],
     )
+    if os.environ.get("dramatiq_prom_db"):
+        from dramatiq.middleware.prometheus import Prometheus
+
+        broker.add_middleware(Prometheus())
     for queue in all_queues():
         broker.declare_queue(queue)
     return broker

@@ -13,6 +13,7 @@ from psycopg import Connection, sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from pipeline import metrics
 from pipeline.db import clocks
 from pipeline.db.queries import q
 from pipeline.domain.notices import RECIPIENTS, recipient_id
@@ -74,6 +75,7 @@ class Store:
         self.conn = conn
         self.clock = clock
         self.policy = policy
+        self.effects: list[metrics.Effect] = []  # counted once the transaction commits
 
     def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
         return self.conn.execute(q(name), params).fetchone()
@@ -192,6 +194,9 @@ class Store:
         )
         if step.target != c.status:
             clocks.move(self, row, c.status, step.target, now)
+            self.effects.append(("transition", (c.status.value, step.target.value)))
+        if event.value.startswith("sla."):
+            self.effects.append(("sla", (event.value,)))
         self._notify(row, seq, event, step.target, notify)
         return Complaint(row)
 
@@ -235,4 +240,6 @@ def unit_of_work(
     """One transaction: committed when the block ends, rolled back if it raises."""
     with pool.connection() as conn:
         with conn.transaction():
-            yield Store(conn, clock, policy)
+            store = Store(conn, clock, policy)
+            yield store
+    metrics.record(store.effects)

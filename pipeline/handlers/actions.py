@@ -149,6 +149,7 @@ def _dispute(
                 "now": store.clock(),
             },
         )
+        store.effects.append(("verdict", (check.verdict.value,)))
     verdicts = {str(base + i): ch.verdict.value for i, ch in enumerate(checks)}
     after = store.apply(
         c, Event.MERCHANT_DISPUTE, data={"text": a.text, "verdicts": verdicts}, **_common(a, mid)

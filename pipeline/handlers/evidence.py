@@ -95,6 +95,7 @@ def handle_evidence(
                     "now": now,
                 },
             )
+            store.effects.append(("verdict", (check.verdict.value,)))
         items = store.all("evidence_of", {"complaint_id": complaint_id})
         ok_kinds = [EvidenceKind(i["kind"]) for i in items if i["verdict"] == Verdict.OK]
         missing = unmet_requirements(Category(c["category"]), ok_kinds)

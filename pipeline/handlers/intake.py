@@ -111,6 +111,9 @@ def accept_many(
         results[index] = IntakeResult("replayed" if same else "conflict", str(found["id"]))
     if fresh:
         _start_review(store, fresh, step.target, now, message_id)
+        store.effects.extend(
+            ("transition", (Status.RECEIVED.value, step.target.value)) for _ in fresh
+        )
     return [r for r in results if r is not None]
 
 
@@ -249,6 +252,8 @@ def quarantine(
             "line_no": line_no,
         },
     )
+    if row:
+        store.effects.append(("quarantined", (via,)))
     return int(row["id"]) if row else None
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +8,10 @@ import pytest
 
 from pipeline.processes import Fleet
 from pipeline.settings import Settings
+from tests.api_server import free_port
+
+METRICS_PORT = free_port()
+METRICS_DIR = tempfile.mkdtemp(prefix="complaints-prom-")
 
 
 def fleet_env(settings: Settings) -> dict[str, str]:
@@ -22,6 +27,8 @@ def fleet_env(settings: Settings) -> dict[str, str]:
         "COMPLAINTS_WORKER_MAX_BACKOFF_MS": "2000",
         "COMPLAINTS_LOG_FORMAT": "json",
         "COMPLAINTS_LOG_LEVEL": "INFO",
+        "COMPLAINTS_METRICS_PORT": str(METRICS_PORT),
+        "COMPLAINTS_METRICS_DIR": METRICS_DIR,
     }
 
 

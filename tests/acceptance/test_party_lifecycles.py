@@ -170,3 +170,43 @@ def test_every_lifecycle_path_through_real_workers(settings: Settings, fleet: Fl
     assert child is not None and child["parent_id"] == ids["c-followup"]
     assert dup_events == []
     broker.close()
+
+
+def test_worker_metrics_count_committed_transitions(settings: Settings, fleet: Fleet) -> None:
+    import httpx
+
+    from tests.acceptance.conftest import METRICS_PORT
+
+    s3 = make_s3_client(settings)
+    s3.put_object(Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG)
+    broker = build_broker(settings)
+    fleet.start_workers()
+    fleet.start_relay()
+    bad = complaint_payload(external_id="bad", claimed_amount_cents=-1)
+    for i in range(5):
+        p = complaint_payload(external_id=f"m-{i}", order__order_id=f"o-m{i}")
+        for _ in range(2):  # duplicates must not count twice
+            broker.enqueue(
+                Message(queue_name="intake", actor_name="intake", args=(p,), kwargs={}, options={})
+            )
+    broker.enqueue(
+        Message(queue_name="intake", actor_name="intake", args=(bad,), kwargs={}, options={})
+    )
+    wait_for(settings, {f"m-{i}": "awaiting_merchant" for i in range(5)})
+    deadline = time.monotonic() + 30
+    while True:
+        text = httpx.get(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=10).text
+        ok = (
+            'complaints_transitions_total{from_status="in_review",'
+            'to_status="awaiting_merchant"} 5.0'
+        ) in text
+        if ok or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert ok, text[-3000:]
+    assert 'complaints_transitions_total{from_status="received",to_status="in_review"} 5.0' in text
+    assert 'complaints_evidence_verdicts_total{verdict="ok"} 5.0' in text
+    assert 'complaints_quarantined_total{via="queue"} 1.0' in text
+    assert 'complaints_stage_latency_seconds_count{stage="dispatch"} 5.0' in text
+    assert 'dramatiq_messages_total{actor_name="review",queue_name="review"}' in text
+    broker.close()
