@@ -25,7 +25,13 @@ def move(store: Store, row: dict[str, Any], source: Status, target: Status, now:
     rule = CLOCKS.get(target)
     if rule is None:
         return
-    paused = store.one("live_deadline", {"complaint_id": row["id"], "kind": rule.kind})
+    # Only a return from suspension, or to a status whose clock pauses, finds a paused clock.
+    may_resume = source is Status.SUSPENDED or source in PAUSE_WHILE.get(target, ())
+    paused = (
+        store.one("live_deadline", {"complaint_id": row["id"], "kind": rule.kind})
+        if may_resume
+        else None
+    )
     if paused is not None and paused["state"] == "paused":
         due, warn = store.policy.resumed(
             paused["paused_at"], paused["due_at"], paused["warn_at"], now

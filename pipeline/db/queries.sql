@@ -89,25 +89,6 @@ INSERT INTO ingest_quarantine (
 ON CONFLICT DO NOTHING
 RETURNING id;
 
--- name: open_duplicate
-SELECT id FROM complaints
-WHERE buyer_id = %(buyer_id)s AND order_id = %(order_id)s AND category = %(category)s
-  AND id <> %(id)s AND admitted_at IS NOT NULL
-  AND status NOT IN ('resolved', 'closed', 'rejected', 'withdrawn')
-LIMIT 1;
-
--- name: decided_evidence_hashes
-SELECT c.id, coalesce(array_agg(e.sha256) FILTER (WHERE e.sha256 IS NOT NULL), '{}') AS hashes
-FROM complaints c LEFT JOIN evidence_items e ON e.complaint_id = c.id
-WHERE c.buyer_id = %(buyer_id)s AND c.order_id = %(order_id)s AND c.category = %(category)s
-  AND c.id <> %(id)s AND c.status IN ('resolved', 'closed') AND c.outcome IS NOT NULL
-GROUP BY c.id;
-
--- name: recent_complaints_by_buyer
-SELECT count(*) FROM complaints
-WHERE buyer_id = %(buyer_id)s AND id <> %(id)s
-  AND submitted_at BETWEEN %(submitted_at)s - interval '30 days' AND %(submitted_at)s;
-
 -- name: evidence_of
 SELECT * FROM evidence_items WHERE complaint_id = %(complaint_id)s ORDER BY position;
 
@@ -360,3 +341,26 @@ SELECT
 
 -- name: complaints_by_status
 SELECT status::text AS status, count(*) AS n FROM complaints GROUP BY 1 ORDER BY 1;
+
+-- name: review_context
+SELECT
+    (SELECT id FROM complaints
+      WHERE buyer_id = %(buyer_id)s AND order_id = %(order_id)s AND category = %(category)s
+        AND id <> %(id)s AND admitted_at IS NOT NULL
+        AND status NOT IN ('resolved', 'closed', 'rejected', 'withdrawn')
+      LIMIT 1) AS open_duplicate,
+    (SELECT count(*) FROM complaints
+      WHERE buyer_id = %(buyer_id)s AND order_id = %(order_id)s AND category = %(category)s
+        AND id <> %(id)s AND status IN ('resolved', 'closed') AND outcome IS NOT NULL)
+      AS decided,
+    (SELECT coalesce(array_agg(e.sha256), '{}') FROM complaints c
+      JOIN evidence_items e ON e.complaint_id = c.id
+      WHERE c.buyer_id = %(buyer_id)s AND c.order_id = %(order_id)s
+        AND c.category = %(category)s AND c.id <> %(id)s
+        AND c.status IN ('resolved', 'closed') AND c.outcome IS NOT NULL) AS decided_hashes,
+    (SELECT count(*) FROM complaints
+      WHERE buyer_id = %(buyer_id)s AND id <> %(id)s
+        AND submitted_at BETWEEN %(submitted_at)s - interval '30 days' AND %(submitted_at)s)
+      AS recent,
+    (SELECT coalesce(array_agg(sha256), '{}') FROM evidence_items
+      WHERE complaint_id = %(id)s) AS own_hashes;

@@ -83,8 +83,8 @@ class Store:
     def all(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return self.conn.execute(q(name), params).fetchall()
 
-    def run(self, name: str, params: dict[str, Any]) -> int:
-        return self.conn.execute(q(name), params).rowcount
+    def run(self, name: str, params: dict[str, Any]) -> None:
+        self.conn.execute(q(name), params)
 
     def bump_merchant(self, merchant_id: str, **counts: int) -> None:
         """Add to the merchant's scorecard counters (accepted, disputed, lost, breaches,
@@ -177,6 +177,27 @@ class Store:
         if row is None:
             raise StaleTransition(f"complaint {c.id} changed before {event} could apply")
         seq = row["version"]
+        # The writes that follow need no answers: one round trip for all of them.
+        with self.conn.pipeline():
+            self._record(
+                c, row, step.target, event, seq, role, actor_id, data, message_id, now, notify
+            )
+        return Complaint(row)
+
+    def _record(
+        self,
+        c: Complaint,
+        row: dict[str, Any],
+        target: Status,
+        event: Event,
+        seq: int,
+        role: Role,
+        actor_id: str,
+        data: dict[str, Any] | None,
+        message_id: str | None,
+        now: datetime,
+        notify: tuple[Role, ...] | None,
+    ) -> None:
         self.run(
             "insert_event",
             {
@@ -184,7 +205,7 @@ class Store:
                 "seq": seq,
                 "event": event,
                 "from_status": c.status,
-                "to_status": step.target,
+                "to_status": target,
                 "actor_role": role,
                 "actor_id": actor_id,
                 "data": Jsonb(data or {}),
@@ -192,13 +213,12 @@ class Store:
                 "now": now,
             },
         )
-        if step.target != c.status:
-            clocks.move(self, row, c.status, step.target, now)
-            self.effects.append(("transition", (c.status.value, step.target.value)))
+        if target != c.status:
+            clocks.move(self, row, c.status, target, now)
+            self.effects.append(("transition", (c.status.value, target.value)))
         if event.value.startswith("sla."):
             self.effects.append(("sla", (event.value,)))
-        self._notify(row, seq, event, step.target, notify)
-        return Complaint(row)
+        self._notify(row, seq, event, target, notify)
 
     def _notify(
         self,

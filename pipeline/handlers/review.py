@@ -29,9 +29,27 @@ def expect(store: Store, complaint_id: str, status: Status, stage: Stage) -> Com
     return c
 
 
-def facts_of(store: Store, c: Complaint) -> ComplaintFacts:
-    hashes = frozenset(r["sha256"] for r in store.all("evidence_of", {"complaint_id": c.id}))
-    return ComplaintFacts(
+def facts_and_context(
+    store: Store, c: Complaint, settings: Settings
+) -> tuple[ComplaintFacts, ReviewContext]:
+    """What review needs, read in one statement (after serialising reviews of the same
+    buyer, order and category, so the duplicate check holds under concurrency)."""
+    store.conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext(%s))",
+        (f"{c['buyer_id']}\x1f{c['order_id']}\x1f{c['category']}",),
+    )
+    ctx = store.one(
+        "review_context",
+        {
+            "id": c.id,
+            "buyer_id": c["buyer_id"],
+            "order_id": c["order_id"],
+            "category": c["category"],
+            "submitted_at": c["submitted_at"],
+        },
+    )
+    assert ctx is not None
+    facts = ComplaintFacts(
         category=Category(c["category"]),
         buyer_id=c["buyer_id"],
         merchant_id=c["merchant_id"],
@@ -40,37 +58,16 @@ def facts_of(store: Store, c: Complaint) -> ComplaintFacts:
         paid_at=c["paid_at"],
         delivered_at=c["delivered_at"],
         submitted_at=c["submitted_at"],
-        evidence_hashes=hashes,
+        evidence_hashes=frozenset(ctx["own_hashes"]),
     )
-
-
-def context_of(store: Store, c: Complaint, settings: Settings) -> ReviewContext:
-    key = {
-        "id": c.id,
-        "buyer_id": c["buyer_id"],
-        "order_id": c["order_id"],
-        "category": c["category"],
-    }
-    # Serialise reviews of the same (buyer, order, category) so the duplicate check holds.
-    store.conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtext(%s))",
-        (f"{c['buyer_id']}\x1f{c['order_id']}\x1f{c['category']}",),
-    )
-    duplicate = store.one("open_duplicate", key)
-    decided = store.all("decided_evidence_hashes", key)
-    recent = store.one(
-        "recent_complaints_by_buyer",
-        {"id": c.id, "buyer_id": c["buyer_id"], "submitted_at": c["submitted_at"]},
-    )
-    return ReviewContext(
-        open_duplicate_id=str(duplicate["id"]) if duplicate else None,
-        decided_evidence_hashes=(
-            frozenset(h for r in decided for h in r["hashes"]) if decided else None
-        ),
-        recent_complaints_by_buyer=int(recent["count"]) if recent else 0,
+    context = ReviewContext(
+        open_duplicate_id=str(ctx["open_duplicate"]) if ctx["open_duplicate"] else None,
+        decided_evidence_hashes=frozenset(ctx["decided_hashes"]) if ctx["decided"] else None,
+        recent_complaints_by_buyer=int(ctx["recent"]),
         manual_review_amount_cents=settings.manual_review_amount_cents,
         manual_review_recent_complaints=settings.manual_review_recent_complaints,
     )
+    return facts, context
 
 
 def handle_review(
@@ -79,8 +76,8 @@ def handle_review(
     c = expect(store, complaint_id, Status.IN_REVIEW, Stage.REVIEW)
     if isinstance(c, Skipped):
         return c
-    ctx = context_of(store, c, settings)
-    decision = review(facts_of(store, c), ctx)
+    facts, ctx = facts_and_context(store, c, settings)
+    decision = review(facts, ctx)
     if decision.rejection is not None:
         return store.apply(
             c,
