@@ -1,0 +1,111 @@
+"""The webhook channel against a real local HTTP server: HMAC-SHA256 signature, the
+notification id for de-duplication, and a failed POST leaving the notification pending."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import psycopg
+import pytest
+
+from pipeline.adapters.notifier import WebhookNotifier, make_notifier
+from pipeline.adapters.s3 import make_s3_client
+from pipeline.settings import Settings
+from tests.factories import JPEG, complaint_payload
+from tests.inline import drain_outbox
+from workers import actors
+from workers.runtime import bound
+
+pytestmark = pytest.mark.integration
+
+SECRET = "webhook-secret-for-tests"
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.calls: list[tuple[dict[str, str], bytes]] = []
+        self.fail_next = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.calls.append((dict(self.headers), body))
+                status = 500 if receiver.fail_next > 0 else 204
+                receiver.fail_next -= 1
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+def test_signed_webhook_delivery_retried_until_it_succeeds(
+    settings: Settings, receiver: Receiver
+) -> None:
+    make_s3_client(settings).put_object(
+        Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
+    )
+    hooked = replace(
+        settings,
+        notify_channel="webhook",
+        notify_webhook_url=receiver.url,
+        notify_webhook_secret=SECRET,
+    )
+    assert isinstance(make_notifier(hooked), WebhookNotifier)
+    receiver.fail_next = 1
+    with bound(hooked):
+        actors.intake.fn(complaint_payload())
+        with pytest.raises(Exception, match="500"):  # Dramatiq would retry with backoff
+            drain_outbox(hooked)
+        with psycopg.connect(settings.database_url) as conn:
+            pending = conn.execute(
+                "SELECT count(*) FROM notifications WHERE delivered_at IS NULL"
+            ).fetchone()
+            conn.execute("UPDATE outbox SET sent_at = NULL WHERE actor_name = 'notify'")
+            conn.commit()
+        assert pending == (1,)
+        drain_outbox(hooked)
+    kinds = []
+    for headers, body in receiver.calls:
+        expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert headers["X-Signature"] == f"sha256={expected}"
+        envelope = json.loads(body)
+        assert headers["X-Notification-Id"] == str(envelope["notification_id"])
+        kinds.append((envelope["kind"], envelope["recipient_role"]))
+    # intake.accepted failed once and was sent again; every other one went through once.
+    assert kinds.count(("intake.accepted", "buyer")) == 2
+    assert sorted(set(kinds)) == [
+        ("intake.accepted", "buyer"),
+        ("merchant.dispatched", "buyer"),
+        ("merchant.dispatched", "merchant"),
+    ]
+    assert len(kinds) == 4
+    with psycopg.connect(settings.database_url) as conn:
+        done = conn.execute(
+            "SELECT count(*) FROM notifications WHERE delivered_at IS NULL"
+        ).fetchone()
+    assert done == (0,)
+
+
+def test_webhook_url_must_be_http() -> None:
+    with pytest.raises(ValueError, match="http"):
+        WebhookNotifier("file:///etc/passwd", SECRET)
