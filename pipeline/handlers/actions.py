@@ -18,6 +18,7 @@ from pipeline.domain.transitions import Event
 from pipeline.handlers import intake
 from pipeline.handlers.review import Skipped
 from schemas.action import ActionV1
+from schemas.complaint import EvidenceItem
 
 VISUAL = frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO})
 
@@ -129,25 +130,13 @@ def _dispute(
     checks = checked or []
     if len(checks) != len(items):
         raise ValueError("dispute evidence must be checked against storage before handling")
-    start = store.one("next_evidence_position", {"complaint_id": c.id})
-    base = int(start["position"]) if start else 0
+    base = _next_position(store, c.id)
+    now = store.clock()
     for offset, (item, check) in enumerate(zip(items, checks, strict=True)):
+        row = _evidence_row(c, a, item, base + offset, Role.MERCHANT)
         store.run(
             "insert_evidence_checked",
-            {
-                "complaint_id": c.id,
-                "position": base + offset,
-                "role": Role.MERCHANT,
-                "submitter_id": a.actor.id,
-                "key": item.key,
-                "kind": item.kind,
-                "content_type": item.content_type,
-                "size": item.size,
-                "sha256": item.sha256,
-                "verdict": check.verdict,
-                "detail": check.detail or None,
-                "now": store.clock(),
-            },
+            {**row, "verdict": check.verdict, "detail": check.detail or None, "now": now},
         )
         store.effects.append(("verdict", (check.verdict.value,)))
     verdicts = {str(base + i): ch.verdict.value for i, ch in enumerate(checks)}
@@ -159,23 +148,9 @@ def _dispute(
 
 
 def _supply(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
-    start = store.one("next_evidence_position", {"complaint_id": c.id})
-    base = int(start["position"]) if start else 0
+    base = _next_position(store, c.id)
     for offset, item in enumerate(a.evidence or []):
-        store.run(
-            "insert_evidence",
-            {
-                "complaint_id": c.id,
-                "position": base + offset,
-                "role": Role.BUYER,
-                "submitter_id": a.actor.id,
-                "key": item.key,
-                "kind": item.kind,
-                "content_type": item.content_type,
-                "size": item.size,
-                "sha256": item.sha256,
-            },
-        )
+        store.run("insert_evidence", _evidence_row(c, a, item, base + offset, Role.BUYER))
     after = store.apply(
         c,
         Event.SUPPLY_EVIDENCE,
@@ -185,6 +160,27 @@ def _supply(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) ->
     )
     store.enqueue("evidence", "evidence", c.id)
     return after
+
+
+def _next_position(store: Store, complaint_id: str) -> int:
+    start = store.one("next_evidence_position", {"complaint_id": complaint_id})
+    return int(start["position"]) if start else 0
+
+
+def _evidence_row(
+    c: Complaint, a: ActionV1, item: EvidenceItem, position: int, role: Role
+) -> dict[str, Any]:
+    return {
+        "complaint_id": c.id,
+        "position": position,
+        "role": role,
+        "submitter_id": a.actor.id,
+        "key": item.key,
+        "kind": item.kind,
+        "content_type": item.content_type,
+        "size": item.size,
+        "sha256": item.sha256,
+    }
 
 
 def _accept_offer(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:

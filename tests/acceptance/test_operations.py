@@ -5,9 +5,7 @@ and metrics agree with PostgreSQL and Redis."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -27,6 +25,7 @@ from pipeline.sample import Generator, upload_all
 from pipeline.settings import Settings
 from tests.acceptance.conftest import fleet_env
 from tests.api_server import serving
+from tests.cli import run_cli
 from tests.factories import JPEG, complaint_payload
 from workers.broker import build_broker
 
@@ -34,14 +33,7 @@ pytestmark = pytest.mark.acceptance
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **fleet_env(settings), "COMPLAINTS_LOG_LEVEL": "WARNING"}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(settings, *args, env=fleet_env(settings))
 
 
 def send(settings: Settings, payloads: list[dict[str, Any]]) -> None:

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
 from pipeline.settings import Settings
+from tests.cli import run_cli
 
 pytestmark = pytest.mark.integration
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "COMPLAINTS_DATABASE_URL": settings.database_url,
-        "COMPLAINTS_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(settings, *args)
 
 
 def test_help_lists_every_command(base_settings: Settings) -> None:

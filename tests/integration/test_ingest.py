@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from pipeline.settings import Settings
+from tests.cli import run_cli
 from tests.factories import complaint_payload
 
 pytestmark = pytest.mark.integration
 
 
 def run_ingest(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "COMPLAINTS_DATABASE_URL": settings.database_url,
-        "COMPLAINTS_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "ingest", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(settings, "ingest", *args)
 
 
 def test_ingest_is_idempotent_and_keeps_every_bad_line(settings: Settings, tmp_path: Path) -> None:
