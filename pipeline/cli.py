@@ -486,6 +486,30 @@ def dlq_purge(
     pool.close()
 
 
+audit_app = typer.Typer(help="The tamper-evident audit trail (hash chain over events).")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    complaint: Annotated[str | None, typer.Option(help="Only this complaint id.")] = None,
+) -> None:
+    """Recompute the event chains; print the first broken link of each; exit 1 if any."""
+    import psycopg
+
+    from pipeline.audit_verify import verify
+
+    settings = _settings()
+    broken = 0
+    with psycopg.connect(settings.database_url) as conn:
+        for b in verify(conn, complaint):
+            broken += 1
+            at = f"event {b.seq}" if b.seq is not None else "head"
+            typer.echo(f"BROKEN {b.complaint_id} at {at}: {b.reason}")
+    typer.echo(f"{broken} broken chain(s)")
+    raise typer.Exit(1 if broken else 0)
+
+
 schemas_app = typer.Typer(help="The published contract (JSON Schema + OpenAPI).")
 app.add_typer(schemas_app, name="schemas")
 

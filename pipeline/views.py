@@ -75,6 +75,7 @@ def complaint_view(
         "remedy": c["remedy"],
         "outcome": c["outcome"],
         "parent_id": str(c["parent_id"]) if c["parent_id"] else None,
+        "chain_head": c["chain_head"],
         "created_at": c["created_at"].isoformat(),
         "updated_at": c["updated_at"].isoformat(),
     }

@@ -2,16 +2,16 @@
 
 -- name: insert_complaint
 INSERT INTO complaints (
-    source, external_id, idempotency_key, payload_sha256, category, buyer_id, merchant_id,
+    id, source, external_id, idempotency_key, payload_sha256, category, buyer_id, merchant_id,
     order_id, item_id, sku, order_amount_cents, currency, paid_at, delivered_at, submitted_at,
     title, description, requested_remedy, claimed_amount_cents, parent_id, status, stage,
-    version, created_at, updated_at
+    version, created_at, updated_at, chain_head
 ) VALUES (
-    %(source)s, %(external_id)s, %(idempotency_key)s, %(payload_sha256)s, %(category)s,
+    %(id)s, %(source)s, %(external_id)s, %(idempotency_key)s, %(payload_sha256)s, %(category)s,
     %(buyer_id)s, %(merchant_id)s, %(order_id)s, %(item_id)s, %(sku)s, %(order_amount_cents)s,
     %(currency)s, %(paid_at)s, %(delivered_at)s, %(submitted_at)s, %(title)s, %(description)s,
     %(requested_remedy)s, %(claimed_amount_cents)s, %(parent_id)s, %(status)s, %(stage)s, 1,
-    %(now)s, %(now)s
+    %(now)s, %(now)s, %(chain_head)s
 )
 ON CONFLICT DO NOTHING
 RETURNING id;
@@ -42,10 +42,10 @@ SELECT * FROM complaints WHERE id = %(id)s;
 -- name: insert_event
 INSERT INTO complaint_events (
     complaint_id, seq, event, from_status, to_status, actor_role, actor_id, data, message_id,
-    created_at
+    created_at, prev_hash, hash
 ) VALUES (
     %(complaint_id)s, %(seq)s, %(event)s, %(from_status)s, %(to_status)s, %(actor_role)s,
-    %(actor_id)s, %(data)s, %(message_id)s, %(now)s
+    %(actor_id)s, %(data)s, %(message_id)s, %(now)s, %(prev_hash)s, %(hash)s
 );
 
 -- name: close_live_deadlines
@@ -199,7 +199,7 @@ ON CONFLICT (merchant_id) DO UPDATE SET
 
 -- name: events_of
 SELECT seq, event, from_status::text, to_status::text, actor_role::text, actor_id, data,
-       created_at
+       created_at, prev_hash, hash
 FROM complaint_events WHERE complaint_id = %(complaint_id)s ORDER BY seq
 LIMIT %(limit)s OFFSET %(offset)s;
 
@@ -364,3 +364,13 @@ SELECT
       AS recent,
     (SELECT coalesce(array_agg(sha256), '{}') FROM evidence_items
       WHERE complaint_id = %(id)s) AS own_hashes;
+
+-- name: chain_events
+SELECT complaint_id, seq, event, from_status::text, to_status::text, actor_role::text,
+       actor_id, data, created_at, prev_hash, hash
+FROM complaint_events
+WHERE (%(id)s::uuid IS NULL OR complaint_id = %(id)s)
+ORDER BY complaint_id, seq;
+
+-- name: chain_heads
+SELECT id, chain_head FROM complaints WHERE (%(id)s::uuid IS NULL OR id = %(id)s);

@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 from pipeline import metrics
 from pipeline.db import clocks
 from pipeline.db.queries import q
+from pipeline.domain import audit
 from pipeline.domain.notices import RECIPIENTS, recipient_id
 from pipeline.domain.sla import DEFAULT_POLICY, SlaPolicy
 from pipeline.domain.status import Role, Stage, Status
@@ -147,7 +148,20 @@ class Store:
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
         now = self.clock()
-        changes: dict[str, Any] = {"status": step.target, **updates}
+        seq = c["version"] + 1
+        event_row = {
+            "complaint_id": c.id,
+            "seq": seq,
+            "event": event,
+            "from_status": c.status,
+            "to_status": step.target,
+            "actor_role": role,
+            "actor_id": actor_id,
+            "data": data or {},
+            "created_at": now,
+        }
+        chain = (c["chain_head"], audit.link(c["chain_head"], event_row))
+        changes: dict[str, Any] = {"status": step.target, **updates, "chain_head": chain[1]}
         if stage is not None:
             changes["stage"] = stage
         assignments = sql.SQL(", ").join(
@@ -176,11 +190,21 @@ class Store:
         row = self.conn.execute(query, params).fetchone()
         if row is None:
             raise StaleTransition(f"complaint {c.id} changed before {event} could apply")
-        seq = row["version"]
         # The writes that follow need no answers: one round trip for all of them.
         with self.conn.pipeline():
             self._record(
-                c, row, step.target, event, seq, role, actor_id, data, message_id, now, notify
+                c,
+                row,
+                step.target,
+                event,
+                seq,
+                role,
+                actor_id,
+                data,
+                message_id,
+                now,
+                notify,
+                chain,
             )
         return Complaint(row)
 
@@ -197,6 +221,7 @@ class Store:
         message_id: str | None,
         now: datetime,
         notify: tuple[Role, ...] | None,
+        chain: tuple[str | None, str],
     ) -> None:
         self.run(
             "insert_event",
@@ -211,6 +236,8 @@ class Store:
                 "data": Jsonb(data or {}),
                 "message_id": message_id,
                 "now": now,
+                "prev_hash": chain[0],
+                "hash": chain[1],
             },
         )
         if target != c.status:

@@ -10,11 +10,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+from uuid import uuid4
 
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
 from pipeline.db.store import Store
+from pipeline.domain import audit
 from pipeline.domain.notices import RECIPIENTS
 from pipeline.domain.status import Category, Role, Stage, Status
 from pipeline.domain.transitions import Event, next_status
@@ -87,7 +89,11 @@ def accept_many(
         (i, c, key) for i, ((c, key), r) in enumerate(zip(items, results, strict=True)) if r is None
     ]
     fingerprints = [c.fingerprint() for _, c, _ in todo]
-    rows = [_row(c, key, fp, now) for (_, c, key), fp in zip(todo, fingerprints, strict=True)]
+    rows = []
+    for (_, c, key), fp in zip(todo, fingerprints, strict=True):
+        generated = str(uuid4())
+        head = audit.link(None, first_event(generated, c, step.target, now))
+        rows.append({**_row(c, key, fp, now), "id": generated, "chain_head": head})
     ids = store.insert_returning("insert_complaint", rows) if rows else []
     fresh: list[tuple[str, ComplaintV1]] = []
     for (index, complaint, key), fp, new_id in zip(todo, fingerprints, ids, strict=True):
@@ -115,6 +121,25 @@ def accept_many(
             ("transition", (Status.RECEIVED.value, step.target.value)) for _ in fresh
         )
     return [r for r in results if r is not None]
+
+
+def _intake_data(c: ComplaintV1) -> dict[str, Any]:
+    return {"source": c.source, "evidence_items": len(c.evidence)}
+
+
+def first_event(cid: str, c: ComplaintV1, status: Status, now: Any) -> dict[str, Any]:
+    """The intake event, as the audit chain hashes it."""
+    return {
+        "complaint_id": cid,
+        "seq": 1,
+        "event": Event.INTAKE_ACCEPTED,
+        "from_status": Status.RECEIVED,
+        "to_status": status,
+        "actor_role": Role.SYSTEM,
+        "actor_id": "pipeline",
+        "data": _intake_data(c),
+        "created_at": now,
+    }
 
 
 def _start_review(
@@ -147,16 +172,12 @@ def _start_review(
         "insert_event",
         [
             {
-                "complaint_id": cid,
-                "seq": 1,
-                "event": event,
-                "from_status": Status.RECEIVED,
-                "to_status": status,
-                "actor_role": Role.SYSTEM,
-                "actor_id": "pipeline",
-                "data": Jsonb({"source": c.source, "evidence_items": len(c.evidence)}),
+                **first_event(cid, c, status, now),
+                "data": Jsonb(_intake_data(c)),
                 "message_id": message_id,
                 "now": now,
+                "prev_hash": None,
+                "hash": audit.link(None, first_event(cid, c, status, now)),
             }
             for cid, c in fresh
         ],

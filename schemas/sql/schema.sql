@@ -65,6 +65,7 @@ CREATE TABLE complaints (
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     remedy jsonb,
+    chain_head char(64),
     UNIQUE (source, external_id),
     CHECK ((status = 'rejected') = (rejection_reason IS NOT NULL)),
     CHECK ((status = 'suspended') = (suspended_from IS NOT NULL)),
@@ -101,6 +102,8 @@ CREATE TABLE complaint_events (
     data jsonb NOT NULL DEFAULT '{}',
     message_id text,
     created_at timestamptz NOT NULL DEFAULT now(),
+    prev_hash char(64),
+    hash char(64),
     PRIMARY KEY (complaint_id, seq)
 );
 

@@ -1,0 +1,56 @@
+"""`complaints audit verify`: recompute every complaint's event chain and report the first
+broken link of each (an edited, removed or reordered event, or a wrong chain head)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from pipeline.db.queries import q
+from pipeline.domain.audit import link
+
+
+@dataclass(frozen=True)
+class Break:
+    complaint_id: str
+    seq: int | None
+    reason: str
+
+
+def verify(conn: psycopg.Connection[Any], complaint_id: str | None = None) -> Iterator[Break]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        heads = {
+            str(r["id"]): r["chain_head"]
+            for r in cur.execute(q("chain_heads"), {"id": complaint_id}).fetchall()
+        }
+    current: str | None = None
+    prev: str | None = None
+    expected_seq = 1
+    broken = False
+    # A server-side cursor (streams any number of events) lives in a transaction.
+    with conn.transaction(), conn.cursor(name="audit", row_factory=dict_row) as cur:
+        cur.execute(q("chain_events"), {"id": complaint_id})
+        for e in cur:
+            cid = str(e["complaint_id"])
+            if cid != current:
+                if current is not None and not broken and heads.get(current) != prev:
+                    yield Break(current, None, "chain head does not match the last event")
+                current, prev, expected_seq, broken = cid, None, 1, False
+            if broken:
+                continue
+            if e["seq"] != expected_seq:
+                yield Break(cid, e["seq"], f"expected event {expected_seq}: one is missing")
+                broken = True
+            elif e["prev_hash"] != prev:
+                yield Break(cid, e["seq"], "prev_hash does not match the event before")
+                broken = True
+            elif e["hash"] != link(prev, e):
+                yield Break(cid, e["seq"], "content does not match its hash (edited)")
+                broken = True
+            prev, expected_seq = e["hash"], expected_seq + 1
+    if current is not None and not broken and heads.get(current) != prev:
+        yield Break(current, None, "chain head does not match the last event")
