@@ -56,6 +56,10 @@ def worker(
     shutdown_timeout: Annotated[
         float, typer.Option(help="On SIGTERM, seconds to let in-flight messages finish.")
     ] = 30.0,
+    module: Annotated[
+        list[str] | None,
+        typer.Option(help="Extra modules declaring actors on the same broker (repeat)."),
+    ] = None,
 ) -> None:
     """Run Dramatiq workers for the pipeline's actors (wraps the dramatiq CLI); metrics on
     COMPLAINTS_METRICS_HOST:COMPLAINTS_METRICS_PORT."""
@@ -69,6 +73,7 @@ def worker(
         "-m",
         "dramatiq",
         "workers.actors",
+        *(module or []),
         "--processes",
         str(processes or os.cpu_count() or 1),
         "--threads",

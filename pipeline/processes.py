@@ -40,17 +40,10 @@ class Fleet:
         self.procs[name] = proc
         return proc
 
-    def start_workers(self, name: str = "workers") -> subprocess.Popen[bytes]:
-        return self._spawn(
-            name,
-            [
-                "worker",
-                "--processes",
-                str(self.processes),
-                "--threads",
-                str(self.threads),
-            ],
-        )
+    def start_workers(self, name: str = "workers", *modules: str) -> subprocess.Popen[bytes]:
+        extra = [arg for m in modules for arg in ("--module", m)]
+        args = ["worker", "--processes", str(self.processes), "--threads", str(self.threads)]
+        return self._spawn(name, [*args, *extra])
 
     def start_relay(self, name: str = "relay") -> subprocess.Popen[bytes]:
         return self._spawn(name, ["relay"])

@@ -41,6 +41,7 @@ class Settings:
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9191
     metrics_dir: str = ".local/prometheus-multiproc"
+    worker_max_deliveries: int = 10  # then the message is dead-lettered (poison)
     worker_max_retries: int = 8
     worker_min_backoff_ms: int = 500
     worker_max_backoff_ms: int = 60_000

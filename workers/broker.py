@@ -23,6 +23,7 @@ from dramatiq.middleware import (
 from pipeline.domain.routing import all_queues
 from pipeline.settings import Settings
 from workers.middleware.dead_letters import DeadLetterArchive
+from workers.middleware.delivery_limit import DeliveryLimit
 from workers.middleware.log_context import LogContext
 from workers.middleware.runtime_lifecycle import RuntimeLifecycle
 from workers.middleware.stage_latency import StageLatency
@@ -49,6 +50,7 @@ def build_broker(settings: Settings) -> RedisBroker:
             CurrentMessage(),
             LogContext(),
             RuntimeLifecycle(),
+            DeliveryLimit(),
             DeadLetterArchive(),
             StageLatency(),
         ],

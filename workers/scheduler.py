@@ -35,6 +35,8 @@ def schedule_once(pool: ConnectionPool[Any], now: datetime, batch_size: int) -> 
             fired = len(conn.execute(q("claim_due_deadlines"), params).fetchall())
             warned = len(conn.execute(q("claim_due_warnings"), params).fetchall())
         row = conn.execute(q("next_deadline_time")).fetchone()
+        if now.minute == 0 and now.second < 5:  # hourly housekeeping
+            conn.execute(q("prune_deliveries"))
     return Tick(fired, warned, row["next_at"] if row else None)
 
 

@@ -374,3 +374,12 @@ ORDER BY complaint_id, seq;
 
 -- name: chain_heads
 SELECT id, chain_head FROM complaints WHERE (%(id)s::uuid IS NULL OR id = %(id)s);
+
+-- name: count_delivery
+INSERT INTO message_deliveries (message_id, actor_name) VALUES (%(message_id)s, %(actor)s)
+ON CONFLICT (message_id) DO UPDATE
+SET deliveries = message_deliveries.deliveries + 1, last_at = now()
+RETURNING deliveries;
+
+-- name: prune_deliveries
+DELETE FROM message_deliveries WHERE last_at < now() - interval '1 day';

@@ -235,3 +235,11 @@ CREATE TABLE merchant_orders (
     orders integer NOT NULL CHECK (orders >= 0),
     PRIMARY KEY (merchant_id, day)
 );
+
+-- Deliveries per message: one that keeps killing its worker is dead-lettered, not looped.
+CREATE UNLOGGED TABLE message_deliveries (
+    message_id text PRIMARY KEY,
+    actor_name text NOT NULL,
+    deliveries integer NOT NULL DEFAULT 1,
+    last_at timestamptz NOT NULL DEFAULT now()
+);

@@ -153,3 +153,32 @@ def test_sigterm_drains_then_status_and_metrics_agree(settings: Settings, fleet:
         assert f'complaints_open_by_status{{status="{status}"}} {float(n)}' in text
     assert 'complaints_queue_depth{queue="review"} 0.0' in text
     assert "complaints_outbox_backlog 0.0" in text
+
+
+def test_a_message_that_kills_its_worker_is_dead_lettered_after_the_limit(
+    settings: Settings, tmp_path: Path
+) -> None:
+    env = {**fleet_env(settings), "COMPLAINTS_WORKER_MAX_DELIVERIES": "2"}
+    fleet = Fleet(env=env, log_dir=tmp_path / "logs", processes=1, threads=1)
+    broker = build_broker(settings)
+    broker.enqueue(
+        Message(queue_name="review", actor_name="self_destruct", args=(1,), kwargs={}, options={})
+    )
+    broker.close()
+    restarts = 0
+    try:
+        deadline = time.monotonic() + 150
+        while one(settings, "SELECT count(*) FROM dead_letters") == 0:
+            assert time.monotonic() < deadline, "poison message was never dead-lettered"
+            if not fleet.alive("workers"):
+                fleet.procs.pop("workers", None)
+                fleet.start_workers("workers", "tests.poison_actors")
+                restarts += 1
+            time.sleep(0.2)
+    finally:
+        fleet.stop()
+    assert restarts >= 3  # killed at deliveries 1 and 2; the third is refused unprocessed
+    assert one(settings, "SELECT deliveries FROM message_deliveries") == 3
+    assert "poison: delivered 3 times" in one(settings, "SELECT error FROM dead_letters")
+    r = redis.Redis.from_url(settings.redis_url)
+    assert r.llen("dramatiq:review") == 0
