@@ -135,7 +135,10 @@ def scheduler(
     pool.open(wait=True, timeout=30)
     try:
         run_scheduler(
-            pool, batch or settings.scheduler_batch_size, settings.scheduler_max_sleep_seconds
+            pool,
+            batch or settings.scheduler_batch_size,
+            settings.scheduler_max_sleep_seconds,
+            redrive_after=settings.redrive_after_seconds,
         )
     finally:
         pool.close()
@@ -362,6 +365,7 @@ def status(
             "deadlines_breached_last_hour",
             "dead_letters_pending",
             "live_workers",
+            "redriven_total",
         ):
             facts.add_row(key.replace("_", " "), str(s[key]))
         return Group(queues, statuses, facts)

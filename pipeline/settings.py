@@ -33,6 +33,7 @@ class Settings:
     holidays: str = ""  # e.g. "2026-10-01,2026-10-02"
     timezone: str = "Asia/Shanghai"
     scheduler_batch_size: int = 500
+    redrive_after_seconds: float = 120.0  # no progress and no outbox row for this long
     scheduler_max_sleep_seconds: float = 5.0
     api_tokens: str = ""  # JSON: {"<token of 16+ chars>": ["ingest", "read", "act:buyer"]}
     api_max_body_bytes: int = 4 * 1024 * 1024

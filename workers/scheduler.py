@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
 from pipeline.logging import get_logger
+from workers.redrive import redrive
 
 log = get_logger("workers.scheduler")
 
@@ -50,6 +52,7 @@ def run_scheduler(
     max_sleep: float = 5.0,
     stop: threading.Event | None = None,
     clock: Callable[[], datetime] = utcnow,
+    redrive_after: float = 120.0,
 ) -> None:
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -57,7 +60,17 @@ def run_scheduler(
             signal.signal(sig, lambda *_: stop.set())
     log.info("scheduler started", batch_size=batch_size)
     totals = [0, 0]
+    last_redrive = 0.0
     while not stop.is_set():
+        if time.monotonic() - last_redrive > min(redrive_after / 4, 30.0):
+            last_redrive = time.monotonic()
+            try:
+                again = redrive(pool, clock(), timedelta(seconds=redrive_after))
+            except Exception:
+                log.exception("re-drive failed; will try again")
+                again = 0
+            if again:
+                log.warning("re-drove stuck work", messages=again)
         try:
             tick = schedule_once(pool, clock(), batch_size)
         except Exception:  # Postgres away: try again shortly, nothing is lost

@@ -337,7 +337,8 @@ SELECT
         AS deadlines_warned,
     (SELECT count(*) FROM deadlines WHERE state = 'fired' AND fired_at > now() - interval '1 hour')
         AS deadlines_breached_last_hour,
-    (SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL) AS dead_letters_pending;
+    (SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL) AS dead_letters_pending,
+    (SELECT coalesce(max(value), 0) FROM counters WHERE name = 'redriven') AS redriven_total;
 
 -- name: complaints_by_status
 SELECT status::text AS status, count(*) AS n FROM complaints GROUP BY 1 ORDER BY 1;
@@ -383,3 +384,35 @@ RETURNING deliveries;
 
 -- name: prune_deliveries
 DELETE FROM message_deliveries WHERE last_at < now() - interval '1 day';
+
+-- name: stuck_in_pipeline
+-- Complaints an automated stage should have moved on by now, with nothing in the outbox:
+-- their message was lost (e.g. Redis restarted empty). Re-driving is safe: stale or
+-- duplicate deliveries are skipped by the handlers.
+UPDATE complaints c SET updated_at = %(now)s
+FROM (
+    SELECT id FROM complaints
+    WHERE status = 'in_review' AND stage IN ('review', 'evidence', 'route', 'dispatch')
+      AND updated_at < %(now)s - %(stale)s::interval
+    ORDER BY updated_at LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+) s
+WHERE c.id = s.id
+  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = c.id AND o.sent_at IS NULL)
+RETURNING c.id, c.stage::text AS stage, c.route_queue;
+
+-- name: stuck_notifications
+UPDATE notifications n SET redriven_at = %(now)s
+WHERE n.id IN (
+    SELECT id FROM notifications
+    WHERE delivered_at IS NULL AND coalesce(redriven_at, created_at) < %(now)s - %(stale)s::interval
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = n.complaint_id
+                  AND o.sent_at IS NULL AND o.actor_name = 'notify')
+RETURNING n.complaint_id, n.event_seq;
+
+-- name: bump_counter
+INSERT INTO counters (name, value) VALUES (%(name)s, %(by)s)
+ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value;

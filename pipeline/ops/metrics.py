@@ -44,6 +44,7 @@ class PipelineCollector(Collector):
             ("deadlines_breached_last_hour", "Deadlines fired in the last hour"),
             ("dead_letters_pending", "Dead letters not yet replayed"),
             ("live_workers", "Broker processes with a recent heartbeat"),
+            ("redriven_total", "Messages re-driven for work stuck without one"),
         ):
             yield GaugeMetricFamily(f"complaints_{key}", doc, value=s[key])
 

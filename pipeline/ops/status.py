@@ -68,5 +68,6 @@ def snapshot(
         "deadlines_warned": int(counts.get("deadlines_warned") or 0),
         "deadlines_breached_last_hour": int(counts.get("deadlines_breached_last_hour") or 0),
         "dead_letters_pending": int(counts.get("dead_letters_pending") or 0),
+        "redriven_total": int(counts.get("redriven_total") or 0),
         "live_workers": live_workers(client, heartbeat_timeout_ms),
     }

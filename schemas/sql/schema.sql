@@ -172,6 +172,7 @@ CREATE TABLE notifications (
     attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     last_error text,
     delivered_at timestamptz,
+    redriven_at timestamptz,
     UNIQUE (complaint_id, event_seq, recipient_role),
     FOREIGN KEY (complaint_id, event_seq) REFERENCES complaint_events (complaint_id, seq)
 );
@@ -242,4 +243,10 @@ CREATE UNLOGGED TABLE message_deliveries (
     actor_name text NOT NULL,
     deliveries integer NOT NULL DEFAULT 1,
     last_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Durable operational counters (e.g. complaints re-driven by the scheduler).
+CREATE TABLE counters (
+    name text PRIMARY KEY,
+    value bigint NOT NULL DEFAULT 0 CHECK (value >= 0)
 );

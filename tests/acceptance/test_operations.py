@@ -182,3 +182,36 @@ def test_a_message_that_kills_its_worker_is_dead_lettered_after_the_limit(
     assert "poison: delivered 3 times" in one(settings, "SELECT error FROM dead_letters")
     r = redis.Redis.from_url(settings.redis_url)
     assert r.llen("dramatiq:review") == 0
+
+
+def test_a_complaint_whose_message_vanished_is_redriven(settings: Settings, tmp_path: Path) -> None:
+    from pipeline.db.pool import make_pool
+    from pipeline.db.store import unit_of_work
+    from pipeline.handlers.intake import accept
+    from schemas.complaint import parse_complaint
+
+    make_s3_client(settings).put_object(
+        Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
+    )
+    pool = make_pool(settings.database_url, 1)
+    pool.open(wait=True)
+    with unit_of_work(pool) as store:
+        accept(store, parse_complaint(complaint_payload()))
+    pool.close()
+    env = {**fleet_env(settings), "COMPLAINTS_REDRIVE_AFTER_SECONDS": "2"}
+    fleet = Fleet(env=env, log_dir=tmp_path / "logs", processes=1, threads=2)
+    r = redis.Redis.from_url(settings.redis_url)
+    try:
+        fleet.start_relay()
+        wait(lambda: r.llen("dramatiq:review") == 1)
+        r.delete("dramatiq:review", "dramatiq:review.msgs")  # the message is lost
+        fleet.start_workers()
+        fleet.start_scheduler()
+        wait(
+            lambda: one(settings, "SELECT status::text FROM complaints") == "awaiting_merchant",
+            timeout=90,
+        )
+    finally:
+        fleet.stop()
+    assert one(settings, "SELECT value FROM counters WHERE name = 'redriven'") >= 1
+    assert json.loads(cli(settings, "status", "--json").stdout)["redriven_total"] >= 1

@@ -1,0 +1,55 @@
+"""Re-drive: complaints stuck in an automated stage with no outbox row (their message was
+lost, e.g. Redis restarted empty) get their stage's message again, and undelivered
+notifications their notify message; counted in `counters` (name 'redriven')."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from pipeline.db.queries import q
+
+#: stage -> (actor, queue); dispatch goes to the category's queue chosen by route.
+STAGE_MESSAGES: dict[str, tuple[str, str | None]] = {
+    "review": ("review", "review"),
+    "evidence": ("evidence", "evidence"),
+    "route": ("route", "route"),
+    "dispatch": ("dispatch", None),
+}
+
+
+def redrive(pool: ConnectionPool[Any], now: datetime, stale: timedelta, limit: int = 500) -> int:
+    params = {"now": now, "stale": stale, "limit": limit}
+    with pool.connection() as conn, conn.transaction():
+        stuck = conn.execute(q("stuck_in_pipeline"), params).fetchall()
+        notes = conn.execute(q("stuck_notifications"), params).fetchall()
+        rows = []
+        for c in stuck:
+            actor, queue = STAGE_MESSAGES[c["stage"]]
+            cid = str(c["id"])
+            rows.append(
+                {
+                    "queue_name": queue or c["route_queue"],
+                    "actor_name": actor,
+                    "complaint_id": cid,
+                    "payload": Jsonb({"complaint_id": cid}),
+                }
+            )
+        for n in {(r["complaint_id"], r["event_seq"]): r for r in notes}.values():
+            cid = str(n["complaint_id"])
+            rows.append(
+                {
+                    "queue_name": "notify",
+                    "actor_name": "notify",
+                    "complaint_id": cid,
+                    "payload": Jsonb({"complaint_id": cid, "event_seq": n["event_seq"]}),
+                }
+            )
+        if rows:
+            with conn.cursor() as cur:
+                cur.executemany(q("insert_outbox"), rows)
+            conn.execute(q("bump_counter"), {"name": "redriven", "by": len(rows)})
+    return len(rows)
