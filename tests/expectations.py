@@ -85,10 +85,11 @@ def verify_exactly_once(database_url: str, redis_url: str | None = None) -> None
             " ON e.complaint_id = c.id GROUP BY c.id, c.external_id, c.version"
             " HAVING count(*) <> c.version OR max(e.seq) <> c.version",
         )
+        # SLA events are once per deadline (a complaint can have several clocks in turn).
         repeated = _rows(
             conn,
-            "SELECT complaint_id, event, count(*) FROM complaint_events"
-            " GROUP BY 1, 2 HAVING count(*) > 1",
+            "SELECT complaint_id, event, data ->> 'deadline_id' AS deadline, count(*)"
+            " FROM complaint_events GROUP BY 1, 2, 3 HAVING count(*) > 1",
         )
         notes = _rows(
             conn,

@@ -47,6 +47,34 @@ def counter(settings: Settings, name: str) -> int:
     return int(row[0]) if row else 0
 
 
+def count_status(settings: Settings, status: str) -> int:
+    try:
+        with psycopg.connect(settings.database_url, connect_timeout=3) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM complaints WHERE status = %s", (status,)
+            ).fetchone()
+    except psycopg.OperationalError:
+        return -1
+    return int(row[0]) if row else 0
+
+
+def count_events(settings: Settings, event: str) -> int:
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM complaint_events WHERE event = %s", (event,)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def fired_twice(settings: Settings) -> list[Any]:
+    """(complaint, deadline kind) pairs fired more than once for the same clock start."""
+    with psycopg.connect(settings.database_url) as conn:
+        return conn.execute(
+            "SELECT complaint_id, kind, started_at FROM deadlines WHERE state = 'fired'"
+            " GROUP BY 1, 2, 3 HAVING count(*) > 1"
+        ).fetchall()
+
+
 def restart_if_dead(fleet: Fleet, name: str) -> bool:
     proc = fleet.procs.get(name)
     if proc is not None and proc.poll() is None:

@@ -7,12 +7,17 @@ left in any queue. A report of each scenario goes to .local/chaos-report.jsonl."
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
+import redis
 from dramatiq import Message
 
 from pipeline.adapters.s3 import make_s3_client
@@ -28,6 +33,9 @@ pytestmark = pytest.mark.acceptance
 
 COUNT = 2000
 SOURCE = "chaos"
+#: Short buyer-offer and remedy windows (hours; about 11 s each) so deadlines fire in the run.
+WINDOWS = '{"merchant_proposed": 0.003, "remedy_in_progress": 0.003}'
+
 REPORT = faults.ROOT / ".local" / "chaos-report.jsonl"
 
 Inject = Callable[[Fleet, Settings, int], list[str]]
@@ -94,6 +102,59 @@ SCENARIOS: dict[str, Inject] = {
 }
 
 
+def act_on(samples: list[Sample]) -> list[Sample]:
+    """Every third in-scope complaint gets a merchant offer that nobody answers: the offer
+    deadline accepts it, the remedy deadline has the platform execute it → resolved."""
+    return [
+        s
+        for i, s in enumerate(samples)
+        if s.case == "valid" and s.expected_status == "awaiting_merchant" and i % 3 == 0
+    ]
+
+
+class ActionSender(threading.Thread):
+    """Sends merchant.accept for each target once it waits on its merchant; resends (same
+    idempotency key) while it still waits, as an upstream system would after a fault."""
+
+    def __init__(self, settings: Settings, targets: list[Sample]) -> None:
+        super().__init__(daemon=True)
+        self.settings, self.stop = settings, threading.Event()
+        self.merchants = {s.payload["external_id"]: s.payload["merchant_id"] for s in targets}
+
+    def _round(self, broker: Any) -> None:
+        with psycopg.connect(self.settings.database_url, connect_timeout=3) as conn:
+            waiting = conn.execute(
+                "SELECT external_id, id::text FROM complaints WHERE status = 'awaiting_merchant'"
+            ).fetchall()
+        for ext, cid in waiting:
+            if ext in self.merchants:
+                payload = {
+                    "schema": "action.v1",
+                    "complaint_id": cid,
+                    "action": "merchant.accept",
+                    "actor": {"role": "merchant", "id": self.merchants[ext]},
+                    "idempotency_key": f"chaos-{ext}",
+                    "remedy": {"type": "exchange"},
+                }
+                broker.enqueue(
+                    Message(
+                        queue_name="actions",
+                        actor_name="act",
+                        args=(payload,),
+                        kwargs={},
+                        options={},
+                    )
+                )
+
+    def run(self) -> None:
+        broker = build_broker(self.settings)
+        while not self.stop.wait(2.0):
+            try:
+                self._round(broker)
+            except (psycopg.OperationalError, redis.RedisError, OSError):
+                continue  # the fault under test; try again on the next round
+
+
 def _send(settings: Settings, samples: list[Sample]) -> None:
     broker = build_broker(settings)
     for s in samples:
@@ -105,13 +166,17 @@ def _send(settings: Settings, samples: list[Sample]) -> None:
     broker.close()
 
 
-def _settle(fleet: Fleet, settings: Settings, sent: int, timeout: float) -> None:
+def _settle(fleet: Fleet, settings: Settings, sent: int, resolved: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         for name in list(fleet.procs):  # a supervisor restarts what died
             faults.restart_if_dead(fleet, name)
         p = faults.progress(settings, SOURCE)
-        if p is not None and p.settled(sent):
+        if (
+            p is not None
+            and p.settled(sent)
+            and faults.count_status(settings, "resolved") >= (resolved)
+        ):
             return
         assert time.monotonic() < deadline, f"did not settle: {p}"
         time.sleep(0.5)
@@ -127,7 +192,10 @@ def test_pipeline_survives(settings: Settings, tmp_path: Path, scenario: str) ->
         "COMPLAINTS_REDRIVE_AFTER_SECONDS": "8",
         "COMPLAINTS_WORKER_MAX_RETRIES": "60",
         "COMPLAINTS_LOG_LEVEL": "WARNING",
+        "COMPLAINTS_SLA_WINDOWS": WINDOWS,
     }
+    targets = act_on(samples)
+    sender = ActionSender(settings, targets)
     fleet = Fleet(env=env, log_dir=tmp_path / "logs", processes=2, threads=4)
     started = time.monotonic()
     try:
@@ -138,12 +206,20 @@ def test_pipeline_survives(settings: Settings, tmp_path: Path, scenario: str) ->
             fleet.start_relay("relay-b")
             fleet.start_scheduler("scheduler-b")
         _send(settings, samples)
+        sender.start()
         injected = SCENARIOS[scenario](fleet, settings, len(samples))
-        _settle(fleet, settings, len(samples), timeout=420)
+        _settle(fleet, settings, len(samples), len(targets), timeout=420)
     finally:
+        sender.stop.set()
+        sender.join(10)
         fleet.stop()
     elapsed = time.monotonic() - started
-    verify_outcomes(settings.database_url, samples)
+    acted = {id(s) for s in targets}
+    expected = [replace(s, expected_status="resolved") if id(s) in acted else s for s in samples]
+    verify_outcomes(settings.database_url, expected)
+    assert faults.fired_twice(settings) == []
+    assert faults.count_events(settings, "sla.offer_timeout") == len(targets)
+    assert faults.count_events(settings, "sla.remedy_breached") == len(targets)
     verify_exactly_once(settings.database_url, settings.redis_url)
     redriven = faults.counter(settings, "redriven")
     if scenario == "redis_restart":
