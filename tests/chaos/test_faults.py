@@ -33,8 +33,8 @@ pytestmark = pytest.mark.acceptance
 
 COUNT = 2000
 SOURCE = "chaos"
-#: Short buyer-offer and remedy windows (hours; about 11 s each) so deadlines fire in the run.
-WINDOWS = '{"merchant_proposed": 0.003, "remedy_in_progress": 0.003}'
+#: Short buyer-offer and remedy windows (hours; about 7 s each) so deadlines fire in the run.
+WINDOWS = '{"merchant_proposed": 0.002, "remedy_in_progress": 0.002}'
 
 REPORT = faults.ROOT / ".local" / "chaos-report.jsonl"
 
@@ -44,9 +44,9 @@ Inject = Callable[[Fleet, Settings, int], list[str]]
 def kill_workers_repeatedly(fleet: Fleet, settings: Settings, sent: int) -> list[str]:
     done = []
     faults.wait_for_progress(settings, SOURCE, 50)
-    for _ in range(4):
+    for _ in range(3):
         done.append(f"kill -9 worker process {faults.kill_random_worker_process(fleet)}")
-        time.sleep(4)
+        time.sleep(3)
     return done
 
 
@@ -189,7 +189,7 @@ def test_pipeline_survives(settings: Settings, tmp_path: Path, scenario: str) ->
     upload_all(make_s3_client(settings, max_pool=32), settings.s3_bucket, gen.uploads)
     env = {
         **fleet_env(settings),
-        "COMPLAINTS_REDRIVE_AFTER_SECONDS": "8",
+        "COMPLAINTS_REDRIVE_AFTER_SECONDS": "5",
         "COMPLAINTS_WORKER_MAX_RETRIES": "60",
         "COMPLAINTS_LOG_LEVEL": "WARNING",
         "COMPLAINTS_SLA_WINDOWS": WINDOWS,
