@@ -233,6 +233,7 @@ def test_pipeline_survives(settings: Settings, tmp_path: Path, scenario: str) ->
                     "complaints": len(samples),
                     "faults": injected,
                     "seconds": round(elapsed, 1),
+                    "redriven": redriven,
                     "at": datetime.now(UTC).isoformat(),
                 }
             )
