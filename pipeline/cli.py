@@ -109,17 +109,13 @@ def relay(
     batch: Annotated[int, typer.Option(help="Outbox rows published per transaction.")] = 0,
 ) -> None:
     """Publish committed outbox rows to Redis (run one or more; they never double-claim)."""
-    from pipeline.db.pool import make_pool
+    from pipeline.db.pool import opened_pool
     from workers.broker import broker
     from workers.relay import run_relay
 
     settings = _settings()
-    pool = make_pool(settings.database_url, 2, name="relay")
-    pool.open(wait=True, timeout=30)
-    try:
+    with opened_pool(settings.database_url, 2, "relay") as pool:
         run_relay(pool, broker, batch or settings.relay_batch_size, settings.relay_idle_seconds)
-    finally:
-        pool.close()
 
 
 @app.command()
@@ -127,21 +123,17 @@ def scheduler(
     batch: Annotated[int, typer.Option(help="Deadlines claimed per transaction.")] = 0,
 ) -> None:
     """Fire due deadlines and 80 % warnings through the outbox (any number may run)."""
-    from pipeline.db.pool import make_pool
+    from pipeline.db.pool import opened_pool
     from workers.scheduler import run_scheduler
 
     settings = _settings()
-    pool = make_pool(settings.database_url, 2, name="scheduler")
-    pool.open(wait=True, timeout=30)
-    try:
+    with opened_pool(settings.database_url, 2, "scheduler") as pool:
         run_scheduler(
             pool,
             batch or settings.scheduler_batch_size,
             settings.scheduler_max_sleep_seconds,
             redrive_after=settings.redrive_after_seconds,
         )
-    finally:
-        pool.close()
 
 
 @app.command()

@@ -5,6 +5,8 @@ Every pooled connection returns rows as dicts, so no user ever sees another's ro
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from psycopg import Connection
@@ -44,3 +46,14 @@ def make_pool(database_url: str, max_size: int, name: str = "complaints") -> Con
         check=_check_if_idle,
         kwargs={"application_name": f"complaints-{name}", "autocommit": True},
     )
+
+
+@contextmanager
+def opened_pool(database_url: str, max_size: int, name: str) -> Iterator[ConnectionPool[Any]]:
+    """A pool for a long-running command, open for the block's duration."""
+    pool = make_pool(database_url, max_size, name=name)
+    pool.open(wait=True, timeout=30)
+    try:
+        yield pool
+    finally:
+        pool.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -88,7 +87,3 @@ def unmet_requirements(category: Category, ok_kinds: Iterable[EvidenceKind]) -> 
     """Each unmet requirement as the sorted list of kinds that would satisfy it."""
     have = set(ok_kinds)
     return [sorted(k.value for k in group) for group in REQUIREMENTS[category] if not have & group]
-
-
-def json_detail(**fields: object) -> str:
-    return json.dumps(fields, sort_keys=True)

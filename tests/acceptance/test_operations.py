@@ -27,6 +27,7 @@ from tests.acceptance.conftest import fleet_env
 from tests.api_server import serving
 from tests.cli import run_cli
 from tests.factories import JPEG, complaint_payload
+from tests.upstream import send
 from workers.broker import build_broker
 
 pytestmark = pytest.mark.acceptance
@@ -34,15 +35,6 @@ pytestmark = pytest.mark.acceptance
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(settings, *args, env=fleet_env(settings))
-
-
-def send(settings: Settings, payloads: list[dict[str, Any]]) -> None:
-    broker = build_broker(settings)
-    for p in payloads:
-        broker.enqueue(
-            Message(queue_name="intake", actor_name="intake", args=(p,), kwargs={}, options={})
-        )
-    broker.close()
 
 
 def wait(check: Any, timeout: float = 60) -> None:

@@ -8,46 +8,21 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 import psycopg
 import pytest
-from dramatiq import Message
-from psycopg.rows import dict_row
 
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.processes import Fleet
 from pipeline.progress import read_progress, wait_until_settled
-from pipeline.sample import Generator, Sample, upload_all
+from pipeline.sample import Generator, upload_all
 from pipeline.settings import Settings
 from tests.expectations import verify_exactly_once, verify_outcomes
-from workers.broker import build_broker
+from tests.upstream import send
 
 pytestmark = pytest.mark.acceptance
 
 COUNT = 1000
-
-
-def _send(settings: Settings, samples: list[Sample]) -> None:
-    broker = build_broker(settings)
-    try:
-        for s in samples:
-            broker.enqueue(
-                Message(
-                    queue_name="intake",
-                    actor_name="intake",
-                    args=(s.payload,),
-                    kwargs={},
-                    options={},
-                )
-            )
-    finally:
-        broker.close()
-
-
-def _rows(conn: psycopg.Connection[Any], query: str) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query).fetchall()  # type: ignore[arg-type]
 
 
 def test_thousand_complaints_reach_predicted_statuses_through_a_worker_kill(
@@ -60,7 +35,7 @@ def test_thousand_complaints_reach_predicted_statuses_through_a_worker_kill(
 
     fleet.start_workers()
     fleet.start_relay()
-    _send(settings, samples)
+    send(settings, [s.payload for s in samples])
 
     # kill -9 the workers (parent and forked children) mid-run, then start them again.
     with psycopg.connect(settings.database_url, autocommit=True) as conn:

@@ -75,6 +75,16 @@ def fired_twice(settings: Settings) -> list[Any]:
         ).fetchall()
 
 
+def queues_empty(settings: Settings) -> bool:
+    """No message waiting in any queue (re-driven duplicates included: they are no-ops, but
+    the run is only over when they are consumed)."""
+    try:
+        r = redis.Redis.from_url(settings.redis_url)
+        return not any(r.llen(k) for k in r.keys("dramatiq:*") if r.type(k) == b"list")
+    except redis.RedisError:
+        return False
+
+
 def restart_if_dead(fleet: Fleet, name: str) -> bool:
     proc = fleet.procs.get(name)
     if proc is not None and proc.poll() is None:

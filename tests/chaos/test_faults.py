@@ -27,6 +27,7 @@ from pipeline.settings import Settings
 from tests.acceptance.conftest import fleet_env
 from tests.chaos import faults
 from tests.expectations import verify_exactly_once, verify_outcomes
+from tests.upstream import send
 from workers.broker import build_broker
 
 pytestmark = pytest.mark.acceptance
@@ -155,29 +156,16 @@ class ActionSender(threading.Thread):
                 continue  # the fault under test; try again on the next round
 
 
-def _send(settings: Settings, samples: list[Sample]) -> None:
-    broker = build_broker(settings)
-    for s in samples:
-        broker.enqueue(
-            Message(
-                queue_name="intake", actor_name="intake", args=(s.payload,), kwargs={}, options={}
-            )
-        )
-    broker.close()
-
-
 def _settle(fleet: Fleet, settings: Settings, sent: int, resolved: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         for name in list(fleet.procs):  # a supervisor restarts what died
             faults.restart_if_dead(fleet, name)
         p = faults.progress(settings, SOURCE)
-        if (
-            p is not None
-            and p.settled(sent)
-            and faults.count_status(settings, "resolved") >= (resolved)
-        ):
-            return
+        done = p is not None and p.settled(sent)
+        if done and faults.count_status(settings, "resolved") >= resolved:
+            if faults.queues_empty(settings):
+                return
         assert time.monotonic() < deadline, f"did not settle: {p}"
         time.sleep(0.5)
 
@@ -205,7 +193,7 @@ def test_pipeline_survives(settings: Settings, tmp_path: Path, scenario: str) ->
         if scenario == "two_relays_two_schedulers":
             fleet.start_relay("relay-b")
             fleet.start_scheduler("scheduler-b")
-        _send(settings, samples)
+        send(settings, [s.payload for s in samples])
         sender.start()
         injected = SCENARIOS[scenario](fleet, settings, len(samples))
         _settle(fleet, settings, len(samples), len(targets), timeout=420)
