@@ -66,12 +66,14 @@ class BenchEnv:
         if self.settings.s3_bucket not in names:
             s3.create_bucket(Bucket=self.settings.s3_bucket)
 
-    def spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def spawn(
+        self, name: str, args: list[str], extra_env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
         return subprocess.Popen(
             args,
-            env={**os.environ, **self.env},
+            env={**os.environ, **self.env, **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -97,8 +99,10 @@ class BenchEnv:
             ],
         )
 
-    def cli(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        return self.spawn(name, [sys.executable, "-m", "pipeline.cli", *args])
+    def cli(
+        self, name: str, *args: str, extra_env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        return self.spawn(name, [sys.executable, "-m", "pipeline.cli", *args], extra_env)
 
 
 def make_env(base: Settings, log_dir: Path) -> BenchEnv:

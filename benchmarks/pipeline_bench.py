@@ -157,3 +157,53 @@ def latency(
     values = sorted(float(r[0]) for r in rows)
     q = statistics.quantiles(values, n=100, method="inclusive")
     return {"p50": q[49], "p95": q[94], "p99": q[98], "count": len(values), "rate": rate}
+
+
+def memory(
+    env: BenchEnv, checkpoints: tuple[int, ...], processes: int, threads: int, seed: int
+) -> dict[str, float]:
+    """Worker RSS (largest process, MB) once each checkpoint's count of complaints has
+    reached awaiting_merchant. A feeder thread generates, uploads and accepts complaints
+    in chunks while the workers run, so the backlog never runs dry."""
+    source = f"mem-{seed}"
+    total = max(checkpoints)
+    chunk = 2_000
+    fed = [0]
+    failed: list[BaseException] = []
+
+    def feed() -> None:
+        try:
+            while fed[0] < total:
+                n = min(chunk, total - fed[0])
+                gen = Generator(
+                    seed + fed[0], datetime.now(UTC), source=source, id_prefix=f"m{fed[0]}-"
+                )
+                payloads = gen.valid_payloads(n)
+                upload_all(
+                    make_s3_client(env.settings, max_pool=16), env.settings.s3_bucket, gen.uploads
+                )
+                accept_all(env, payloads)
+                fed[0] += n
+        except BaseException as exc:  # reported by the measuring thread
+            failed.append(exc)
+
+    running = Running(env, processes, threads)
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    out: dict[str, float] = {}
+    try:
+        with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
+            for mark in sorted(checkpoints):
+
+                def reached(mark: int = mark) -> bool:
+                    if failed:
+                        raise RuntimeError("feeding complaints failed") from failed[0]
+                    row = conn.execute(DONE_SQL, {"source": source}).fetchone()
+                    return row is not None and row[0] >= mark
+
+                wait_until(reached, timeout=7_200, poll=1.0)
+                out[str(mark)] = worker_rss_mb(running.workers)
+    finally:
+        feeder.join(600)
+        running.close()
+    return out

@@ -39,6 +39,7 @@ class Settings:
     api_max_body_bytes: int = 4 * 1024 * 1024
     api_max_backlog: int = 50_000  # unsent outbox rows + waiting review messages
     api_presign_seconds: int = 900
+    api_commit_group_max: int = 100  # single submissions sharing one transaction, at most
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9191
     metrics_dir: str = ".local/prometheus-multiproc"

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis
-import structlog
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.api import errors, routes
 from pipeline.api.auth import parse_tokens
+from pipeline.api.group_commit import GroupCommit
+from pipeline.api.request_context import RequestContext
 from pipeline.db.pool import make_pool
 from pipeline.domain.sla import make_policy
 from pipeline.settings import Settings
@@ -36,9 +34,13 @@ def create_app(settings: Settings) -> FastAPI:
             settings.sla_windows, settings.business_hours, settings.holidays, settings.timezone
         )
         app.state.backlog = (0.0, 0)
+        app.state.group_commit = GroupCommit(
+            pool, app.state.policy, max(1, settings.api_commit_group_max), committers=2
+        )
         try:
             yield
         finally:
+            app.state.group_commit.close()
             pool.close()
             app.state.redis.close()
 
@@ -55,34 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(routes.router)
 
-    @app.middleware("http")
-    async def limits_and_log_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Bound here, not in dependencies: middleware cannot see their context vars.
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            request_id=request.headers.get("x-request-id", uuid.uuid4().hex),
-            path=request.url.path,
-            method=request.method,
-        )
-        length = request.headers.get("content-length")
-        limit = settings.api_max_body_bytes
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return JSONResponse(
-                {
-                    "error": "too_large",
-                    "message": f"body over {limit} bytes",
-                    "errors": [],
-                    "allowed": {},
-                },
-                status_code=413,
-            )
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-        return response
-
+    app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)
     return app
 
 

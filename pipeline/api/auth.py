@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -47,8 +47,11 @@ def scopes_of(request: Request, credentials: HTTPAuthorizationCredentials | None
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def require(scope: str) -> Callable[[Request, HTTPAuthorizationCredentials | None], frozenset[str]]:
-    def check(request: Request, credentials: Credentials) -> frozenset[str]:
+def require(
+    scope: str,
+) -> Callable[[Request, HTTPAuthorizationCredentials | None], Awaitable[frozenset[str]]]:
+    # async: no I/O here, and a sync dependency would cost a thread hop per request
+    async def check(request: Request, credentials: Credentials) -> frozenset[str]:
         scopes = scopes_of(request, credentials)
         if scope not in scopes:
             raise HTTPException(403, f"token lacks scope {scope!r}")
@@ -57,5 +60,5 @@ def require(scope: str) -> Callable[[Request, HTTPAuthorizationCredentials | Non
     return check
 
 
-def any_scope(request: Request, credentials: Credentials) -> frozenset[str]:
+async def any_scope(request: Request, credentials: Credentials) -> frozenset[str]:
     return scopes_of(request, credentials)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import time
@@ -84,17 +85,28 @@ class UploadOut(BaseModel):
     expires_in: int
 
 
-def _check_backlog(request: Request) -> None:
-    """429 when the intake backlog passes the limit (measured at most once a second)."""
-    state = request.app.state
-    measured_at, backlog = state.backlog
-    if time.monotonic() - measured_at > 1.0:
-        with state.pool.connection() as conn:
-            row = conn.execute("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").fetchone()
-        backlog = int(row["n"]) + int(state.redis.llen("dramatiq:review"))
-        state.backlog = (time.monotonic(), backlog)
+def _refresh_backlog(state: Any) -> None:
+    with state.pool.connection() as conn:
+        row = conn.execute("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").fetchone()
+    backlog = int(row["n"]) + int(state.redis.llen("dramatiq:review"))
+    state.backlog = (time.monotonic(), backlog)
+
+
+def _backlog_stale(state: Any) -> bool:
+    return bool(time.monotonic() - state.backlog[0] > 1.0)
+
+
+def _refuse_if_overloaded(state: Any) -> None:
+    backlog = state.backlog[1]
     if backlog > state.settings.api_max_backlog:
         raise Overloaded(backlog, retry_after=5)
+
+
+def _check_backlog(request: Request) -> None:
+    """429 when the intake backlog passes the limit (measured at most once a second)."""
+    if _backlog_stale(request.app.state):
+        _refresh_backlog(request.app.state)
+    _refuse_if_overloaded(request.app.state)
 
 
 def _accept(request: Request, items: list[tuple[ComplaintV1, str | None]]) -> list[Any]:
@@ -109,16 +121,20 @@ def _accept(request: Request, items: list[tuple[ComplaintV1, str | None]]) -> li
     responses=documented(400, 401, 403, 409, 413, 422, 429),
     dependencies=[Depends(require("ingest"))],
 )
-def submit(
+async def submit(
     complaint: ComplaintV1,
     request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> Accepted:
     """Accept one complaint: durable (committed with its outbox row) when this answers 202.
-    A repeat with the same Idempotency-Key or (source, external_id) returns the original."""
-    _check_backlog(request)
-    (result,) = _accept(request, [(complaint, idempotency_key)])
+    A repeat with the same Idempotency-Key or (source, external_id) returns the original.
+    Concurrent submissions are committed together (group commit)."""
+    state = request.app.state
+    if _backlog_stale(state):
+        await run_in_threadpool(_refresh_backlog, state)
+    _refuse_if_overloaded(state)
+    result = await asyncio.wrap_future(state.group_commit.submit(complaint, idempotency_key))
     if result.outcome == "invalid":
         raise InvalidMessage(list(result.errors))
     if result.outcome == "conflict":

@@ -1,20 +1,60 @@
 -- Named queries; pipeline/db/queries.py loads each block by its name.
 
--- name: insert_complaint
-INSERT INTO complaints (
-    id, source, external_id, idempotency_key, payload_sha256, category, buyer_id, merchant_id,
-    order_id, item_id, sku, order_amount_cents, currency, paid_at, delivered_at, submitted_at,
-    title, description, requested_remedy, claimed_amount_cents, parent_id, status, stage,
-    version, created_at, updated_at, chain_head
-) VALUES (
-    %(id)s, %(source)s, %(external_id)s, %(idempotency_key)s, %(payload_sha256)s, %(category)s,
-    %(buyer_id)s, %(merchant_id)s, %(order_id)s, %(item_id)s, %(sku)s, %(order_amount_cents)s,
-    %(currency)s, %(paid_at)s, %(delivered_at)s, %(submitted_at)s, %(title)s, %(description)s,
-    %(requested_remedy)s, %(claimed_amount_cents)s, %(parent_id)s, %(status)s, %(stage)s, 1,
-    %(now)s, %(now)s, %(chain_head)s
+-- name: accept_complaints
+-- Intake for a whole batch in one statement: each parameter is a JSON array of rows shaped
+-- like its table; children are kept only for complaints this statement inserted (a
+-- (source, external_id) or Idempotency-Key already taken inserts nothing).
+WITH new AS (
+    INSERT INTO complaints (
+        id, source, external_id, idempotency_key, payload_sha256, category, buyer_id,
+        merchant_id, order_id, item_id, sku, order_amount_cents, currency, paid_at,
+        delivered_at, submitted_at, title, description, requested_remedy,
+        claimed_amount_cents, parent_id, status, stage, version, created_at, updated_at,
+        chain_head
+    )
+    SELECT id, source, external_id, idempotency_key, payload_sha256, category, buyer_id,
+        merchant_id, order_id, item_id, sku, order_amount_cents, currency, paid_at,
+        delivered_at, submitted_at, title, description, requested_remedy,
+        claimed_amount_cents, parent_id, status, stage, 1, created_at, created_at, chain_head
+    FROM jsonb_populate_recordset(NULL::complaints, %(complaints)s)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), evidence AS (
+    INSERT INTO evidence_items (
+        complaint_id, position, submitted_by_role, submitted_by_id, key, kind, content_type,
+        size, sha256
+    )
+    SELECT r.complaint_id, r.position, r.submitted_by_role, r.submitted_by_id, r.key, r.kind,
+        r.content_type, r.size, r.sha256
+    FROM jsonb_populate_recordset(NULL::evidence_items, %(evidence)s) r
+    JOIN new ON new.id = r.complaint_id
+), events AS (
+    INSERT INTO complaint_events (
+        complaint_id, seq, event, from_status, to_status, actor_role, actor_id, data,
+        message_id, created_at, prev_hash, hash
+    )
+    SELECT r.complaint_id, r.seq, r.event, r.from_status, r.to_status, r.actor_role,
+        r.actor_id, r.data, r.message_id, r.created_at, r.prev_hash, r.hash
+    FROM jsonb_populate_recordset(NULL::complaint_events, %(events)s) r
+    JOIN new ON new.id = r.complaint_id
+), clocks AS (
+    INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at)
+    SELECT r.complaint_id, r.kind, r.party, r.started_at, r.due_at, r.warn_at
+    FROM jsonb_populate_recordset(NULL::deadlines, %(deadlines)s) r
+    JOIN new ON new.id = r.complaint_id
+), notes AS (
+    INSERT INTO notifications (complaint_id, event_seq, recipient_role, recipient_id, kind, body)
+    SELECT r.complaint_id, r.event_seq, r.recipient_role, r.recipient_id, r.kind, r.body
+    FROM jsonb_populate_recordset(NULL::notifications, %(notifications)s) r
+    JOIN new ON new.id = r.complaint_id
+), messages AS (
+    INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
+    SELECT r.queue_name, r.actor_name, r.payload, r.complaint_id
+    FROM jsonb_populate_recordset(NULL::outbox, %(outbox)s) WITH ORDINALITY AS r
+    JOIN new ON new.id = r.complaint_id
+    ORDER BY r.ordinality
 )
-ON CONFLICT DO NOTHING
-RETURNING id;
+SELECT id FROM new;
 
 -- name: find_existing
 SELECT id, payload_sha256, source, external_id, idempotency_key FROM complaints

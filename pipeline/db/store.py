@@ -99,18 +99,6 @@ class Store:
             with self.conn.cursor() as cur:
                 cur.executemany(q(name), rows)
 
-    def insert_returning(self, name: str, rows: list[dict[str, Any]]) -> list[str | None]:
-        """Pipelined INSERT … RETURNING id; None where ON CONFLICT skipped the row."""
-        out: list[str | None] = []
-        with self.conn.cursor() as cur:
-            cur.executemany(q(name), rows, returning=True)
-            while True:
-                row = cur.fetchone()
-                out.append(str(row["id"]) if row else None)
-                if not cur.nextset():
-                    break
-        return out
-
     def lock(self, complaint_id: str) -> Complaint | None:
         row = self.one("lock_complaint", {"id": complaint_id})
         return Complaint(row) if row else None

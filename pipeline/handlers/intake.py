@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 from uuid import uuid4
 
@@ -33,9 +34,12 @@ class IntakeResult:
     status: str | None = None
 
 
-def _row(c: ComplaintV1, key: str | None, fingerprint: str, now: Any) -> dict[str, Any]:
+def _complaint_row(
+    cid: str, c: ComplaintV1, key: str | None, fingerprint: str, head: str, now: datetime
+) -> dict[str, Any]:
     o = c.order
     return {
+        "id": cid,
         "source": c.source,
         "external_id": c.external_id,
         "idempotency_key": key,
@@ -58,8 +62,29 @@ def _row(c: ComplaintV1, key: str | None, fingerprint: str, now: Any) -> dict[st
         "parent_id": str(c.parent_id) if c.parent_id else None,
         "status": Status.IN_REVIEW,
         "stage": Stage.REVIEW,
-        "now": now,
+        "created_at": now,
+        "chain_head": head,
     }
+
+
+def _unknown_parents(store: Store, items: Sequence[tuple[ComplaintV1, str | None]]) -> set[str]:
+    parents = {str(c.parent_id) for c, _ in items if c.parent_id}
+    if not parents:
+        return set()
+    known = {str(r["id"]) for r in store.all("existing_ids", {"ids": list(parents)})}
+    return parents - known
+
+
+UNKNOWN_PARENT = IntakeResult(
+    "invalid",
+    errors=(
+        {
+            "path": "parent_id",
+            "rule": "unknown_complaint",
+            "message": "parent_id names no complaint",
+        },
+    ),
+)
 
 
 def accept_many(
@@ -67,39 +92,34 @@ def accept_many(
     items: Sequence[tuple[ComplaintV1, str | None]],
     message_id: str | None = None,
 ) -> list[IntakeResult]:
-    """Accept (complaint, idempotency key) pairs; one result per pair, in order."""
+    """Accept (complaint, idempotency key) pairs; one result per pair, in order. One
+    statement inserts the whole batch; only replays and conflicts cost a lookup each."""
     step = next_status(Status.RECEIVED, Event.INTAKE_ACCEPTED, Role.SYSTEM)
     now = store.clock()
-    parents = {str(c.parent_id) for c, _ in items if c.parent_id}
-    known = {str(r["id"]) for r in store.all("existing_ids", {"ids": list(parents)})}
-    unknown = IntakeResult(
-        "invalid",
-        errors=(
-            {
-                "path": "parent_id",
-                "rule": "unknown_complaint",
-                "message": "parent_id names no complaint",
-            },
-        ),
-    )
+    unknown = _unknown_parents(store, items)
     results: list[IntakeResult | None] = [
-        unknown if c.parent_id and str(c.parent_id) not in known else None for c, _ in items
+        UNKNOWN_PARENT if c.parent_id and str(c.parent_id) in unknown else None for c, _ in items
     ]
     todo = [
-        (i, c, key) for i, ((c, key), r) in enumerate(zip(items, results, strict=True)) if r is None
+        (i, str(uuid4()), c, key)
+        for i, ((c, key), r) in enumerate(zip(items, results, strict=True))
+        if r is None
     ]
-    fingerprints = [c.fingerprint() for _, c, _ in todo]
-    rows = []
-    for (_, c, key), fp in zip(todo, fingerprints, strict=True):
-        generated = str(uuid4())
-        head = audit.link(None, first_event(generated, c, step.target, now))
-        rows.append({**_row(c, key, fp, now), "id": generated, "chain_head": head})
-    ids = store.insert_returning("insert_complaint", rows) if rows else []
-    fresh: list[tuple[str, ComplaintV1]] = []
-    for (index, complaint, key), fp, new_id in zip(todo, fingerprints, ids, strict=True):
-        if new_id is not None:
-            fresh.append((new_id, complaint))
-            results[index] = IntakeResult("accepted", new_id, status=step.target)
+    fingerprints = [c.fingerprint() for _, _, c, _ in todo]
+    inserted: set[str] = set()
+    if todo:
+        batch = _intake_rows(
+            store,
+            [(cid, c, key) for _, cid, c, key in todo],
+            fingerprints,
+            step.target,
+            now,
+            message_id,
+        )
+        inserted = {str(r["id"]) for r in store.all("accept_complaints", batch)}
+    for (index, cid, complaint, key), fp in zip(todo, fingerprints, strict=True):
+        if cid in inserted:
+            results[index] = IntakeResult("accepted", cid, status=step.target)
             continue
         found = store.one(
             "find_existing",
@@ -115,11 +135,9 @@ def accept_many(
             complaint.external_id,
         )
         results[index] = IntakeResult("replayed" if same else "conflict", str(found["id"]))
-    if fresh:
-        _start_review(store, fresh, step.target, now, message_id)
-        store.effects.extend(
-            ("transition", (Status.RECEIVED.value, step.target.value)) for _ in fresh
-        )
+    store.effects.extend(
+        ("transition", (Status.RECEIVED.value, step.target.value)) for _ in inserted
+    )
     return [r for r in results if r is not None]
 
 
@@ -142,106 +160,106 @@ def first_event(cid: str, c: ComplaintV1, status: Status, now: Any) -> dict[str,
     }
 
 
-def _start_review(
+def _intake_rows(
     store: Store,
-    fresh: list[tuple[str, ComplaintV1]],
+    candidates: list[tuple[str, ComplaintV1, str | None]],
+    fingerprints: list[str],
     status: Status,
-    now: Any,
+    now: datetime,
     message_id: str | None,
-) -> None:
+) -> dict[str, Jsonb]:
+    """The rows of every table intake writes, as the JSON arrays `accept_complaints` takes."""
     event = Event.INTAKE_ACCEPTED
-    store.many(
-        "insert_evidence",
-        [
+    Rows = list[dict[str, Any]]
+    complaints: Rows = []
+    evidence: Rows = []
+    events: Rows = []
+    deadlines: Rows = []
+    notes: Rows = []
+    outbox: Rows = []
+    for (cid, c, key), fp in zip(candidates, fingerprints, strict=True):
+        first = first_event(cid, c, status, now)
+        head = audit.link(None, first)
+        complaints.append(_complaint_row(cid, c, key, fp, head, now))
+        events.append({**first, "message_id": message_id, "prev_hash": None, "hash": head})
+        evidence.extend(
             {
                 "complaint_id": cid,
                 "position": pos,
-                "role": Role.BUYER,
-                "submitter_id": c.buyer_id,
+                "submitted_by_role": Role.BUYER,
+                "submitted_by_id": c.buyer_id,
                 "key": item.key,
                 "kind": item.kind,
                 "content_type": item.content_type,
                 "size": item.size,
                 "sha256": item.sha256,
             }
-            for cid, c in fresh
             for pos, item in enumerate(c.evidence)
-        ],
-    )
-    store.many(
-        "insert_event",
-        [
-            {
-                **first_event(cid, c, status, now),
-                "data": Jsonb(_intake_data(c)),
-                "message_id": message_id,
-                "now": now,
-                "prev_hash": None,
-                "hash": audit.link(None, first_event(cid, c, status, now)),
-            }
-            for cid, c in fresh
-        ],
-    )
-    clocks = [(cid, store.policy.clock_for(status, Category(c.category), now)) for cid, c in fresh]
-    store.many(
-        "open_deadline",
-        [
-            {
-                "complaint_id": cid,
-                "kind": k.kind,
-                "party": k.party,
-                "started_at": k.started_at,
-                "due_at": k.due_at,
-                "warn_at": k.warn_at,
-            }
-            for cid, k in clocks
-            if k is not None
-        ],
-    )
-    store.many(
-        "insert_notification",
-        [
+        )
+        clock = store.policy.clock_for(status, Category(c.category), now)
+        if clock is not None:
+            deadlines.append(
+                {
+                    "complaint_id": cid,
+                    "kind": clock.kind,
+                    "party": clock.party,
+                    "started_at": clock.started_at,
+                    "due_at": clock.due_at,
+                    "warn_at": clock.warn_at,
+                }
+            )
+        notes.extend(
             {
                 "complaint_id": cid,
                 "event_seq": 1,
                 "recipient_role": role,
                 "recipient_id": c.buyer_id,
                 "kind": event,
-                "body": Jsonb(
-                    {
-                        "complaint_id": cid,
-                        "event": event,
-                        "status": status,
-                        "title": c.title,
-                        "rejection_reason": None,
-                    }
-                ),
+                "body": {
+                    "complaint_id": cid,
+                    "event": event,
+                    "status": status,
+                    "title": c.title,
+                    "rejection_reason": None,
+                },
             }
-            for cid, c in fresh
             for role in RECIPIENTS[event]
-        ],
-    )
-    store.many(
-        "insert_outbox",
-        [
-            row
-            for cid, _ in fresh
-            for row in (
-                {
-                    "queue_name": "review",
-                    "actor_name": "review",
-                    "complaint_id": cid,
-                    "payload": Jsonb({"complaint_id": cid}),
-                },
-                {
-                    "queue_name": "notify",
-                    "actor_name": "notify",
-                    "complaint_id": cid,
-                    "payload": Jsonb({"complaint_id": cid, "event_seq": 1}),
-                },
-            )
-        ],
-    )
+        )
+        outbox.append(
+            {
+                "queue_name": "review",
+                "actor_name": "review",
+                "complaint_id": cid,
+                "payload": {"complaint_id": cid},
+            }
+        )
+        outbox.append(
+            {
+                "queue_name": "notify",
+                "actor_name": "notify",
+                "complaint_id": cid,
+                "payload": {"complaint_id": cid, "event_seq": 1},
+            }
+        )
+    tables = {
+        "complaints": complaints,
+        "evidence": evidence,
+        "events": events,
+        "deadlines": deadlines,
+        "notifications": notes,
+        "outbox": outbox,
+    }
+    return {name: Jsonb(rows, dumps=_dumps) for name, rows in tables.items()}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def accept(

@@ -1,0 +1,106 @@
+"""Ingestion figures: durable complaints/s through the real gateway (uvicorn processes),
+`POST /v1/complaints/batch` and single `POST /v1/complaints` from 32 concurrent clients."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from benchmarks.env import BenchEnv, stop, wait_until
+from benchmarks.http_load import encode_post, post_all
+from pipeline.sample import Generator
+
+TOKEN = "bench-ingest-token-0123456789"
+
+
+@dataclass(frozen=True)
+class Ingest:
+    per_second: float
+    count: int
+    seconds: float
+    statuses: dict[int, int]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+@contextmanager
+def gateway(env: BenchEnv, workers: int) -> Iterator[int]:
+    """`complaints api` in its own processes; no relay runs, so nothing is drained and the
+    backlog limit is lifted for the measurement."""
+    port = _free_port()
+    extra = {
+        "COMPLAINTS_API_TOKENS": json.dumps({TOKEN: ["ingest"]}),
+        "COMPLAINTS_API_MAX_BACKLOG": str(10**9),
+    }
+    proc = env.cli(
+        f"api-{workers}w", "api", "--port", str(port), "--workers", str(workers), extra_env=extra
+    )
+    try:
+        wait_until(lambda: _healthy(port), timeout=60, poll=0.1)
+        yield port
+    finally:
+        stop(proc)
+
+
+def _payloads(source: str, count: int, seed: int) -> list[dict[str, Any]]:
+    gen = Generator(seed, datetime.now(UTC), source=source, id_prefix=f"{source}-")
+    return gen.valid_payloads(count)
+
+
+def _durable(env: BenchEnv, source: str) -> int:
+    with psycopg.connect(env.settings.database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM complaints WHERE source = %s", (source,))
+        return int(row.fetchone()[0])  # type: ignore[index]
+
+
+def _measure(
+    env: BenchEnv, source: str, port: int, requests: list[bytes], conns: int, n: int
+) -> Ingest:
+    result = post_all(port, requests, conns)
+    if result.first_error:
+        raise RuntimeError(f"gateway refused during the benchmark: {result.first_error}")
+    durable = _durable(env, source)
+    if durable != n:
+        raise RuntimeError(f"{durable} of {n} complaints are in PostgreSQL after the run")
+    return Ingest(n / result.seconds, n, result.seconds, result.statuses)
+
+
+def batch_endpoint(env: BenchEnv, port: int, count: int, seed: int, connections: int = 2) -> Ingest:
+    source = f"batch-{seed}"
+    payloads = _payloads(source, count, seed)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    requests = [
+        encode_post("/v1/complaints/batch", {"items": payloads[i : i + 1000]}, auth)
+        for i in range(0, count, 1000)
+    ]
+    return _measure(env, source, port, requests, connections, count)
+
+
+def single_endpoint(
+    env: BenchEnv, port: int, count: int, seed: int, connections: int = 32
+) -> Ingest:
+    source = f"single-{seed}"
+    payloads = _payloads(source, count, seed)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    requests = [encode_post("/v1/complaints", p, auth) for p in payloads]
+    return _measure(env, source, port, requests, connections, count)
