@@ -71,19 +71,27 @@ class GroupCommit:
         return group
 
     def _commit_loop(self) -> None:
-        while (group := self._take_group()) is not None:
-            try:
-                self._commit(group)
-            except Exception as exc:
-                if len(group) == 1:
-                    group[0][1].set_exception(exc)
-                    continue
-                log.warning("group commit failed; retrying one by one", size=len(group))
-                for member in group:
-                    try:
-                        self._commit([member])
-                    except Exception as one:
-                        member[1].set_exception(one)
+        while self.commit_next_group():
+            pass
+
+    def commit_next_group(self) -> bool:
+        """Wait for submissions, commit one group; False once closing."""
+        group = self._take_group()
+        if group is None:
+            return False
+        try:
+            self._commit(group)
+        except Exception as exc:
+            if len(group) == 1:
+                group[0][1].set_exception(exc)
+                return True
+            log.warning("group commit failed; retrying one by one", size=len(group))
+            for member in group:
+                try:
+                    self._commit([member])
+                except Exception as one:
+                    member[1].set_exception(one)
+        return True
 
     def _commit(self, group: list[Waiting]) -> None:
         with unit_of_work(self.pool, policy=self.policy) as store:
