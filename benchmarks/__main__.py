@@ -39,7 +39,7 @@ def run(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
     env = make_env(Settings.from_env(), Path(".local/logs/bench"))
     runs = 1 if quick else 3
     n_noop = 5_000 if quick else 20_000
-    n_e2e = 400 if quick else 2_000
+    n_e2e = 400 if quick else 1_000
     env.reset()
     out: dict[str, Any] = {
         "quick": quick,
