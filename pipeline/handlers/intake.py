@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import uuid4
 
@@ -258,7 +258,8 @@ def _dumps(value: Any) -> str:
 
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime):
-        return value.isoformat()
+        # In UTC: PostgreSQL refuses offsets past ±15:59 that RFC 3339 (and Python) allow.
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
     return str(value)
 
 

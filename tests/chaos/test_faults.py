@@ -32,7 +32,7 @@ from workers.broker import build_broker
 
 pytestmark = pytest.mark.acceptance
 
-COUNT = 2000
+COUNT = 1000  # per scenario; faults start within the first few hundred
 SOURCE = "chaos"
 #: Short buyer-offer and remedy windows (hours; about 7 s each) so deadlines fire in the run.
 WINDOWS = '{"merchant_proposed": 0.002, "remedy_in_progress": 0.002}'

@@ -109,3 +109,16 @@ def test_concurrent_posts_are_each_answered_once_durable(settings: Settings) -> 
     assert sorted(c["outcome"] for c in copies) == ["accepted"] + ["replayed"] * 9
     assert rows(settings, "SELECT count(*) FROM complaints") == [(41,)]
     assert rows(settings, "SELECT count(*) FROM outbox WHERE actor_name = 'review'") == [(41,)]
+
+
+def test_offsets_postgres_cannot_parse_are_stored_in_utc(
+    committer: GroupCommit, settings: Settings
+) -> None:
+    """Found by schemathesis: RFC 3339 allows +17:17, PostgreSQL's input parser does not."""
+    body = distinct(1)
+    body["submitted_at"] = "2026-11-29T10:00:00+17:17"
+    future = committer.submit(parse_complaint(body), None)
+    assert committer.commit_next_group()
+    assert future.result(timeout=0).outcome == "accepted"
+    (row,) = rows(settings, "SELECT submitted_at FROM complaints")
+    assert row[0].isoformat().startswith("2026-11-28T16:43:00")
