@@ -78,7 +78,7 @@ def restart_redis_empty(fleet: Fleet, settings: Settings, sent: int) -> list[str
 
 
 def restart_postgres(fleet: Fleet, settings: Settings, sent: int) -> list[str]:
-    faults.wait_for_progress(settings, SOURCE, 300)
+    faults.wait_for_progress(settings, SOURCE, 100)  # of ~280 dispatched in all
     faults.restart_postgres()
     return ["PostgreSQL restarted under load"]
 
