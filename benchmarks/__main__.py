@@ -44,7 +44,7 @@ def run(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
     out: dict[str, Any] = {
         "quick": quick,
         "figures": sorted(only),
-        "machine": machine_facts(),
+        "machine": machine_facts(env.settings.database_url),
         "started": datetime.now(UTC).isoformat(),
     }
 

@@ -139,7 +139,7 @@ def wait_until(check: Any, timeout: float, poll: float = 0.02) -> float:
         time.sleep(poll)
 
 
-def machine_facts() -> dict[str, Any]:
+def machine_facts(database_url: str) -> dict[str, Any]:
     def version(cmd: list[str]) -> str:
         try:
             return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
@@ -158,4 +158,16 @@ def machine_facts() -> dict[str, Any]:
         "postgres": version(["psql", "--version"]),
         "redis": version(["redis-server", "--version"]),
         "commit": version(["git", "rev-parse", "--short", "HEAD"]),
+        "postgres_settings": postgres_settings(database_url),
     }
+
+
+def postgres_settings(database_url: str) -> dict[str, str]:
+    """The server settings that move the figures most (a shared server may differ from
+    the defaults: autovacuum off leaves dead rows of the queue tables in every scan)."""
+    names = ["autovacuum", "synchronous_commit", "shared_buffers", "fsync", "server_version"]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", (names,)
+        ).fetchall()
+    return {str(name): str(setting) for name, setting in rows}

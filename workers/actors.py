@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dramatiq
+import structlog
 from dramatiq.middleware import CurrentMessage
 
 from pipeline.domain.errors import ActionRefused
@@ -48,39 +50,108 @@ def intake(payload: Any) -> None:
     )
 
 
-@dramatiq.actor(queue_name="review")
-def review(complaint_id: str) -> None:
+def _review(complaint_id: str, message_id: str | None) -> object:
     rt = runtime()
     with rt.uow() as store:
-        _done(handle_review(store, complaint_id, rt.settings, message_id=_message_id()))
+        return handle_review(store, complaint_id, rt.settings, message_id=message_id)
+
+
+def _evidence(complaint_id: str, message_id: str | None) -> object:
+    rt = runtime()
+    return handle_evidence(rt.uow, rt.evidence, complaint_id, message_id=message_id)
+
+
+def _route(complaint_id: str, message_id: str | None) -> object:
+    with runtime().uow() as store:
+        return handle_route(store, complaint_id, message_id=message_id)
+
+
+def _dispatch(complaint_id: str, message_id: str | None) -> object:
+    with runtime().uow() as store:
+        return handle_dispatch(store, complaint_id, message_id=message_id)
+
+
+def _each(stage: Callable[[str, str | None], object], items: list[list[Any]]) -> None:
+    """A coalesced message (workers.coalesce): each item as its own message would be, in
+    its own transaction. A failing item does not stop the others; the message is then
+    retried as a whole, and the items already done are skipped as stale."""
+    failures: list[Exception] = []
+    for message_id, payload in items:
+        complaint_id = payload["complaint_id"]
+        with structlog.contextvars.bound_contextvars(
+            complaint_id=complaint_id, message_id=message_id
+        ):
+            try:
+                _done(stage(complaint_id, message_id))
+            except Exception as exc:
+                log.warning("item failed; the group will be retried", error=type(exc).__name__)
+                failures.append(exc)
+    if failures:
+        raise GroupIncomplete(f"{len(failures)} of {len(items)} items failed") from failures[0]
+
+
+class GroupIncomplete(RuntimeError):
+    pass
+
+
+@dramatiq.actor(queue_name="review")
+def review(complaint_id: str) -> None:
+    _done(_review(complaint_id, _message_id()))
+
+
+@dramatiq.actor(queue_name="review")
+def review_many(items: list[list[Any]]) -> None:
+    _each(_review, items)
 
 
 @dramatiq.actor(queue_name="evidence")
 def evidence(complaint_id: str) -> None:
-    rt = runtime()
-    _done(handle_evidence(rt.uow, rt.evidence, complaint_id, message_id=_message_id()))
+    _done(_evidence(complaint_id, _message_id()))
+
+
+@dramatiq.actor(queue_name="evidence")
+def evidence_many(items: list[list[Any]]) -> None:
+    _each(_evidence, items)
 
 
 @dramatiq.actor(queue_name="route")
 def route(complaint_id: str) -> None:
-    rt = runtime()
-    with rt.uow() as store:
-        _done(handle_route(store, complaint_id, message_id=_message_id()))
+    _done(_route(complaint_id, _message_id()))
+
+
+@dramatiq.actor(queue_name="route")
+def route_many(items: list[list[Any]]) -> None:
+    _each(_route, items)
 
 
 @dramatiq.actor(queue_name="handle.other")  # the relay sends each to its category's queue
 def dispatch(complaint_id: str) -> None:
+    _done(_dispatch(complaint_id, _message_id()))
+
+
+@dramatiq.actor(queue_name="handle.other")
+def dispatch_many(items: list[list[Any]]) -> None:
+    _each(_dispatch, items)
+
+
+def _notify(events: list[tuple[str, int]]) -> None:
     rt = runtime()
     with rt.uow() as store:
-        _done(handle_dispatch(store, complaint_id, message_id=_message_id()))
+        result = handle_notify(store, rt.notifier, events)
+    log.debug("notifications delivered", count=result.delivered, events=len(events))
+    if result.error is not None:  # what was delivered is committed; retry the rest
+        raise result.error
 
 
 @dramatiq.actor(queue_name="notify")
 def notify(complaint_id: str, event_seq: int) -> None:
-    rt = runtime()
-    with rt.uow() as store:
-        delivered = handle_notify(store, rt.notifier, complaint_id, event_seq)
-    log.debug("notifications delivered", count=delivered)
+    _notify([(complaint_id, event_seq)])
+
+
+@dramatiq.actor(queue_name="notify")
+def notify_many(items: list[list[Any]]) -> None:
+    """Coalesced notify rows: one transaction delivers every event's notifications."""
+    _notify([(str(p["complaint_id"]), int(p["event_seq"])) for _, p in items])
 
 
 @dramatiq.actor(queue_name="actions")

@@ -12,11 +12,11 @@ import threading
 import time
 from typing import Any
 
-from dramatiq import Message
 from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
 from pipeline.logging import get_logger
+from workers.coalesce import messages_for
 from workers.publish import publish_batch
 
 log = get_logger("workers.relay")
@@ -26,26 +26,13 @@ KEEP_SENT = "10 minutes"
 
 
 def relay_once(pool: ConnectionPool[Any], broker: Any, batch_size: int) -> int:
-    """Publish up to `batch_size` unsent rows in one transaction; return how many."""
+    """Publish up to `batch_size` unsent rows in one transaction; return how many rows."""
     with pool.connection() as conn:
         with conn.transaction():
             rows = conn.execute(q("claim_outbox"), {"limit": batch_size}).fetchall()
             if not rows:
                 return 0
-            publish_batch(
-                broker,
-                [
-                    Message(
-                        queue_name=row["queue_name"],
-                        actor_name=row["actor_name"],
-                        args=(),
-                        kwargs=row["payload"],
-                        options={},
-                        message_id=str(row["message_id"]),
-                    )
-                    for row in rows
-                ],
-            )
+            publish_batch(broker, messages_for(rows))
             conn.execute(q("mark_outbox_sent"), {"ids": [r["id"] for r in rows]})
     return len(rows)
 

@@ -142,14 +142,17 @@ ON CONFLICT (merchant_id) DO UPDATE
 SET complaints_received = merchant_stats.complaints_received + 1, updated_at = now();
 
 -- name: pending_notifications
-SELECT n.*, c.status FROM notifications n JOIN complaints c ON c.id = n.complaint_id
-WHERE n.complaint_id = %(complaint_id)s AND n.event_seq = %(event_seq)s
-  AND n.delivered_at IS NULL
+-- The undelivered notifications of several events, each given as (complaint_id, event_seq).
+SELECT n.*, c.status
+FROM unnest(%(complaint_ids)s::uuid[], %(event_seqs)s::int[]) AS e (complaint_id, event_seq)
+JOIN notifications n ON n.complaint_id = e.complaint_id AND n.event_seq = e.event_seq
+JOIN complaints c ON c.id = n.complaint_id
+WHERE n.delivered_at IS NULL
 ORDER BY n.id
 FOR UPDATE OF n SKIP LOCKED;
 
 -- name: mark_delivered
-UPDATE notifications SET delivered_at = %(now)s, attempts = attempts + 1 WHERE id = %(id)s;
+UPDATE notifications SET delivered_at = %(now)s, attempts = attempts + 1 WHERE id = ANY(%(ids)s);
 
 -- name: claim_outbox
 SELECT id, message_id, queue_name, actor_name, payload FROM outbox

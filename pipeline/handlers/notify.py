@@ -1,18 +1,48 @@
-"""Notify (投诉反馈): deliver an event's pending notifications and mark each delivered once."""
+"""Notify (投诉反馈): deliver events' pending notifications and mark each delivered once.
+
+The relay coalesces the notify messages of a batch into one (`workers.coalesce`), so one
+transaction usually delivers the notifications of many events."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pipeline.adapters.notifier import Notifier
 from pipeline.db.store import Store
 
+#: (complaint_id, event_seq)
+EventRef = tuple[str, int]
 
-def handle_notify(store: Store, notifier: Notifier, complaint_id: str, event_seq: int) -> int:
-    """Returns how many were delivered now (0 for a redelivered message)."""
+
+@dataclass(frozen=True)
+class Delivery:
+    delivered: int
+    #: The channel's error that stopped the batch; what was delivered before it is still
+    #: marked (the caller commits, then raises it so the rest is retried).
+    error: Exception | None = None
+
+
+def handle_notify(store: Store, notifier: Notifier, events: Sequence[EventRef]) -> Delivery:
+    """Deliver what is pending for `events` (nothing, for a redelivered message)."""
+    if not events:
+        return Delivery(0)
     pending = store.all(
-        "pending_notifications", {"complaint_id": complaint_id, "event_seq": event_seq}
+        "pending_notifications",
+        {
+            "complaint_ids": [complaint_id for complaint_id, _ in events],
+            "event_seqs": [seq for _, seq in events],
+        },
     )
-    now = store.clock()
+    delivered: list[int] = []
+    error: Exception | None = None
     for notification in pending:
-        notifier.deliver(notification)
-        store.run("mark_delivered", {"id": notification["id"], "now": now})
-    return len(pending)
+        try:
+            notifier.deliver(notification)
+        except Exception as exc:  # a channel failure; kept for the caller to raise
+            error = exc
+            break
+        delivered.append(notification["id"])
+    if delivered:
+        store.run("mark_delivered", {"ids": delivered, "now": store.clock()})
+    return Delivery(len(delivered), error)

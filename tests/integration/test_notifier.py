@@ -32,14 +32,19 @@ class Receiver:
     def __init__(self) -> None:
         self.calls: list[tuple[dict[str, str], bytes]] = []
         self.fail_next = 0
+        self.fail_after = -1  # this many calls succeed, then fail_next applies
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.calls.append((dict(self.headers), body))
-                status = 500 if receiver.fail_next > 0 else 204
-                receiver.fail_next -= 1
+                if receiver.fail_after > 0:
+                    receiver.fail_after -= 1
+                    status = 204
+                else:
+                    status = 500 if receiver.fail_next > 0 else 204
+                    receiver.fail_next -= 1
                 self.send_response(status)
                 self.end_headers()
 
@@ -104,6 +109,40 @@ def test_signed_webhook_delivery_retried_until_it_succeeds(
             "SELECT count(*) FROM notifications WHERE delivered_at IS NULL"
         ).fetchone()
     assert done == (0,)
+
+
+def test_a_failure_inside_a_notify_batch_keeps_what_was_delivered(
+    settings: Settings, receiver: Receiver
+) -> None:
+    hooked = replace(
+        settings,
+        notify_channel="webhook",
+        notify_webhook_url=receiver.url,
+        notify_webhook_secret=SECRET,
+    )
+    receiver.fail_after, receiver.fail_next = 1, 1
+    with bound(hooked):
+        for n in range(3):
+            actors.intake.fn(complaint_payload(external_id=f"batch-{n}"))
+        with psycopg.connect(settings.database_url) as conn:
+            events = conn.execute(
+                "SELECT complaint_id::text, event_seq FROM notifications ORDER BY id"
+            ).fetchall()
+        assert len(events) == 3
+        items = [[f"m{seq}-{cid}", {"complaint_id": cid, "event_seq": seq}] for cid, seq in events]
+        with pytest.raises(Exception, match="500"):
+            actors.notify_many.fn(items)
+        with psycopg.connect(settings.database_url) as conn:
+            delivered = conn.execute(
+                "SELECT count(*) FROM notifications WHERE delivered_at IS NOT NULL"
+            ).fetchone()
+        assert delivered == (1,)  # the one before the failure stays delivered
+        actors.notify_many.fn(items)  # the retry sends the other two
+    ids = [json.loads(body)["notification_id"] for _, body in receiver.calls]
+    assert len(ids) == 4 and ids.count(ids[0]) == 1 and ids.count(ids[1]) == 2
+    with psycopg.connect(settings.database_url) as conn:
+        attempts = conn.execute("SELECT attempts FROM notifications ORDER BY id").fetchall()
+    assert attempts == [(1,), (1,), (1,)]
 
 
 def test_webhook_url_must_be_http() -> None:

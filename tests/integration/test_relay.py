@@ -44,6 +44,15 @@ def queued(settings: Settings, queue: str) -> list[dict[str, object]]:
     return [json.loads(m) for m in raw if m]
 
 
+def row_ids(messages: list[dict[str, Any]]) -> list[str]:
+    """The outbox message ids a list of published messages carries (groups expanded)."""
+    out = []
+    for m in messages:
+        items = m["kwargs"].get("items")
+        out += [mid for mid, _ in items] if items else [m["message_id"]]
+    return out
+
+
 def test_relay_publishes_each_row_once_with_its_message_id(settings: Settings, pool: Any) -> None:
     broker = build_broker(settings)
     add_rows(settings, 7)
@@ -55,10 +64,34 @@ def test_relay_publishes_each_row_once_with_its_message_id(settings: Settings, p
         rows = conn.execute("SELECT message_id::text, sent_at FROM outbox ORDER BY id").fetchall()
     assert all(sent for _, sent in rows)
     review, counterfeit = queued(settings, "review"), queued(settings, "handle.counterfeit")
-    assert len(review) == 7 and len(counterfeit) == 2
-    assert sorted(m["message_id"] for m in review + counterfeit) == sorted(i for i, _ in rows)
-    assert {m["actor_name"] for m in counterfeit} == {"review"}
-    assert review[0]["kwargs"]["complaint_id"].startswith("c")
+    assert len(row_ids(review)) == 7 and len(row_ids(counterfeit)) == 2
+    assert sorted(row_ids(review + counterfeit)) == sorted(i for i, _ in rows)
+    assert {m["actor_name"] for m in counterfeit} == {"review_many"}
+    assert review[0]["kwargs"]["items"][0][1]["complaint_id"] == "c0"
+    broker.close()
+
+
+def test_relay_coalesces_rows_of_one_actor_and_queue(settings: Settings, pool: Any) -> None:
+    broker = build_broker(settings)
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        for i in range(5):
+            conn.execute(
+                "INSERT INTO outbox (queue_name, actor_name, payload)"
+                " VALUES ('notify', 'notify', %s)",
+                (Jsonb({"complaint_id": f"c{i}", "event_seq": i + 1}),),
+            )
+    add_rows(settings, 2)
+    assert relay_once(pool, broker, batch_size=100) == 7
+    (notify,) = queued(settings, "notify")
+    assert notify["actor_name"] == "notify_many"
+    assert [p["event_seq"] for _, p in notify["kwargs"]["items"]] == [1, 2, 3, 4, 5]
+    (review,) = queued(settings, "review")
+    assert review["actor_name"] == "review_many"
+    with psycopg.connect(settings.database_url) as conn:
+        ids = conn.execute(
+            "SELECT message_id::text FROM outbox WHERE actor_name = 'review' ORDER BY id"
+        ).fetchall()
+    assert [mid for mid, _ in review["kwargs"]["items"]] == [i for (i,) in ids]
     broker.close()
 
 
@@ -70,12 +103,12 @@ def test_relay_loop_stops_on_request(settings: Settings, pool: Any) -> None:
     thread.start()
     try:
         for _ in range(200):
-            if len(queued(settings, "review")) == 3:
+            if len(row_ids(queued(settings, "review"))) == 3:
                 break
             stop.wait(0.02)
     finally:
         stop.set()
         thread.join(timeout=5)
     assert not thread.is_alive()
-    assert len(queued(settings, "review")) == 3
+    assert len(row_ids(queued(settings, "review"))) == 3
     broker.close()

@@ -3,6 +3,7 @@ duplicate and stale deliveries, idempotent intake, quarantine, S3 trouble retrie
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -106,6 +107,38 @@ def test_notifications_are_delivered_once(rt: Settings) -> None:
         ("merchant", "merchant.dispatched"),
     ]
     assert all(r["attempts"] == 1 and r["delivered_at"] for r in rows)
+
+
+def test_one_notify_many_message_delivers_several_complaints_events_once(rt: Settings) -> None:
+    run_pipeline(rt, complaint_payload())
+    actors.intake.fn(complaint_payload(external_id="c-second"))
+    items = [[str(uuid.uuid4()), m["payload"]] for m in pending(rt, "notify")]
+    assert len({p["complaint_id"] for _, p in items}) == 2
+    actors.notify_many.fn(items)
+    actors.notify_many.fn(items)  # redelivered: nothing left to deliver
+    rows = q(rt, "SELECT attempts, delivered_at FROM notifications")
+    assert len(rows) == 4
+    assert all(r["attempts"] == 1 and r["delivered_at"] for r in rows)
+
+
+def test_a_group_message_runs_every_item_then_fails_for_the_bad_one(rt: Settings) -> None:
+    for n in range(3):
+        actors.intake.fn(complaint_payload(external_id=f"g-{n}", buyer_id=f"b_{n}"))
+    ids = [str(r["id"]) for r in q(rt, "SELECT id FROM complaints ORDER BY external_id")]
+    items = [[str(uuid.uuid4()), {"complaint_id": cid}] for cid in ids]
+    items.insert(1, [str(uuid.uuid4()), {"complaint_id": "not-a-uuid"}])
+    with pytest.raises(actors.GroupIncomplete, match="1 of 4 items failed"):
+        actors.review_many.fn(items)
+    rows = q(rt, "SELECT stage::text FROM complaints")
+    assert [r["stage"] for r in rows] == ["evidence"] * 3
+    events = q(rt, "SELECT message_id::text FROM complaint_events WHERE event = 'review.passed'")
+    assert sorted(e["message_id"] for e in events) == sorted(
+        i[0] for i in items if i[0] != items[1][0]
+    )
+    before = snapshot(rt)
+    with pytest.raises(actors.GroupIncomplete):  # the retry: done items are skipped
+        actors.review_many.fn(items)
+    assert snapshot(rt) == before
 
 
 def test_intake_replay_is_idempotent_and_a_changed_body_conflicts(rt: Settings) -> None:
