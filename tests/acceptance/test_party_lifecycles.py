@@ -208,5 +208,5 @@ def test_worker_metrics_count_committed_transitions(settings: Settings, fleet: F
     assert 'complaints_evidence_verdicts_total{verdict="ok"} 5.0' in text
     assert 'complaints_quarantined_total{via="queue"} 1.0' in text
     assert 'complaints_stage_latency_seconds_count{stage="dispatch"} 5.0' in text
-    assert 'dramatiq_messages_total{actor_name="review",queue_name="review"}' in text
+    assert 'dramatiq_messages_total{actor_name="intake",queue_name="intake"}' in text
     broker.close()

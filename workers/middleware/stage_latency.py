@@ -1,4 +1,7 @@
-"""Observe each message's latency from enqueue to handler done, per stage (actor)."""
+"""Observe each message's latency from enqueue to handler done, per stage (actor).
+
+A coalesced `<stage>_many` message (workers.coalesce) counts once per item under its
+stage's name: the histogram stays per complaint and stage, however the relay grouped."""
 
 from __future__ import annotations
 
@@ -9,11 +12,19 @@ from dramatiq.middleware import Middleware
 
 from pipeline import metrics
 
+GROUP_SUFFIX = "_many"
+
 
 class StageLatency(Middleware):
     def after_process_message(
         self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
     ) -> None:
-        if exception is None:
-            seconds = max(0.0, time.time() - message.message_timestamp / 1000)
-            metrics.observe_latency(message.actor_name, seconds)
+        if exception is not None:
+            return
+        seconds = max(0.0, time.time() - message.message_timestamp / 1000)
+        stage, items = message.actor_name, 1
+        if stage.endswith(GROUP_SUFFIX):
+            stage = stage.removesuffix(GROUP_SUFFIX)
+            items = len((message.kwargs or {}).get("items", ())) or 1
+        for _ in range(items):
+            metrics.observe_latency(stage, seconds)

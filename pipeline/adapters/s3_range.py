@@ -1,0 +1,84 @@
+"""A lean ranged GET for the evidence stage's hot path: SigV4-signed by botocore's own
+signer, sent over a urllib3 pool.
+
+boto3's client pipeline (event hooks, retry handler, response parsing) costs about 1.2 ms
+of CPU per small GetObject here; signing and sending directly costs about 0.5 ms, and the
+evidence stage makes one such read per item. Everything else (HEAD, whole-object reads,
+uploads) stays on boto3. Path-style addressing, as for the boto3 client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import urllib3
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from pipeline.settings import Settings
+
+#: Statuses worth one more try (the server or a proxy in between had a moment).
+_TRANSIENT = frozenset({500, 502, 503, 504})
+
+
+class S3ReadError(RuntimeError):
+    """Anything but found / not found / empty: the stage fails and is retried."""
+
+    def __init__(self, status: int, key: str, body: bytes) -> None:
+        super().__init__(f"S3 GET {key!r} answered {status}: {body[:200]!r}")
+        self.status = status
+
+
+@dataclass(frozen=True)
+class RangeRead:
+    body: bytes
+    total_size: int
+
+
+#: `read_range` result for an object with no bytes (S3 answers 416 to any range of it).
+EMPTY = RangeRead(b"", 0)
+
+
+class S3RangeReader:
+    def __init__(self, settings: Settings, pool_size: int = 16) -> None:
+        self.base = f"{settings.s3_endpoint.rstrip('/')}/{quote(settings.s3_bucket, safe='')}/"
+        self.credentials = Credentials(settings.s3_access_key, settings.s3_secret_key)
+        self.region = settings.s3_region
+        self.http = urllib3.PoolManager(
+            maxsize=pool_size,
+            block=False,
+            retries=False,
+            timeout=urllib3.Timeout(connect=3.0, read=10.0),
+        )
+
+    def _signed_headers(self, url: str, byte_range: str) -> dict[str, str]:
+        request = AWSRequest(method="GET", url=url, headers={"Range": byte_range})
+        S3SigV4Auth(self.credentials, "s3", self.region).add_auth(request)
+        return dict(request.headers.items())
+
+    def read_range(self, key: str, first: int, last: int) -> RangeRead | None:
+        """Bytes first..last (inclusive) and the object's size; None if there is no object."""
+        url = self.base + quote(key, safe="/~")
+        byte_range = f"bytes={first}-{last}"
+        for attempt in (1, 2):
+            try:
+                response = self.http.request(
+                    "GET", url, headers=self._signed_headers(url, byte_range)
+                )
+            except urllib3.exceptions.HTTPError:
+                if attempt == 2:
+                    raise
+                continue
+            status = response.status
+            if status in (200, 206):
+                body = response.data
+                total = response.headers.get("Content-Range", "").rpartition("/")[2]
+                return RangeRead(body, int(total) if total.isdigit() else len(body))
+            if status == 404:
+                return None
+            if status == 416:  # an empty object has no byte `first`
+                return EMPTY
+            if status not in _TRANSIENT or attempt == 2:
+                raise S3ReadError(status, key, response.data)
+        raise AssertionError("unreachable")
