@@ -189,6 +189,7 @@ def memory(
     failed: list[BaseException] = []
 
     def feed() -> None:
+        s3 = make_s3_client(env.settings, max_pool=16)
         try:
             while fed[0] < total:
                 n = min(chunk, total - fed[0])
@@ -196,9 +197,7 @@ def memory(
                     seed + fed[0], datetime.now(UTC), source=source, id_prefix=f"m{fed[0]}-"
                 )
                 payloads = gen.valid_payloads(n)
-                upload_all(
-                    make_s3_client(env.settings, max_pool=16), env.settings.s3_bucket, gen.uploads
-                )
+                upload_all(s3, env.settings.s3_bucket, gen.uploads)
                 accept_all(env, payloads)
                 fed[0] += n
         except BaseException as exc:  # reported by the measuring thread
