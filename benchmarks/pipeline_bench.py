@@ -138,12 +138,21 @@ def throughput(env: BenchEnv, count: int, processes: int, threads: int, seed: in
 
 
 def latency(
-    env: BenchEnv, rate: float, seconds: float, processes: int, threads: int, seed: int
+    env: BenchEnv,
+    rate: float,
+    seconds: float,
+    processes: int,
+    threads: int,
+    seed: int,
+    warmup_seconds: float = 3.0,
 ) -> dict[str, float]:
-    """Accept complaints at `rate` per second; report accepted -> awaiting_merchant."""
+    """Accept complaints at `rate` per second; report accepted -> awaiting_merchant of
+    those accepted after `warmup_seconds` of the same feed (new processes' first seconds:
+    imports, first connections to S3, statements not yet prepared)."""
     count = max(20, int(rate * seconds))
+    warm = int(rate * warmup_seconds)
     source = f"lat-{seed}"
-    payloads = prepare(env, source, count, seed)
+    payloads = prepare(env, f"{source}-warm", warm, seed + 1) + prepare(env, source, count, seed)
     running = Running(env, processes, threads)
     pool = make_pool(env.settings.database_url, 2, name="bench-feed")
     pool.open(wait=True)
@@ -156,11 +165,7 @@ def latency(
             with unit_of_work(pool) as store:
                 accept(store, parse_complaint(p))
         with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
-            wait_until(
-                lambda: progress(conn, source) == (count, 0),
-                timeout=600,
-                poll=0.05,
-            )
+            wait_until(lambda: progress(conn, source) == (count, 0), timeout=600, poll=0.05)
             rows = conn.execute(
                 "SELECT extract(epoch FROM d.created_at - a.created_at) FROM complaints c"
                 " JOIN complaint_events a ON a.complaint_id = c.id AND a.event = 'intake.accepted'"
@@ -173,7 +178,14 @@ def latency(
         running.close()
     values = sorted(float(r[0]) for r in rows)
     q = statistics.quantiles(values, n=100, method="inclusive")
-    return {"p50": q[49], "p95": q[94], "p99": q[98], "count": len(values), "rate": rate}
+    return {
+        "p50": q[49],
+        "p95": q[94],
+        "p99": q[98],
+        "count": len(values),
+        "rate": rate,
+        "warmup_seconds": warmup_seconds,
+    }
 
 
 def memory(

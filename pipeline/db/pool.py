@@ -33,10 +33,12 @@ def _check_if_idle(conn: Connection[Any]) -> None:
         ConnectionPool.check_connection(conn)
 
 
-def make_pool(database_url: str, max_size: int, name: str = "complaints") -> ConnectionPool[Any]:
+def make_pool(
+    database_url: str, max_size: int, name: str = "complaints", min_size: int = 1
+) -> ConnectionPool[Any]:
     return ConnectionPool(
         database_url,
-        min_size=1,
+        min_size=min(min_size, max_size),
         max_size=max_size,
         open=False,
         name=name,
