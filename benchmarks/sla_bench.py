@@ -75,6 +75,7 @@ def sla_scan(env: BenchEnv, open_count: int, due: int, processes: int, threads: 
                         "SELECT count(*) FROM complaints WHERE source = %s"
                         " AND status = 'remedy_in_progress'",
                         (source,),
+                        prepare=False,  # a generic plan may scan every open complaint
                     ).fetchone()
                     == (due,)
                 ),

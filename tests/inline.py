@@ -12,21 +12,24 @@ from psycopg.rows import dict_row
 
 from pipeline.settings import Settings
 from workers import actors
+from workers.coalesce import messages_for
 
 
 def drain_outbox(settings: Settings, limit: int = 1000) -> int:
-    """Deliver unsent outbox rows to their actors until none are left."""
+    """Deliver unsent outbox rows to their actors until none are left, coalesced as the
+    relay would (`workers.coalesce`), so group actors run here too. Returns rows delivered."""
     done = 0
     with psycopg.connect(settings.database_url, autocommit=True, row_factory=dict_row) as conn:
         for _ in range(limit):
-            row = conn.execute(
-                "UPDATE outbox SET sent_at = now() WHERE id = (SELECT id FROM outbox"
-                " WHERE sent_at IS NULL ORDER BY id LIMIT 1) RETURNING actor_name, payload"
-            ).fetchone()
-            if row is None:
+            rows = conn.execute(
+                "UPDATE outbox SET sent_at = now() WHERE sent_at IS NULL"
+                " RETURNING id, message_id, queue_name, actor_name, payload"
+            ).fetchall()
+            if not rows:
                 return done
-            getattr(actors, row["actor_name"]).fn(**row["payload"])
-            done += 1
+            for message in messages_for(sorted(rows, key=lambda r: r["id"])):
+                getattr(actors, message.actor_name).fn(**message.kwargs)
+            done += len(rows)
     raise RuntimeError("outbox did not drain")
 
 

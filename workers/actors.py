@@ -71,18 +71,17 @@ def _dispatch(complaint_id: str, message_id: str | None) -> object:
         return handle_dispatch(store, complaint_id, message_id=message_id)
 
 
-def _each(stage: Callable[[str, str | None], object], items: list[list[Any]]) -> None:
+def _each(stage: Callable[..., object], items: list[list[Any]]) -> None:
     """A coalesced message (workers.coalesce): each item as its own message would be, in
     its own transaction. A failing item does not stop the others; the message is then
     retried as a whole, and the items already done are skipped as stale."""
     failures: list[Exception] = []
     for message_id, payload in items:
-        complaint_id = payload["complaint_id"]
         with structlog.contextvars.bound_contextvars(
-            complaint_id=complaint_id, message_id=message_id
+            complaint_id=payload["complaint_id"], message_id=message_id
         ):
             try:
-                _done(stage(complaint_id, message_id))
+                _done(stage(message_id=message_id, **payload))
             except Exception as exc:
                 log.warning("item failed; the group will be retried", error=type(exc).__name__)
                 failures.append(exc)
@@ -185,15 +184,31 @@ def act(payload: Any) -> None:
     _done(result)
 
 
+def _breach(complaint_id: str, deadline_id: int, message_id: str | None) -> object:
+    with runtime().uow() as store:
+        return handle_breach(store, complaint_id, deadline_id, message_id=message_id)
+
+
+def _warning(complaint_id: str, deadline_id: int, message_id: str | None) -> object:
+    with runtime().uow() as store:
+        return handle_warning(store, complaint_id, deadline_id, message_id=message_id)
+
+
 @dramatiq.actor(queue_name="sla")
 def sla_breach(complaint_id: str, deadline_id: int) -> None:
-    rt = runtime()
-    with rt.uow() as store:
-        _done(handle_breach(store, complaint_id, deadline_id, message_id=_message_id()))
+    _done(_breach(complaint_id, deadline_id, _message_id()))
+
+
+@dramatiq.actor(queue_name="sla")
+def sla_breach_many(items: list[list[Any]]) -> None:
+    _each(_breach, items)
 
 
 @dramatiq.actor(queue_name="sla")
 def sla_warning(complaint_id: str, deadline_id: int) -> None:
-    rt = runtime()
-    with rt.uow() as store:
-        _done(handle_warning(store, complaint_id, deadline_id, message_id=_message_id()))
+    _done(_warning(complaint_id, deadline_id, _message_id()))
+
+
+@dramatiq.actor(queue_name="sla")
+def sla_warning_many(items: list[list[Any]]) -> None:
+    _each(_warning, items)

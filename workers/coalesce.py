@@ -24,6 +24,8 @@ GROUP_SIZES: dict[str, int] = {
     "evidence": 10,
     "route": 10,
     "dispatch": 10,
+    "sla_breach": 10,
+    "sla_warning": 10,
 }
 _GROUP_NAMESPACE = uuid.UUID("7d1f3c2e-8a55-4d0f-9a3e-5b6c2d1e0f42")
 

@@ -128,6 +128,30 @@ def test_warning_once_at_eighty_percent_then_breach(rt: Settings, clock: FakeClo
     assert tick(rt, clock) == (0, 0)
 
 
+def test_deadlines_due_together_fire_as_group_messages(
+    rt: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cids = [new_complaint(rt, n) for n in range(3)]
+    groups: list[int] = []
+    for name in ("sla_warning_many", "sla_breach_many"):
+        actor = getattr(actors, name)
+        real = actor.fn
+
+        def spy(items: list[Any], real: Any = real) -> None:
+            groups.append(len(items))
+            real(items)
+
+        monkeypatch.setattr(actor, "fn", spy)
+    clock.advance(hours=57, minutes=36)
+    assert tick(rt, clock) == (0, 3)
+    clock.advance(hours=15)
+    assert tick(rt, clock) == (3, 0)
+    assert groups == [3, 3]  # one warning group, one breach group
+    assert {status_of(rt, cid)["status"] for cid in cids} == {"remedy_in_progress"}
+    (stats,) = rows(rt, "SELECT sla_breaches FROM merchant_stats")
+    assert stats == {"sla_breaches": 3}
+
+
 def test_redelivered_breach_and_warning_change_nothing(rt: Settings, clock: FakeClock) -> None:
     cid = new_complaint(rt)
     clock.advance(hours=60)
