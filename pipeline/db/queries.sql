@@ -132,9 +132,21 @@ RETURNING id;
 -- name: evidence_of
 SELECT * FROM evidence_items WHERE complaint_id = %(complaint_id)s ORDER BY position;
 
--- name: set_verdict
-UPDATE evidence_items SET verdict = %(verdict)s, detail = %(detail)s, checked_at = %(now)s
-WHERE id = %(id)s;
+-- name: evidence_snapshot
+-- What the evidence stage reads before going to object storage, in one statement: where
+-- the complaint is, its version, and all its items (as JSON, by position).
+SELECT c.status, c.stage, c.version,
+       coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.position) FILTER (WHERE e.id IS NOT NULL),
+                '[]'::jsonb) AS items
+FROM complaints c LEFT JOIN evidence_items e ON e.complaint_id = c.id
+WHERE c.id = %(id)s
+GROUP BY c.id;
+
+-- name: set_verdicts
+UPDATE evidence_items e
+SET verdict = v.verdict::evidence_verdict, detail = v.detail, checked_at = %(now)s
+FROM unnest(%(ids)s::bigint[], %(verdicts)s::text[], %(details)s::text[]) AS v (id, verdict, detail)
+WHERE e.id = v.id;
 
 -- name: count_merchant_received
 INSERT INTO merchant_stats (merchant_id, complaints_received) VALUES (%(merchant_id)s, 1)

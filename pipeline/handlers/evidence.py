@@ -59,15 +59,18 @@ def check_item(item: dict[str, Any], store: EvidenceStore) -> ItemCheck:
 @dataclass(frozen=True)
 class Snapshot:
     version: int
-    unchecked: list[dict[str, Any]]
+    items: list[dict[str, Any]]  # every item of the complaint, by position
+
+    @property
+    def unchecked(self) -> list[dict[str, Any]]:
+        return [i for i in self.items if i["verdict"] is None]
 
 
 def _snapshot(store: Store, complaint_id: str) -> Snapshot | Skipped:
-    c = store.one("get_complaint", {"id": complaint_id})
-    if c is None or c["status"] != Status.IN_REVIEW or c["stage"] != Stage.EVIDENCE:
+    row = store.one("evidence_snapshot", {"id": complaint_id})
+    if row is None or row["status"] != Status.IN_REVIEW or row["stage"] != Stage.EVIDENCE:
         return Skipped(complaint_id, "not waiting for an evidence check")
-    items = store.all("evidence_of", {"complaint_id": complaint_id})
-    return Snapshot(c["version"], [i for i in items if i["verdict"] is None])
+    return Snapshot(row["version"], row["items"])
 
 
 def handle_evidence(
@@ -82,28 +85,32 @@ def handle_evidence(
         c = expect(store, complaint_id, Status.IN_REVIEW, Stage.EVIDENCE)
         if isinstance(c, Skipped):
             return c
+        # Items change only with a transition, which bumps the version: an unchanged
+        # version means the snapshot's items are still the complaint's items.
         if c["version"] != snap.version:
             return Skipped(complaint_id, "complaint changed during the evidence check")
-        now = store.clock()
-        for item_id, check in checks.items():
+        if checks:
             store.run(
-                "set_verdict",
+                "set_verdicts",
                 {
-                    "id": item_id,
-                    "verdict": check.verdict,
-                    "detail": check.detail or None,
-                    "now": now,
+                    "ids": list(checks),
+                    "verdicts": [check.verdict.value for check in checks.values()],
+                    "details": [check.detail or None for check in checks.values()],
+                    "now": store.clock(),
                 },
             )
-            store.effects.append(("verdict", (check.verdict.value,)))
-        items = store.all("evidence_of", {"complaint_id": complaint_id})
-        ok_kinds = [EvidenceKind(i["kind"]) for i in items if i["verdict"] == Verdict.OK]
+        store.effects.extend(("verdict", (check.verdict.value,)) for check in checks.values())
+        verdicts = {
+            i["id"]: checks[i["id"]].verdict if i["id"] in checks else i["verdict"]
+            for i in snap.items
+        }
+        ok_kinds = [EvidenceKind(i["kind"]) for i in snap.items if verdicts[i["id"]] == Verdict.OK]
         missing = unmet_requirements(Category(c["category"]), ok_kinds)
         # Only this round's items count as bad: supplying new evidence supersedes old failures.
         bad = {
-            str(i["position"]): i["verdict"]
-            for i in items
-            if i["id"] in checks and i["verdict"] != Verdict.OK
+            str(i["position"]): verdicts[i["id"]]
+            for i in snap.items
+            if i["id"] in checks and verdicts[i["id"]] != Verdict.OK
         }
         if bad or missing:
             return store.apply(
@@ -117,7 +124,7 @@ def handle_evidence(
             Event.EVIDENCE_ACCEPTED,
             stage=Stage.ROUTE,
             message_id=message_id,
-            data={"items": len(items)},
+            data={"items": len(snap.items)},
         )
         store.enqueue("route", "route", complaint_id)
         return accepted
