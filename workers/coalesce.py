@@ -62,6 +62,25 @@ def group_message(rows: Sequence[Row]) -> Message[Any]:
     )
 
 
+def split_group(message: Any) -> list[Message[Any]]:
+    """A group message's items as the single messages they came from (same ids, queue)."""
+    return [
+        Message(
+            queue_name=message.queue_name,
+            actor_name=message.actor_name.removesuffix("_many"),
+            args=(),
+            kwargs=payload,
+            options={},
+            message_id=message_id,
+        )
+        for message_id, payload in message.kwargs["items"]
+    ]
+
+
+def is_group(message: Any) -> bool:
+    return bool(message.actor_name.endswith("_many") and "items" in (message.kwargs or {}))
+
+
 def messages_for(rows: Sequence[Row], sizes: Mapping[str, int] = GROUP_SIZES) -> list[Message[Any]]:
     """Rows of groupable actors in groups (in row order within each), the rest one each."""
     out: list[Message[Any]] = []

@@ -1,7 +1,9 @@
 """Count deliveries per message in PostgreSQL; past the limit, dead-letter it unprocessed.
 
 A message that kills its worker (kill -9, OOM) is redelivered by the broker without counting
-as a retry, so Retries alone would loop on it forever."""
+as a retry, so Retries alone would loop on it forever. A coalesced group delivered again
+(its worker died, or an item failed) is split into its single messages instead, so one
+poisonous complaint is dead-lettered alone and never holds its group mates back."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from psycopg.types.json import Jsonb
 
 from pipeline.db.queries import q
 from pipeline.logging import get_logger
+from workers.coalesce import is_group, split_group
+from workers.publish import publish_batch
 
 log = get_logger("workers.delivery_limit")
 
@@ -26,6 +30,11 @@ class DeliveryLimit(Middleware):
                 q("count_delivery"), {"message_id": message.message_id, "actor": message.actor_name}
             ).fetchone()
             deliveries = int(row["deliveries"]) if row else 1
+            if deliveries > 1 and is_group(message):
+                singles = split_group(message)
+                publish_batch(broker, singles)
+                log.warning("group delivered again; split", items=len(singles))
+                raise SkipMessage("group split into single messages")
             if deliveries <= rt.settings.worker_max_deliveries:
                 return
             conn.execute(

@@ -1,0 +1,74 @@
+"""Redelivered messages against real PostgreSQL and Redis: a coalesced group delivered a
+second time is split into its single messages (same ids, same queue), a single message is
+processed until the delivery limit."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+
+import pytest
+import redis
+from dramatiq import Message
+from dramatiq.broker import MessageProxy
+from dramatiq.middleware import SkipMessage
+
+from pipeline.settings import Settings
+from workers.broker import build_broker
+from workers.middleware.delivery_limit import DeliveryLimit
+from workers.runtime import bound
+
+pytestmark = pytest.mark.integration
+
+
+def queued(settings: Settings, queue: str) -> list[dict[str, object]]:
+    r = redis.Redis.from_url(settings.redis_url)
+    ids = r.lrange(f"dramatiq:{queue}", 0, -1)
+    return [json.loads(m) for i in ids if (m := r.hget(f"dramatiq:{queue}.msgs", i))]
+
+
+def test_a_group_delivered_again_is_split_into_its_single_messages(settings: Settings) -> None:
+    broker = build_broker(settings)
+    items = [[str(uuid.uuid4()), {"complaint_id": f"c{n}"}] for n in range(3)]
+    group = MessageProxy(
+        Message(
+            queue_name="evidence",
+            actor_name="evidence_many",
+            args=(),
+            kwargs={"items": items},
+            options={},
+        )
+    )
+    limit = DeliveryLimit()
+    with bound(settings):
+        limit.before_process_message(broker, group)  # first delivery: processed as a group
+        assert queued(settings, "evidence") == []
+        with pytest.raises(SkipMessage):
+            limit.before_process_message(broker, group)
+    singles = queued(settings, "evidence")
+    assert [(m["actor_name"], m["message_id"], m["kwargs"]) for m in singles] == [
+        ("evidence", mid, payload) for mid, payload in items
+    ]
+    broker.close()
+
+
+def test_a_single_message_is_skipped_only_past_the_limit(settings: Settings) -> None:
+    broker = build_broker(settings)
+    single = MessageProxy(
+        Message(
+            queue_name="review",
+            actor_name="review",
+            args=(),
+            kwargs={"complaint_id": "c1"},
+            options={},
+        )
+    )
+    limit = DeliveryLimit()
+    with bound(replace(settings, worker_max_deliveries=2)):
+        limit.before_process_message(broker, single)
+        limit.before_process_message(broker, single)
+        with pytest.raises(SkipMessage):
+            limit.before_process_message(broker, single)
+    assert queued(settings, "review") == []
+    broker.close()
