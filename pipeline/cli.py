@@ -213,12 +213,16 @@ def demo(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the load.")] = 600,
 ) -> None:
     """Run the main job: workers + relay, a generated sample load, progress, summary."""
-    from pipeline.demo import run_demo
+    from pipeline.demo import DatabaseNotReady, run_demo
 
     settings = _settings()
-    ok = run_demo(
-        settings, count=count, processes=processes, threads=threads, seed=seed, timeout=timeout
-    )
+    try:
+        ok = run_demo(
+            settings, count=count, processes=processes, threads=threads, seed=seed, timeout=timeout
+        )
+    except DatabaseNotReady as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     raise typer.Exit(0 if ok else 1)
 
 

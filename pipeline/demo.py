@@ -27,13 +27,35 @@ def _ensure_bucket(settings: Settings) -> None:
         s3.create_bucket(Bucket=settings.s3_bucket)
 
 
+class DatabaseNotReady(RuntimeError):
+    pass
+
+
+def check_database(settings: Settings) -> None:
+    """Fail before anything is sent: messages sent while the database is missing would wait
+    in Redis and turn up in the next run."""
+    try:
+        with psycopg.connect(settings.database_url, connect_timeout=5) as conn:
+            conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[-1]
+        raise DatabaseNotReady(
+            f"the database is not ready ({reason}); run `complaints migrate` first"
+            " (`./dev run` does)"
+        ) from None
+
+
 def run_demo(
     settings: Settings, count: int, processes: int, threads: int, seed: int, timeout: float
 ) -> bool:
+    check_database(settings)
     console = Console(width=None if Console().is_terminal else 120)
-    source = f"demo-{int(time.time())}"
+    run = int(time.time())
+    source = f"demo-{run}"
     console.print(f"[bold]Generating {count} complaints[/] (source {source}, seed {seed})")
-    gen = Generator(seed, datetime.now(UTC), source=source)
+    # Buyers and orders of each run are its own: a second run on the same database would
+    # otherwise find the first run's open complaints and reject its own as duplicates.
+    gen = Generator(seed, datetime.now(UTC), source=source, id_prefix=f"d{run}-")
     samples = gen.generate(count)
     _ensure_bucket(settings)
     started = time.monotonic()

@@ -38,3 +38,17 @@ def test_show_and_merchants(database_url: str, base_settings: Settings) -> None:
 def test_config_masks_secrets(base_settings: Settings) -> None:
     shown = json.loads(cli(base_settings, "config").stdout)
     assert shown["settings"]["s3_secret_key"] == "***"
+
+
+def test_demo_refuses_to_send_without_a_migrated_database(base_settings: Settings) -> None:
+    from dataclasses import replace
+
+    from pipeline.db.migrate import with_database
+
+    absent = replace(
+        base_settings, database_url=with_database(base_settings.database_url, "no_such_db_x")
+    )
+    out = cli(absent, "demo", "--count", "5")
+    assert out.returncode == 2
+    assert "complaints migrate" in out.stderr and "no_such_db_x" in out.stderr
+    assert "Generating" not in out.stdout  # nothing generated, uploaded or sent
