@@ -27,13 +27,27 @@ GROUP_SIZES: dict[str, int] = {
     "sla_breach": 10,
     "sla_warning": 10,
 }
+GROUP_SUFFIX = "_many"
 _GROUP_NAMESPACE = uuid.UUID("7d1f3c2e-8a55-4d0f-9a3e-5b6c2d1e0f42")
 
 Row = Mapping[str, Any]
 
 
 def group_actor(actor: str) -> str:
-    return f"{actor}_many"
+    return f"{actor}{GROUP_SUFFIX}"
+
+
+def is_group(message: Any) -> bool:
+    return bool(message.actor_name.endswith(GROUP_SUFFIX) and "items" in (message.kwargs or {}))
+
+
+def single_actor(message: Any) -> str:
+    """The actor a group message's items belong to (the message's own for a single one)."""
+    return (
+        str(message.actor_name).removesuffix(GROUP_SUFFIX)
+        if is_group(message)
+        else str(message.actor_name)
+    )
 
 
 def row_message(row: Row) -> Message[Any]:
@@ -67,7 +81,7 @@ def split_group(message: Any) -> list[Message[Any]]:
     return [
         Message(
             queue_name=message.queue_name,
-            actor_name=message.actor_name.removesuffix("_many"),
+            actor_name=single_actor(message),
             args=(),
             kwargs=payload,
             options={},
@@ -75,10 +89,6 @@ def split_group(message: Any) -> list[Message[Any]]:
         )
         for message_id, payload in message.kwargs["items"]
     ]
-
-
-def is_group(message: Any) -> bool:
-    return bool(message.actor_name.endswith("_many") and "items" in (message.kwargs or {}))
 
 
 def messages_for(rows: Sequence[Row], sizes: Mapping[str, int] = GROUP_SIZES) -> list[Message[Any]]:

@@ -43,8 +43,8 @@ EMPTY = RangeRead(b"", 0)
 class S3RangeReader:
     def __init__(self, settings: Settings, pool_size: int = 16) -> None:
         self.base = f"{settings.s3_endpoint.rstrip('/')}/{quote(settings.s3_bucket, safe='')}/"
-        self.credentials = Credentials(settings.s3_access_key, settings.s3_secret_key)
-        self.region = settings.s3_region
+        credentials = Credentials(settings.s3_access_key, settings.s3_secret_key)
+        self.signer = S3SigV4Auth(credentials, "s3", settings.s3_region)
         self.http = urllib3.PoolManager(
             maxsize=pool_size,
             block=False,
@@ -54,7 +54,7 @@ class S3RangeReader:
 
     def _signed_headers(self, url: str, byte_range: str) -> dict[str, str]:
         request = AWSRequest(method="GET", url=url, headers={"Range": byte_range})
-        S3SigV4Auth(self.credentials, "s3", self.region).add_auth(request)
+        self.signer.add_auth(request)
         return dict(request.headers.items())
 
     def read_range(self, key: str, first: int, last: int) -> RangeRead | None:

@@ -11,8 +11,7 @@ from typing import Any
 from dramatiq.middleware import Middleware
 
 from pipeline import metrics
-
-GROUP_SUFFIX = "_many"
+from workers.coalesce import is_group, single_actor
 
 
 class StageLatency(Middleware):
@@ -22,9 +21,6 @@ class StageLatency(Middleware):
         if exception is not None:
             return
         seconds = max(0.0, time.time() - message.message_timestamp / 1000)
-        stage, items = message.actor_name, 1
-        if stage.endswith(GROUP_SUFFIX):
-            stage = stage.removesuffix(GROUP_SUFFIX)
-            items = len((message.kwargs or {}).get("items", ())) or 1
+        items = len(message.kwargs["items"]) if is_group(message) else 1
         for _ in range(items):
-            metrics.observe_latency(stage, seconds)
+            metrics.observe_latency(single_actor(message), seconds)
