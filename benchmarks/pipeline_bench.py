@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from benchmarks.autovacuum import AutoVacuum
 from benchmarks.env import BenchEnv, stop, wait_until
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.db.pool import make_pool
@@ -96,6 +97,7 @@ class Running:
     def __init__(self, env: BenchEnv, processes: int, threads: int) -> None:
         self.env = env
         vacuum_analyze(env)
+        self.autovacuum = AutoVacuum(env.settings.database_url)
         self.workers = env.dramatiq(
             "workers.actors", processes, threads, all_queues(), f"workers-{processes}p"
         )
@@ -118,6 +120,7 @@ class Running:
         self.pool.close()
         self.broker.close()
         stop(self.workers)
+        self.autovacuum.close()
 
 
 def throughput(env: BenchEnv, count: int, processes: int, threads: int, seed: int) -> Throughput:

@@ -25,8 +25,9 @@ class SlaFigure:
 
 
 def seed_deadlines(env: BenchEnv, source: str, open_count: int, due: int) -> None:
-    """`open_count` complaints waiting on their merchant, each with its clock; `due` of them
-    already past due. Built server-side with generate_series."""
+    """`open_count` complaints waiting on their merchant, each with its clock and the event
+    that forwarded it; `due` of them already past due. Built server-side with
+    generate_series."""
     with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
         conn.execute(
             "INSERT INTO complaints (source, external_id, payload_sha256, status, stage, category,"
@@ -35,7 +36,7 @@ def seed_deadlines(env: BenchEnv, source: str, open_count: int, due: int) -> Non
             " version, admitted_at)"
             " SELECT %(source)s, 'c-' || g, repeat('0', 64), 'awaiting_merchant', 'parties',"
             " 'service', 'b_' || g, 'm_' || (g %% 500), 'o_' || g, 12900, 'CNY', now(), now(),"
-            " 'title', 'description', 'refund', 12900, 0, now()"
+            " 'title', 'description', 'refund', 12900, 1, now()"
             " FROM generate_series(1, %(n)s) g",
             {"source": source, "n": open_count},
         )
@@ -49,8 +50,14 @@ def seed_deadlines(env: BenchEnv, source: str, open_count: int, due: int) -> Non
             " FROM complaints WHERE source = %(source)s",
             {"source": source, "due": due},
         )
-        conn.execute("ANALYZE complaints")
-        conn.execute("ANALYZE deadlines")
+        conn.execute(
+            "INSERT INTO complaint_events (complaint_id, seq, event, from_status, to_status,"
+            " actor_role, actor_id, created_at)"
+            " SELECT id, 1, 'merchant.dispatched', 'in_review', 'awaiting_merchant', 'system',"
+            " 'pipeline', now() - interval '3 days' FROM complaints WHERE source = %(source)s",
+            {"source": source},
+        )
+        conn.execute("ANALYZE complaints, deadlines, complaint_events")
 
 
 def sla_scan(env: BenchEnv, open_count: int, due: int, processes: int, threads: int) -> SlaFigure:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import dramatiq
 import structlog
 from dramatiq.middleware import CurrentMessage
 
+from pipeline.db.store import Store
 from pipeline.domain.errors import ActionRefused
 from pipeline.handlers.actions import handle_action, record_refusal
 from pipeline.handlers.dispatch import handle_dispatch, handle_route
-from pipeline.handlers.evidence import check_item, handle_evidence
+from pipeline.handlers.evidence import check_item, handle_evidence, handle_evidence_many
 from pipeline.handlers.intake import intake_message, quarantine
 from pipeline.handlers.notify import handle_notify
 from pipeline.handlers.review import Skipped, handle_review
@@ -23,6 +25,9 @@ from workers.broker import broker  # noqa: F401  (sets the broker before actors 
 from workers.runtime import runtime
 
 log = get_logger("workers.actors")
+
+Items = list[list[Any]]  # a coalesced message's [message_id, payload] pairs
+Step = Callable[..., object]  # (store, message_id, **payload) -> Complaint | Skipped
 
 
 def _message_id() -> str | None:
@@ -50,38 +55,88 @@ def intake(payload: Any) -> None:
     )
 
 
-def _review(complaint_id: str, message_id: str | None) -> object:
-    rt = runtime()
-    with rt.uow() as store:
-        return handle_review(store, complaint_id, rt.settings, message_id=message_id)
+def _review(store: Store, message_id: str | None, complaint_id: str) -> object:
+    return handle_review(store, complaint_id, runtime().settings, message_id=message_id)
 
 
-def _evidence(complaint_id: str, message_id: str | None) -> object:
+def _route(store: Store, message_id: str | None, complaint_id: str) -> object:
+    return handle_route(store, complaint_id, message_id=message_id)
+
+
+def _dispatch(store: Store, message_id: str | None, complaint_id: str) -> object:
+    return handle_dispatch(store, complaint_id, message_id=message_id)
+
+
+def _breach(store: Store, message_id: str | None, complaint_id: str, deadline_id: int) -> object:
+    return handle_breach(store, complaint_id, deadline_id, message_id=message_id)
+
+
+def _warning(store: Store, message_id: str | None, complaint_id: str, deadline_id: int) -> object:
+    return handle_warning(store, complaint_id, deadline_id, message_id=message_id)
+
+
+def _alone(step: Step, message_id: str | None, **payload: Any) -> object:
+    """One message in its own transaction."""
+    with runtime().uow() as store:
+        return step(store, message_id, **payload)
+
+
+def _evidence(message_id: str | None, complaint_id: str) -> object:
     rt = runtime()
     return handle_evidence(rt.uow, rt.evidence, complaint_id, message_id=message_id)
 
 
-def _route(complaint_id: str, message_id: str | None) -> object:
-    with runtime().uow() as store:
-        return handle_route(store, complaint_id, message_id=message_id)
+def _evidence_together(items: Items) -> list[object]:
+    rt = runtime()
+    return list(
+        handle_evidence_many(rt.uow, rt.evidence, [(p["complaint_id"], m) for m, p in items])
+    )
 
 
-def _dispatch(complaint_id: str, message_id: str | None) -> object:
-    with runtime().uow() as store:
-        return handle_dispatch(store, complaint_id, message_id=message_id)
+def _group(
+    items: Items, together: Callable[[Items], list[object]], alone: Callable[..., object]
+) -> None:
+    """A coalesced message (workers.coalesce). First all items in one transaction, taken in
+    complaint order (so two groups lock rows in the same order): one commit for the group.
+    If any item fails, that transaction is rolled back and each item runs as its own message
+    would, in its own transaction; a failing item then does not stop the others, and the
+    message is retried as a whole (the items already done are skipped as stale)."""
+    ordered = sorted(items, key=lambda item: str(item[1]["complaint_id"]))
+    try:
+        results = together(ordered)
+    except Exception as exc:
+        log.info("group transaction failed; items one by one", error=type(exc).__name__)
+        _each(alone, ordered)
+        return
+    for (message_id, payload), result in zip(ordered, results, strict=True):
+        with structlog.contextvars.bound_contextvars(
+            complaint_id=payload["complaint_id"], message_id=message_id
+        ):
+            _done(result)
 
 
-def _each(stage: Callable[..., object], items: list[list[Any]]) -> None:
-    """A coalesced message (workers.coalesce): each item as its own message would be, in
-    its own transaction. A failing item does not stop the others; the message is then
-    retried as a whole, and the items already done are skipped as stale."""
+def _in_one_transaction(step: Step) -> Callable[[Items], list[object]]:
+    def together(items: Items) -> list[object]:
+        with runtime().uow() as store:
+            return [step(store, message_id, **payload) for message_id, payload in items]
+
+    return together
+
+
+def _grouped(step: Step, items: Items) -> None:
+    _group(items, _in_one_transaction(step), partial(_alone, step))
+
+
+def _each(stage: Callable[..., object], items: Items) -> None:
+    """Each item as its own message would be; raises GroupIncomplete after all ran if any
+    failed."""
     failures: list[Exception] = []
     for message_id, payload in items:
         with structlog.contextvars.bound_contextvars(
             complaint_id=payload["complaint_id"], message_id=message_id
         ):
             try:
-                _done(stage(message_id=message_id, **payload))
+                _done(stage(message_id, **payload))
             except Exception as exc:
                 log.warning("item failed; the group will be retried", error=type(exc).__name__)
                 failures.append(exc)
@@ -95,42 +150,42 @@ class GroupIncomplete(RuntimeError):
 
 @dramatiq.actor(queue_name="review")
 def review(complaint_id: str) -> None:
-    _done(_review(complaint_id, _message_id()))
+    _done(_alone(_review, _message_id(), complaint_id=complaint_id))
 
 
 @dramatiq.actor(queue_name="review")
-def review_many(items: list[list[Any]]) -> None:
-    _each(_review, items)
+def review_many(items: Items) -> None:
+    _grouped(_review, items)
 
 
 @dramatiq.actor(queue_name="evidence")
 def evidence(complaint_id: str) -> None:
-    _done(_evidence(complaint_id, _message_id()))
+    _done(_evidence(_message_id(), complaint_id))
 
 
 @dramatiq.actor(queue_name="evidence")
-def evidence_many(items: list[list[Any]]) -> None:
-    _each(_evidence, items)
+def evidence_many(items: Items) -> None:
+    _group(items, _evidence_together, _evidence)
 
 
 @dramatiq.actor(queue_name="route")
 def route(complaint_id: str) -> None:
-    _done(_route(complaint_id, _message_id()))
+    _done(_alone(_route, _message_id(), complaint_id=complaint_id))
 
 
 @dramatiq.actor(queue_name="route")
-def route_many(items: list[list[Any]]) -> None:
-    _each(_route, items)
+def route_many(items: Items) -> None:
+    _grouped(_route, items)
 
 
 @dramatiq.actor(queue_name="handle.other")  # the relay sends each to its category's queue
 def dispatch(complaint_id: str) -> None:
-    _done(_dispatch(complaint_id, _message_id()))
+    _done(_alone(_dispatch, _message_id(), complaint_id=complaint_id))
 
 
 @dramatiq.actor(queue_name="handle.other")
-def dispatch_many(items: list[list[Any]]) -> None:
-    _each(_dispatch, items)
+def dispatch_many(items: Items) -> None:
+    _grouped(_dispatch, items)
 
 
 def _notify(events: list[tuple[str, int]]) -> None:
@@ -148,7 +203,7 @@ def notify(complaint_id: str, event_seq: int) -> None:
 
 
 @dramatiq.actor(queue_name="notify")
-def notify_many(items: list[list[Any]]) -> None:
+def notify_many(items: Items) -> None:
     """Coalesced notify rows: one transaction delivers every event's notifications."""
     _notify([(str(p["complaint_id"]), int(p["event_seq"])) for _, p in items])
 
@@ -184,31 +239,21 @@ def act(payload: Any) -> None:
     _done(result)
 
 
-def _breach(complaint_id: str, deadline_id: int, message_id: str | None) -> object:
-    with runtime().uow() as store:
-        return handle_breach(store, complaint_id, deadline_id, message_id=message_id)
-
-
-def _warning(complaint_id: str, deadline_id: int, message_id: str | None) -> object:
-    with runtime().uow() as store:
-        return handle_warning(store, complaint_id, deadline_id, message_id=message_id)
-
-
 @dramatiq.actor(queue_name="sla")
 def sla_breach(complaint_id: str, deadline_id: int) -> None:
-    _done(_breach(complaint_id, deadline_id, _message_id()))
+    _done(_alone(_breach, _message_id(), complaint_id=complaint_id, deadline_id=deadline_id))
 
 
 @dramatiq.actor(queue_name="sla")
-def sla_breach_many(items: list[list[Any]]) -> None:
-    _each(_breach, items)
+def sla_breach_many(items: Items) -> None:
+    _grouped(_breach, items)
 
 
 @dramatiq.actor(queue_name="sla")
 def sla_warning(complaint_id: str, deadline_id: int) -> None:
-    _done(_warning(complaint_id, deadline_id, _message_id()))
+    _done(_alone(_warning, _message_id(), complaint_id=complaint_id, deadline_id=deadline_id))
 
 
 @dramatiq.actor(queue_name="sla")
-def sla_warning_many(items: list[list[Any]]) -> None:
-    _each(_warning, items)
+def sla_warning_many(items: Items) -> None:
+    _grouped(_warning, items)

@@ -18,15 +18,16 @@ def move(store: Store, row: dict[str, Any], source: Status, target: Status, now:
     if target in TERMINAL:
         store.run("close_live_deadlines", key)
         return
-    if target is Status.SUSPENDED or target in PAUSE_WHILE.get(source, ()):
-        store.run("pause_live_deadlines", key)
-    else:
-        store.run("close_open_deadlines", key)
+    pausing = target is Status.SUSPENDED or target in PAUSE_WHILE.get(source, ())
     rule = CLOCKS.get(target)
-    if rule is None:
-        return
     # Only a return from suspension, or to a status whose clock pauses, finds a paused clock.
     may_resume = source is Status.SUSPENDED or source in PAUSE_WHILE.get(target, ())
+    if rule is not None and not pausing and not may_resume:  # the common step, one statement
+        start(store, row, target, now, replacing=True)
+        return
+    store.run("pause_live_deadlines" if pausing else "close_open_deadlines", key)
+    if rule is None:
+        return
     paused = (
         store.one("live_deadline", {"complaint_id": row["id"], "kind": rule.kind})
         if may_resume
@@ -43,19 +44,26 @@ def move(store: Store, row: dict[str, Any], source: Status, target: Status, now:
     start(store, row, target, now)
 
 
-def start(store: Store, row: dict[str, Any], status: Status, now: datetime) -> Clock | None:
-    """Open the clock `status` runs under (also used to re-arm after an escalation)."""
+def start(
+    store: Store, row: dict[str, Any], status: Status, now: datetime, replacing: bool = False
+) -> Clock | None:
+    """Open the clock `status` runs under (also used to re-arm after an escalation);
+    `replacing` closes the complaint's open clock in the same statement."""
     clock = store.policy.clock_for(status, Category(row["category"]), now)
-    if clock is not None:
-        store.run(
-            "open_deadline",
-            {
-                "complaint_id": row["id"],
-                "kind": clock.kind,
-                "party": clock.party,
-                "started_at": clock.started_at,
-                "due_at": clock.due_at,
-                "warn_at": clock.warn_at,
-            },
-        )
+    if clock is None:
+        if replacing:
+            store.run("close_open_deadlines", {"complaint_id": row["id"], "now": now})
+        return None
+    store.run(
+        "replace_open_deadline" if replacing else "open_deadline",
+        {
+            "now": now,
+            "complaint_id": row["id"],
+            "kind": clock.kind,
+            "party": clock.party,
+            "started_at": clock.started_at,
+            "due_at": clock.due_at,
+            "warn_at": clock.warn_at,
+        },
+    )
     return clock

@@ -24,26 +24,31 @@ def _configure(conn: Connection[Any]) -> None:
     conn.row_factory = dict_row
 
 
-def _returned(conn: Connection[Any]) -> None:
-    _returned_at[id(conn)] = time.monotonic()
-
-
 def _check_if_idle(conn: Connection[Any]) -> None:
     if time.monotonic() - _returned_at.get(id(conn), 0.0) > CHECK_IDLE_SECONDS:
         ConnectionPool.check_connection(conn)
 
 
+class Pool(ConnectionPool[Any]):
+    """Notes when each connection comes back. (Not with the pool's `reset` hook: given
+    one, psycopg_pool hands every returned connection to a background worker thread, and
+    under load the worker threads wait for connections that are still in that queue.)"""
+
+    def putconn(self, conn: Connection[Any]) -> None:
+        _returned_at[id(conn)] = time.monotonic()
+        super().putconn(conn)
+
+
 def make_pool(
     database_url: str, max_size: int, name: str = "complaints", min_size: int = 1
 ) -> ConnectionPool[Any]:
-    return ConnectionPool(
+    return Pool(
         database_url,
         min_size=min(min_size, max_size),
         max_size=max_size,
         open=False,
         name=name,
         configure=_configure,
-        reset=_returned,
         # A PostgreSQL restart must not hand out dead connections.
         check=_check_if_idle,
         kwargs={"application_name": f"complaints-{name}", "autocommit": True},

@@ -79,14 +79,40 @@ SELECT * FROM complaints WHERE id = %(id)s FOR UPDATE;
 -- name: get_complaint
 SELECT * FROM complaints WHERE id = %(id)s;
 
--- name: insert_event
-INSERT INTO complaint_events (
-    complaint_id, seq, event, from_status, to_status, actor_role, actor_id, data, message_id,
-    created_at, prev_hash, hash
-) VALUES (
-    %(complaint_id)s, %(seq)s, %(event)s, %(from_status)s, %(to_status)s, %(actor_role)s,
-    %(actor_id)s, %(data)s, %(message_id)s, %(now)s, %(prev_hash)s, %(hash)s
-);
+-- name: record_step
+-- A step's event, its notifications (one per recipient) and, when there are recipients,
+-- the notify message, in one statement. The notifications' foreign key to the event is
+-- checked at the end of the statement, when the event row is there.
+WITH event AS (
+    INSERT INTO complaint_events (
+        complaint_id, seq, event, from_status, to_status, actor_role, actor_id, data,
+        message_id, created_at, prev_hash, hash
+    ) VALUES (
+        %(complaint_id)s, %(seq)s, %(event)s, %(from_status)s, %(to_status)s, %(actor_role)s,
+        %(actor_id)s, %(data)s, %(message_id)s, %(now)s, %(prev_hash)s, %(hash)s
+    )
+), notified AS (
+    INSERT INTO notifications (complaint_id, event_seq, recipient_role, recipient_id, kind, body)
+    SELECT %(complaint_id)s, %(seq)s, r.role, r.id, %(event)s, %(body)s
+    FROM unnest(%(roles)s::party_role[], %(recipients)s::text[]) AS r (role, id)
+    ON CONFLICT DO NOTHING
+)
+INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
+SELECT 'notify', 'notify', %(notify)s, %(complaint_id)s
+WHERE cardinality(%(roles)s::party_role[]) > 0;
+
+-- name: replace_open_deadline
+-- Close the running clock and open the next in one statement. The insert reads the
+-- update's result, so the old clock is closed before the new one meets the
+-- one-live-clock-per-kind index.
+WITH closed AS (
+    UPDATE deadlines SET state = 'closed', closed_at = %(now)s
+    WHERE complaint_id = %(complaint_id)s AND state = 'open'
+    RETURNING 1
+)
+INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at)
+SELECT %(complaint_id)s, %(kind)s, %(party)s, %(started_at)s, %(due_at)s, %(warn_at)s
+FROM (SELECT count(*) FROM closed) AS done;
 
 -- name: close_live_deadlines
 UPDATE deadlines SET state = 'closed', closed_at = %(now)s, paused_at = NULL
@@ -109,11 +135,6 @@ WHERE id = %(id)s;
 -- name: open_deadline
 INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at)
 VALUES (%(complaint_id)s, %(kind)s, %(party)s, %(started_at)s, %(due_at)s, %(warn_at)s);
-
--- name: insert_notification
-INSERT INTO notifications (complaint_id, event_seq, recipient_role, recipient_id, kind, body)
-VALUES (%(complaint_id)s, %(event_seq)s, %(recipient_role)s, %(recipient_id)s, %(kind)s, %(body)s)
-ON CONFLICT DO NOTHING;
 
 -- name: insert_outbox
 INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
@@ -303,6 +324,14 @@ LIMIT %(top)s;
 
 -- name: get_deadline
 SELECT * FROM deadlines WHERE id = %(id)s;
+
+-- name: fired_deadline
+-- A deadline, and whether a newer clock of its kind runs for the same complaint.
+SELECT d.*, EXISTS (
+    SELECT 1 FROM deadlines l
+    WHERE l.complaint_id = d.complaint_id AND l.kind = d.kind AND l.state IN ('open', 'paused')
+) AS superseded
+FROM deadlines d WHERE d.id = %(id)s;
 
 -- name: warning_sent
 SELECT 1 FROM complaint_events

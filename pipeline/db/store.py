@@ -3,6 +3,7 @@ transition table, append its event, move deadlines, write notifications and outb
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,10 +40,34 @@ UPDATABLE = frozenset(
     }
 )
 JSON_COLUMNS = frozenset({"outcome", "remedy"})
+MERCHANT_COUNTERS = ("accepted", "disputed", "lost", "breaches", "penalty")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@functools.cache
+def _update_sql(columns: tuple[str, ...]) -> str:
+    """The guarded UPDATE of a step changing `columns` (names only from UPDATABLE and the
+    fixed ones), composed once per set of columns."""
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in columns
+    )
+    return (
+        sql.SQL(
+            "UPDATE complaints SET {}, version = version + 1, updated_at = {}"
+            " WHERE id = {} AND status = {} AND version = {} RETURNING *"
+        )
+        .format(
+            assignments,
+            sql.Placeholder("_now"),
+            sql.Placeholder("_id"),
+            sql.Placeholder("_from"),
+            sql.Placeholder("_version"),
+        )
+        .as_string(None)
+    )
 
 
 class StaleTransition(Exception):
@@ -77,6 +102,7 @@ class Store:
         self.clock = clock
         self.policy = policy
         self.effects: list[metrics.Effect] = []  # counted once the transaction commits
+        self.merchant_counts: dict[str, dict[str, int]] = {}  # written by flush()
 
     def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
         return self.conn.execute(q(name), params).fetchone()
@@ -89,9 +115,18 @@ class Store:
 
     def bump_merchant(self, merchant_id: str, **counts: int) -> None:
         """Add to the merchant's scorecard counters (accepted, disputed, lost, breaches,
-        penalty)."""
-        base = {"accepted": 0, "disputed": 0, "lost": 0, "breaches": 0, "penalty": 0}
-        self.run("bump_merchant_stats", {"merchant_id": merchant_id, **base, **counts})
+        penalty), written when the unit of work ends (flush)."""
+        totals = self.merchant_counts.setdefault(merchant_id, dict.fromkeys(MERCHANT_COUNTERS, 0))
+        for name, n in counts.items():
+            totals[name] += n
+
+    def flush(self) -> None:
+        """Write the deferred scorecard counters, one row per merchant in merchant order: a
+        transaction holds each merchant's row lock only from here to its commit, and two
+        transactions take them in the same order (no deadlock between them)."""
+        rows = [{"merchant_id": m, **self.merchant_counts[m]} for m in sorted(self.merchant_counts)]
+        self.merchant_counts = {}
+        self.many("bump_merchant_stats", rows)
 
     def many(self, name: str, rows: list[dict[str, Any]]) -> None:
         """The same statement for many rows, pipelined (one round trip, not one per row)."""
@@ -152,19 +187,7 @@ class Store:
         changes: dict[str, Any] = {"status": step.target, **updates, "chain_head": chain[1]}
         if stage is not None:
             changes["stage"] = stage
-        assignments = sql.SQL(", ").join(
-            sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in changes
-        )
-        query = sql.SQL(
-            "UPDATE complaints SET {}, version = version + 1, updated_at = {}"
-            " WHERE id = {} AND status = {} AND version = {} RETURNING *"
-        ).format(
-            assignments,
-            sql.Placeholder("_now"),
-            sql.Placeholder("_id"),
-            sql.Placeholder("_from"),
-            sql.Placeholder("_version"),
-        )
+        query = _update_sql(tuple(changes))
         params = {
             **{
                 k: Jsonb(v) if k in JSON_COLUMNS and v is not None else v
@@ -211,8 +234,9 @@ class Store:
         notify: tuple[Role, ...] | None,
         chain: tuple[str | None, str],
     ) -> None:
+        recipients = RECIPIENTS.get(event, ()) if notify is None else notify
         self.run(
-            "insert_event",
+            "record_step",
             {
                 "complaint_id": c.id,
                 "seq": seq,
@@ -226,6 +250,20 @@ class Store:
                 "now": now,
                 "prev_hash": chain[0],
                 "hash": chain[1],
+                "roles": [r.value for r in recipients],
+                "recipients": [
+                    recipient_id(r, row["buyer_id"], row["merchant_id"]) for r in recipients
+                ],
+                "body": Jsonb(
+                    {
+                        "complaint_id": c.id,
+                        "event": event,
+                        "status": target,
+                        "title": row["title"],
+                        "rejection_reason": row["rejection_reason"],
+                    }
+                ),
+                "notify": Jsonb({"complaint_id": c.id, "event_seq": seq}),
             },
         )
         if target != c.status:
@@ -233,39 +271,6 @@ class Store:
             self.effects.append(("transition", (c.status.value, target.value)))
         if event.value.startswith("sla."):
             self.effects.append(("sla", (event.value,)))
-        self._notify(row, seq, event, target, notify)
-
-    def _notify(
-        self,
-        row: dict[str, Any],
-        seq: int,
-        event: Event,
-        status: Status,
-        only: tuple[Role, ...] | None,
-    ) -> None:
-        recipients = RECIPIENTS.get(event, ()) if only is None else only
-        for role in recipients:
-            self.run(
-                "insert_notification",
-                {
-                    "complaint_id": row["id"],
-                    "event_seq": seq,
-                    "recipient_role": role,
-                    "recipient_id": recipient_id(role, row["buyer_id"], row["merchant_id"]),
-                    "kind": event,
-                    "body": Jsonb(
-                        {
-                            "complaint_id": str(row["id"]),
-                            "event": event,
-                            "status": status,
-                            "title": row["title"],
-                            "rejection_reason": row["rejection_reason"],
-                        }
-                    ),
-                },
-            )
-        if recipients:
-            self.enqueue("notify", "notify", str(row["id"]), event_seq=seq)
 
 
 @contextmanager
@@ -277,4 +282,5 @@ def unit_of_work(
         with conn.transaction():
             store = Store(conn, clock, policy)
             yield store
+            store.flush()
     metrics.record(store.effects)

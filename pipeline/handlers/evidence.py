@@ -76,55 +76,78 @@ def _snapshot(store: Store, complaint_id: str) -> Snapshot | Skipped:
 def handle_evidence(
     uow: UnitOfWork, objects: EvidenceStore, complaint_id: str, message_id: str | None = None
 ) -> Complaint | Skipped:
+    return handle_evidence_many(uow, objects, [(complaint_id, message_id)])[0]
+
+
+def handle_evidence_many(
+    uow: UnitOfWork, objects: EvidenceStore, requests: list[tuple[str, str | None]]
+) -> list[Complaint | Skipped]:
+    """Several complaints' evidence checks: their snapshots in one transaction, S3 read with
+    no transaction open, their results written in one transaction (one commit for all)."""
     with uow() as store:
-        snap = _snapshot(store, complaint_id)
-    if isinstance(snap, Skipped):
-        return snap
-    checks = {item["id"]: check_item(item, objects) for item in snap.unchecked}
+        snaps = [_snapshot(store, complaint_id) for complaint_id, _ in requests]
+    checks = [
+        {}
+        if isinstance(snap, Skipped)
+        else {i["id"]: check_item(i, objects) for i in snap.unchecked}
+        for snap in snaps
+    ]
     with uow() as store:
-        c = expect(store, complaint_id, Status.IN_REVIEW, Stage.EVIDENCE)
-        if isinstance(c, Skipped):
-            return c
-        # Items change only with a transition, which bumps the version: an unchanged
-        # version means the snapshot's items are still the complaint's items.
-        if c["version"] != snap.version:
-            return Skipped(complaint_id, "complaint changed during the evidence check")
-        if checks:
-            store.run(
-                "set_verdicts",
-                {
-                    "ids": list(checks),
-                    "verdicts": [check.verdict.value for check in checks.values()],
-                    "details": [check.detail or None for check in checks.values()],
-                    "now": store.clock(),
-                },
-            )
-        store.effects.extend(("verdict", (check.verdict.value,)) for check in checks.values())
-        verdicts = {
-            i["id"]: checks[i["id"]].verdict if i["id"] in checks else i["verdict"]
-            for i in snap.items
-        }
-        ok_kinds = [EvidenceKind(i["kind"]) for i in snap.items if verdicts[i["id"]] == Verdict.OK]
-        missing = unmet_requirements(Category(c["category"]), ok_kinds)
-        # Only this round's items count as bad: supplying new evidence supersedes old failures.
-        bad = {
-            str(i["position"]): verdicts[i["id"]]
-            for i in snap.items
-            if i["id"] in checks and verdicts[i["id"]] != Verdict.OK
-        }
-        if bad or missing:
-            return store.apply(
-                c,
-                Event.EVIDENCE_INSUFFICIENT,
-                message_id=message_id,
-                data={"verdicts": bad, "missing_required": missing},
-            )
-        accepted = store.apply(
-            c,
-            Event.EVIDENCE_ACCEPTED,
-            stage=Stage.ROUTE,
-            message_id=message_id,
-            data={"items": len(snap.items)},
+        return [
+            snap if isinstance(snap, Skipped) else _decide(store, complaint_id, snap, found, mid)
+            for (complaint_id, mid), snap, found in zip(requests, snaps, checks, strict=True)
+        ]
+
+
+def _decide(
+    store: Store,
+    complaint_id: str,
+    snap: Snapshot,
+    checks: dict[int, ItemCheck],
+    message_id: str | None,
+) -> Complaint | Skipped:
+    c = expect(store, complaint_id, Status.IN_REVIEW, Stage.EVIDENCE)
+    if isinstance(c, Skipped):
+        return c
+    # Items change only with a transition, which bumps the version: an unchanged
+    # version means the snapshot's items are still the complaint's items.
+    if c["version"] != snap.version:
+        return Skipped(complaint_id, "complaint changed during the evidence check")
+    if checks:
+        store.run(
+            "set_verdicts",
+            {
+                "ids": list(checks),
+                "verdicts": [check.verdict.value for check in checks.values()],
+                "details": [check.detail or None for check in checks.values()],
+                "now": store.clock(),
+            },
         )
-        store.enqueue("route", "route", complaint_id)
-        return accepted
+    store.effects.extend(("verdict", (check.verdict.value,)) for check in checks.values())
+    verdicts = {
+        i["id"]: checks[i["id"]].verdict if i["id"] in checks else i["verdict"] for i in snap.items
+    }
+    ok_kinds = [EvidenceKind(i["kind"]) for i in snap.items if verdicts[i["id"]] == Verdict.OK]
+    missing = unmet_requirements(Category(c["category"]), ok_kinds)
+    # Only this round's items count as bad: supplying new evidence supersedes old failures.
+    bad = {
+        str(i["position"]): verdicts[i["id"]]
+        for i in snap.items
+        if i["id"] in checks and verdicts[i["id"]] != Verdict.OK
+    }
+    if bad or missing:
+        return store.apply(
+            c,
+            Event.EVIDENCE_INSUFFICIENT,
+            message_id=message_id,
+            data={"verdicts": bad, "missing_required": missing},
+        )
+    accepted = store.apply(
+        c,
+        Event.EVIDENCE_ACCEPTED,
+        stage=Stage.ROUTE,
+        message_id=message_id,
+        data={"items": len(snap.items)},
+    )
+    store.enqueue("route", "route", complaint_id)
+    return accepted

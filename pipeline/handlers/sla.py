@@ -115,13 +115,13 @@ def handle_breach(
     store: Store, complaint_id: str, deadline_id: int, message_id: str | None = None
 ) -> Complaint | Skipped:
     c = store.lock(complaint_id)
-    d = store.one("get_deadline", {"id": deadline_id})
-    if c is None or d is None or d["state"] != "fired":
+    d = store.one("fired_deadline", {"id": deadline_id})
+    if c is None or d is None or d["state"] != "fired" or str(d["complaint_id"]) != c.id:
         return Skipped(complaint_id, "no fired deadline")
     rule = CLOCKS.get(c.status)
     if rule is None or rule.kind != d["kind"]:
         return Skipped(complaint_id, f"complaint moved on to {c.status}")
-    if store.one("live_deadline", {"complaint_id": c.id, "kind": d["kind"]}) is not None:
+    if d["superseded"]:
         return Skipped(complaint_id, "a newer clock of this kind runs")
     return BREACH_ACTIONS[c.status](store, c, _deadline_data(d), message_id)
 

@@ -141,6 +141,27 @@ def test_a_group_message_runs_every_item_then_fails_for_the_bad_one(rt: Settings
     assert snapshot(rt) == before
 
 
+def test_a_clean_group_commits_in_one_transaction_stage_by_stage(rt: Settings) -> None:
+    base = complaint_payload()
+    for n in range(3):  # one buyer (its evidence is in S3), three orders
+        actors.intake.fn(
+            {**base, "external_id": f"g-{n}", "order": {**base["order"], "order_id": f"o_{n}"}}
+        )
+    for stage, group in (
+        ("review", actors.review_many),
+        ("evidence", actors.evidence_many),
+        ("route", actors.route_many),
+    ):
+        items = [[str(uuid.uuid4()), m["payload"]] for m in pending(rt, stage)]
+        assert len(items) == 3
+        group.fn(items)
+        rows = q(rt, "SELECT xmin::text AS tx, stage::text FROM complaints")
+        assert len({r["tx"] for r in rows}) == 1, f"{stage}: one commit for the group"
+    assert [r["stage"] for r in rows] == ["dispatch"] * 3
+    events = q(rt, "SELECT count(DISTINCT message_id) AS n FROM complaint_events WHERE seq > 1")
+    assert events[0]["n"] == 9
+
+
 def test_intake_replay_is_idempotent_and_a_changed_body_conflicts(rt: Settings) -> None:
     from pipeline.db.store import unit_of_work
     from pipeline.handlers.intake import intake_message
