@@ -98,9 +98,10 @@ def clean_bucket(settings: Settings) -> Iterator[str]:
         yield bucket
     finally:
         paginator = s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket):
-            for obj in page.get("Contents", []):
-                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        for page in paginator.paginate(Bucket=bucket):  # up to 1,000 keys a page and a call
+            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
         s3.delete_bucket(Bucket=bucket)
 
 
