@@ -49,7 +49,14 @@ def redrive(pool: ConnectionPool[Any], now: datetime, stale: timedelta, limit: i
                 }
             )
         if rows:
-            with conn.cursor() as cur:
-                cur.executemany(q("insert_outbox"), rows)
+            conn.execute(
+                q("insert_outbox"),
+                {
+                    "queue_names": [r["queue_name"] for r in rows],
+                    "actor_names": [r["actor_name"] for r in rows],
+                    "complaint_ids": [r["complaint_id"] for r in rows],
+                    "payloads": [r["payload"] for r in rows],
+                },
+            )
             conn.execute(q("bump_counter"), {"name": "redriven", "by": len(rows)})
     return len(rows)

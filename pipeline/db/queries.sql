@@ -137,8 +137,14 @@ INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at)
 VALUES (%(complaint_id)s, %(kind)s, %(party)s, %(started_at)s, %(due_at)s, %(warn_at)s);
 
 -- name: insert_outbox
+-- A unit of work's messages, in the order they were enqueued, in one statement.
 INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-VALUES (%(queue_name)s, %(actor_name)s, %(payload)s, %(complaint_id)s);
+SELECT queue_name, actor_name, payload, complaint_id
+FROM unnest(
+    %(queue_names)s::text[], %(actor_names)s::text[], %(payloads)s::jsonb[],
+    %(complaint_ids)s::uuid[]
+) WITH ORDINALITY AS m (queue_name, actor_name, payload, complaint_id, n)
+ORDER BY n;
 
 -- name: insert_quarantine
 INSERT INTO ingest_quarantine (
@@ -168,11 +174,6 @@ UPDATE evidence_items e
 SET verdict = v.verdict::evidence_verdict, detail = v.detail, checked_at = %(now)s
 FROM unnest(%(ids)s::bigint[], %(verdicts)s::text[], %(details)s::text[]) AS v (id, verdict, detail)
 WHERE e.id = v.id;
-
--- name: count_merchant_received
-INSERT INTO merchant_stats (merchant_id, complaints_received) VALUES (%(merchant_id)s, 1)
-ON CONFLICT (merchant_id) DO UPDATE
-SET complaints_received = merchant_stats.complaints_received + 1, updated_at = now();
 
 -- name: pending_notifications
 -- The undelivered notifications of several events, each given as (complaint_id, event_seq).
@@ -263,9 +264,14 @@ WHERE complaint_id = %(complaint_id)s AND event = %(event)s;
 
 -- name: bump_merchant_stats
 INSERT INTO merchant_stats (
-    merchant_id, accepted, disputed, arbitration_lost, sla_breaches, penalty_points
-) VALUES (%(merchant_id)s, %(accepted)s, %(disputed)s, %(lost)s, %(breaches)s, %(penalty)s)
+    merchant_id, complaints_received, accepted, disputed, arbitration_lost, sla_breaches,
+    penalty_points
+) VALUES (
+    %(merchant_id)s, %(received)s, %(accepted)s, %(disputed)s, %(lost)s, %(breaches)s,
+    %(penalty)s
+)
 ON CONFLICT (merchant_id) DO UPDATE SET
+    complaints_received = merchant_stats.complaints_received + EXCLUDED.complaints_received,
     accepted = merchant_stats.accepted + EXCLUDED.accepted,
     disputed = merchant_stats.disputed + EXCLUDED.disputed,
     arbitration_lost = merchant_stats.arbitration_lost + EXCLUDED.arbitration_lost,

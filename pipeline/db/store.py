@@ -40,7 +40,7 @@ UPDATABLE = frozenset(
     }
 )
 JSON_COLUMNS = frozenset({"outcome", "remedy"})
-MERCHANT_COUNTERS = ("accepted", "disputed", "lost", "breaches", "penalty")
+MERCHANT_COUNTERS = ("received", "accepted", "disputed", "lost", "breaches", "penalty")
 
 
 def utcnow() -> datetime:
@@ -103,6 +103,7 @@ class Store:
         self.policy = policy
         self.effects: list[metrics.Effect] = []  # counted once the transaction commits
         self.merchant_counts: dict[str, dict[str, int]] = {}  # written by flush()
+        self.messages: list[tuple[str, str, str, dict[str, Any]]] = []  # written by flush()
 
     def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
         return self.conn.execute(q(name), params).fetchone()
@@ -121,9 +122,22 @@ class Store:
             totals[name] += n
 
     def flush(self) -> None:
-        """Write the deferred scorecard counters, one row per merchant in merchant order: a
-        transaction holds each merchant's row lock only from here to its commit, and two
-        transactions take them in the same order (no deadlock between them)."""
+        """Write what the unit of work deferred: its outbox messages in one statement, and
+        the scorecard counters one row per merchant in merchant order (a transaction holds
+        a merchant's row lock only from here to its commit, and two transactions take
+        them in the same order, so they do not deadlock)."""
+        if self.messages:
+            queues, actors, complaint_ids, payloads = zip(*self.messages, strict=True)
+            self.messages = []
+            self.run(
+                "insert_outbox",
+                {
+                    "queue_names": list(queues),
+                    "actor_names": list(actors),
+                    "complaint_ids": list(complaint_ids),
+                    "payloads": [Jsonb(p) for p in payloads],
+                },
+            )
         rows = [{"merchant_id": m, **self.merchant_counts[m]} for m in sorted(self.merchant_counts)]
         self.merchant_counts = {}
         self.many("bump_merchant_stats", rows)
@@ -139,14 +153,9 @@ class Store:
         return Complaint(row) if row else None
 
     def enqueue(self, actor: str, queue: str, complaint_id: str, **payload: Any) -> None:
-        self.run(
-            "insert_outbox",
-            {
-                "queue_name": queue,
-                "actor_name": actor,
-                "complaint_id": complaint_id,
-                "payload": Jsonb({"complaint_id": complaint_id, **payload}),
-            },
+        """A message for the outbox, written when the unit of work ends (flush)."""
+        self.messages.append(
+            (queue, actor, complaint_id, {"complaint_id": complaint_id, **payload})
         )
 
     def apply(

@@ -34,7 +34,7 @@ def handle_dispatch(
     c = expect(store, complaint_id, Status.IN_REVIEW, Stage.DISPATCH)
     if isinstance(c, Skipped):
         return c
-    store.run("count_merchant_received", {"merchant_id": c["merchant_id"]})
+    store.bump_merchant(c["merchant_id"], received=1)
     return store.apply(
         c,
         Event.DISPATCHED,
