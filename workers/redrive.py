@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
+from pipeline.db.store import Message, outbox_params
 
 #: stage -> (actor, queue); dispatch goes to the category's queue chosen by route.
 STAGE_MESSAGES: dict[str, tuple[str, str | None]] = {
@@ -26,37 +26,17 @@ def redrive(pool: ConnectionPool[Any], now: datetime, stale: timedelta, limit: i
     with pool.connection() as conn, conn.transaction():
         stuck = conn.execute(q("stuck_in_pipeline"), params).fetchall()
         notes = conn.execute(q("stuck_notifications"), params).fetchall()
-        rows = []
+        rows: list[Message] = []
         for c in stuck:
             actor, queue = STAGE_MESSAGES[c["stage"]]
             cid = str(c["id"])
-            rows.append(
-                {
-                    "queue_name": queue or c["route_queue"],
-                    "actor_name": actor,
-                    "complaint_id": cid,
-                    "payload": Jsonb({"complaint_id": cid}),
-                }
-            )
+            rows.append((queue or c["route_queue"], actor, cid, {"complaint_id": cid}))
         for n in {(r["complaint_id"], r["event_seq"]): r for r in notes}.values():
             cid = str(n["complaint_id"])
             rows.append(
-                {
-                    "queue_name": "notify",
-                    "actor_name": "notify",
-                    "complaint_id": cid,
-                    "payload": Jsonb({"complaint_id": cid, "event_seq": n["event_seq"]}),
-                }
+                ("notify", "notify", cid, {"complaint_id": cid, "event_seq": n["event_seq"]})
             )
         if rows:
-            conn.execute(
-                q("insert_outbox"),
-                {
-                    "queue_names": [r["queue_name"] for r in rows],
-                    "actor_names": [r["actor_name"] for r in rows],
-                    "complaint_ids": [r["complaint_id"] for r in rows],
-                    "payloads": [r["payload"] for r in rows],
-                },
-            )
+            conn.execute(q("insert_outbox"), outbox_params(rows))
             conn.execute(q("bump_counter"), {"name": "redriven", "by": len(rows)})
     return len(rows)

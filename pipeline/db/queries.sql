@@ -61,9 +61,6 @@ SELECT id, payload_sha256, source, external_id, idempotency_key FROM complaints
 WHERE (source = %(source)s AND external_id = %(external_id)s)
    OR idempotency_key = %(idempotency_key)s;
 
--- name: find_by_external_id
-SELECT id, payload_sha256, status FROM complaints WHERE source = %(source)s AND external_id = %(external_id)s;
-
 -- name: insert_evidence
 INSERT INTO evidence_items (
     complaint_id, position, submitted_by_role, submitted_by_id, key, kind, content_type, size,

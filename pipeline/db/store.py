@@ -70,6 +70,19 @@ def _update_sql(columns: tuple[str, ...]) -> str:
     )
 
 
+Message = tuple[str, str, str, dict[str, Any]]  # queue, actor, complaint id, payload
+
+
+def outbox_params(messages: list[Message]) -> dict[str, list[Any]]:
+    """The `insert_outbox` parameters (one array per column) for these messages."""
+    return {
+        "queue_names": [m[0] for m in messages],
+        "actor_names": [m[1] for m in messages],
+        "complaint_ids": [m[2] for m in messages],
+        "payloads": [Jsonb(m[3]) for m in messages],
+    }
+
+
 class StaleTransition(Exception):
     """The guarded UPDATE matched no row: the complaint moved on under us."""
 
@@ -103,7 +116,7 @@ class Store:
         self.policy = policy
         self.effects: list[metrics.Effect] = []  # counted once the transaction commits
         self.merchant_counts: dict[str, dict[str, int]] = {}  # written by flush()
-        self.messages: list[tuple[str, str, str, dict[str, Any]]] = []  # written by flush()
+        self.messages: list[Message] = []  # written by flush()
 
     def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
         return self.conn.execute(q(name), params).fetchone()
@@ -127,17 +140,8 @@ class Store:
         a merchant's row lock only from here to its commit, and two transactions take
         them in the same order, so they do not deadlock)."""
         if self.messages:
-            queues, actors, complaint_ids, payloads = zip(*self.messages, strict=True)
+            self.run("insert_outbox", outbox_params(self.messages))
             self.messages = []
-            self.run(
-                "insert_outbox",
-                {
-                    "queue_names": list(queues),
-                    "actor_names": list(actors),
-                    "complaint_ids": list(complaint_ids),
-                    "payloads": [Jsonb(p) for p in payloads],
-                },
-            )
         rows = [{"merchant_id": m, **self.merchant_counts[m]} for m in sorted(self.merchant_counts)]
         self.merchant_counts = {}
         self.many("bump_merchant_stats", rows)
