@@ -18,7 +18,7 @@ from pipeline.handlers.evidence import check_item, handle_evidence, handle_evide
 from pipeline.handlers.intake import intake_message, quarantine
 from pipeline.handlers.notify import handle_notify
 from pipeline.handlers.review import Skipped, handle_review
-from pipeline.handlers.sla import handle_breach, handle_warning
+from pipeline.handlers.sla import handle_breach, handle_breach_many, handle_warning
 from pipeline.logging import get_logger
 from schemas.action import InvalidMessage, parse_action
 from workers.broker import broker  # noqa: F401  (sets the broker before actors are declared)
@@ -118,6 +118,7 @@ def _group(
 def _in_one_transaction(step: Step) -> Callable[[Items], list[object]]:
     def together(items: Items) -> list[object]:
         with runtime().uow() as store:
+            store.lock_many([payload["complaint_id"] for _, payload in items])
             return [step(store, message_id, **payload) for message_id, payload in items]
 
     return together
@@ -244,9 +245,15 @@ def sla_breach(complaint_id: str, deadline_id: int) -> None:
     _done(_alone(_breach, _message_id(), complaint_id=complaint_id, deadline_id=deadline_id))
 
 
+def _breaches_together(items: Items) -> list[object]:
+    breaches = [(p["complaint_id"], p["deadline_id"], m) for m, p in items]
+    with runtime().uow() as store:
+        return list(handle_breach_many(store, breaches))
+
+
 @dramatiq.actor(queue_name="sla")
 def sla_breach_many(items: Items) -> None:
-    _grouped(_breach, items)
+    _group(items, _breaches_together, partial(_alone, _breach))
 
 
 @dramatiq.actor(queue_name="sla")

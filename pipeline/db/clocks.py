@@ -54,16 +54,17 @@ def start(
         if replacing:
             store.run("close_open_deadlines", {"complaint_id": row["id"], "now": now})
         return None
-    store.run(
-        "replace_open_deadline" if replacing else "open_deadline",
-        {
-            "now": now,
-            "complaint_id": row["id"],
-            "kind": clock.kind,
-            "party": clock.party,
-            "started_at": clock.started_at,
-            "due_at": clock.due_at,
-            "warn_at": clock.warn_at,
-        },
-    )
+    params = {
+        "now": now,
+        "complaint_id": row["id"],
+        "kind": clock.kind,
+        "party": clock.party,
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "warn_at": clock.warn_at,
+    }
+    if replacing:
+        store.defer_clock(params)  # written with the step's other writes
+    else:
+        store.run("open_deadline", params)
     return clock

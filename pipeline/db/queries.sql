@@ -73,43 +73,57 @@ INSERT INTO evidence_items (
 -- name: lock_complaint
 SELECT * FROM complaints WHERE id = %(id)s FOR UPDATE;
 
+-- name: lock_complaints
+-- A group's complaints, locked in id order (the order every group takes its locks in).
+SELECT * FROM complaints WHERE id = ANY(%(ids)s::uuid[]) ORDER BY id FOR UPDATE;
+
 -- name: get_complaint
 SELECT * FROM complaints WHERE id = %(id)s;
 
--- name: record_step
--- A step's event, its notifications (one per recipient) and, when there are recipients,
--- the notify message, in one statement. The notifications' foreign key to the event is
--- checked at the end of the statement, when the event row is there.
-WITH event AS (
+-- name: record_steps
+-- Deferred steps' events and their notifications (pipeline.db.pending), each a JSON array
+-- of rows. The notifications' foreign key to the events is checked at the end of the
+-- statement, when the event rows are there.
+WITH events AS (
     INSERT INTO complaint_events (
         complaint_id, seq, event, from_status, to_status, actor_role, actor_id, data,
         message_id, created_at, prev_hash, hash
-    ) VALUES (
-        %(complaint_id)s, %(seq)s, %(event)s, %(from_status)s, %(to_status)s, %(actor_role)s,
-        %(actor_id)s, %(data)s, %(message_id)s, %(now)s, %(prev_hash)s, %(hash)s
     )
-), notified AS (
-    INSERT INTO notifications (complaint_id, event_seq, recipient_role, recipient_id, kind, body)
-    SELECT %(complaint_id)s, %(seq)s, r.role, r.id, %(event)s, %(body)s
-    FROM unnest(%(roles)s::party_role[], %(recipients)s::text[]) AS r (role, id)
-    ON CONFLICT DO NOTHING
+    SELECT r.complaint_id, r.seq, r.event, r.from_status, r.to_status, r.actor_role,
+        r.actor_id, r.data, r.message_id, r.created_at, r.prev_hash, r.hash
+    FROM jsonb_populate_recordset(NULL::complaint_events, %(events)s) r
 )
-INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-SELECT 'notify', 'notify', %(notify)s, %(complaint_id)s
-WHERE cardinality(%(roles)s::party_role[]) > 0;
+INSERT INTO notifications (complaint_id, event_seq, recipient_role, recipient_id, kind, body)
+SELECT r.complaint_id, r.event_seq, r.recipient_role, r.recipient_id, r.kind, r.body
+FROM jsonb_populate_recordset(NULL::notifications, %(notifications)s) r
+ON CONFLICT DO NOTHING;
 
--- name: replace_open_deadline
--- Close the running clock and open the next in one statement. The insert reads the
--- update's result, so the old clock is closed before the new one meets the
+-- name: replace_open_deadlines
+-- Deferred clock replacements (pipeline.db.pending), in the order they were made: each
+-- complaint's running clock closes, its new ones open (a clock already replaced again in
+-- the same batch arrives with its closed_at set and is written closed). The inserts read
+-- the update's result, so old clocks are closed before new ones meet the
 -- one-live-clock-per-kind index.
-WITH closed AS (
-    UPDATE deadlines SET state = 'closed', closed_at = %(now)s
-    WHERE complaint_id = %(complaint_id)s AND state = 'open'
+WITH input AS (
+    SELECT * FROM unnest(
+        %(complaint_ids)s::uuid[], %(kinds)s::text[], %(parties)s::party_role[],
+        %(started)s::timestamptz[], %(due)s::timestamptz[], %(warn)s::timestamptz[],
+        %(nows)s::timestamptz[], %(closed)s::timestamptz[]
+    ) WITH ORDINALITY
+    AS i (complaint_id, kind, party, started_at, due_at, warn_at, now, closed_at, n)
+), closed AS (
+    UPDATE deadlines d SET state = 'closed', closed_at = f.now
+    FROM (
+        SELECT DISTINCT ON (complaint_id) complaint_id, now FROM input ORDER BY complaint_id, n
+    ) f
+    WHERE d.complaint_id = f.complaint_id AND d.state = 'open'
     RETURNING 1
 )
-INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at)
-SELECT %(complaint_id)s, %(kind)s, %(party)s, %(started_at)s, %(due_at)s, %(warn_at)s
-FROM (SELECT count(*) FROM closed) AS done;
+INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at, state, closed_at)
+SELECT complaint_id, kind, party, started_at, due_at, warn_at,
+    CASE WHEN closed_at IS NULL THEN 'open' ELSE 'closed' END::deadline_state, closed_at
+FROM input, (SELECT count(*) FROM closed) AS done
+ORDER BY n;
 
 -- name: close_live_deadlines
 UPDATE deadlines SET state = 'closed', closed_at = %(now)s, paused_at = NULL
@@ -335,6 +349,14 @@ SELECT d.*, EXISTS (
     WHERE l.complaint_id = d.complaint_id AND l.kind = d.kind AND l.state IN ('open', 'paused')
 ) AS superseded
 FROM deadlines d WHERE d.id = %(id)s;
+
+-- name: fired_deadlines
+-- fired_deadline for a group's deadlines at once.
+SELECT d.*, EXISTS (
+    SELECT 1 FROM deadlines l
+    WHERE l.complaint_id = d.complaint_id AND l.kind = d.kind AND l.state IN ('open', 'paused')
+) AS superseded
+FROM deadlines d WHERE d.id = ANY(%(ids)s::bigint[]);
 
 -- name: warning_sent
 SELECT 1 FROM complaint_events

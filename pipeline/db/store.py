@@ -3,19 +3,19 @@ transition table, append its event, move deadlines, write notifications and outb
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from psycopg import Connection, sql
+from psycopg import Connection
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from pipeline import metrics
 from pipeline.db import clocks
+from pipeline.db.pending import UPDATABLE, PendingWrites
 from pipeline.db.queries import q
 from pipeline.domain import audit
 from pipeline.domain.notices import RECIPIENTS, recipient_id
@@ -25,49 +25,11 @@ from pipeline.domain.transitions import Event, next_status
 
 Now = Callable[[], datetime]
 
-#: Columns a step may change besides status/stage (identifiers come only from this set).
-UPDATABLE = frozenset(
-    {
-        "rejection_reason",
-        "duplicate_of",
-        "flags",
-        "admitted_at",
-        "route_queue",
-        "suspended_from",
-        "outcome",
-        "escalation_level",
-        "remedy",
-    }
-)
-JSON_COLUMNS = frozenset({"outcome", "remedy"})
 MERCHANT_COUNTERS = ("received", "accepted", "disputed", "lost", "breaches", "penalty")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@functools.cache
-def _update_sql(columns: tuple[str, ...]) -> str:
-    """The guarded UPDATE of a step changing `columns` (names only from UPDATABLE and the
-    fixed ones), composed once per set of columns."""
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in columns
-    )
-    return (
-        sql.SQL(
-            "UPDATE complaints SET {}, version = version + 1, updated_at = {}"
-            " WHERE id = {} AND status = {} AND version = {} RETURNING *"
-        )
-        .format(
-            assignments,
-            sql.Placeholder("_now"),
-            sql.Placeholder("_id"),
-            sql.Placeholder("_from"),
-            sql.Placeholder("_version"),
-        )
-        .as_string(None)
-    )
 
 
 Message = tuple[str, str, str, dict[str, Any]]  # queue, actor, complaint id, payload
@@ -81,10 +43,6 @@ def outbox_params(messages: list[Message]) -> dict[str, list[Any]]:
         "complaint_ids": [m[2] for m in messages],
         "payloads": [Jsonb(m[3]) for m in messages],
     }
-
-
-class StaleTransition(Exception):
-    """The guarded UPDATE matched no row: the complaint moved on under us."""
 
 
 @dataclass(frozen=True)
@@ -117,15 +75,31 @@ class Store:
         self.effects: list[metrics.Effect] = []  # counted once the transaction commits
         self.merchant_counts: dict[str, dict[str, int]] = {}  # written by flush()
         self.messages: list[Message] = []  # written by flush()
+        self.pending = PendingWrites()  # steps' writes, before the next read or at flush()
+        self.locked: dict[str, dict[str, Any]] = {}  # rows this transaction locked, current
 
     def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        self._write_pending()
         return self.conn.execute(q(name), params).fetchone()
 
     def all(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self._write_pending()
         return self.conn.execute(q(name), params).fetchall()
 
     def run(self, name: str, params: dict[str, Any]) -> None:
+        self._write_pending()
         self.conn.execute(q(name), params)
+
+    def many(self, name: str, rows: list[dict[str, Any]]) -> None:
+        """The same statement for many rows, pipelined (one round trip, not one per row)."""
+        self._write_pending()
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(q(name), rows)
+
+    def _write_pending(self) -> None:
+        if self.pending:
+            self.pending.write(self.conn)
 
     def bump_merchant(self, merchant_id: str, **counts: int) -> None:
         """Add to the merchant's scorecard counters (accepted, disputed, lost, breaches,
@@ -135,10 +109,11 @@ class Store:
             totals[name] += n
 
     def flush(self) -> None:
-        """Write what the unit of work deferred: its outbox messages in one statement, and
-        the scorecard counters one row per merchant in merchant order (a transaction holds
-        a merchant's row lock only from here to its commit, and two transactions take
-        them in the same order, so they do not deadlock)."""
+        """Write what the unit of work deferred: the steps' writes, its outbox messages in
+        one statement, and the scorecard counters one row per merchant in merchant order (a
+        transaction holds a merchant's row lock only from here to its commit, and two
+        transactions take them in the same order, so they do not deadlock)."""
+        self._write_pending()
         if self.messages:
             self.run("insert_outbox", outbox_params(self.messages))
             self.messages = []
@@ -146,15 +121,26 @@ class Store:
         self.merchant_counts = {}
         self.many("bump_merchant_stats", rows)
 
-    def many(self, name: str, rows: list[dict[str, Any]]) -> None:
-        """The same statement for many rows, pipelined (one round trip, not one per row)."""
-        if rows:
-            with self.conn.cursor() as cur:
-                cur.executemany(q(name), rows)
-
     def lock(self, complaint_id: str) -> Complaint | None:
-        row = self.one("lock_complaint", {"id": complaint_id})
-        return Complaint(row) if row else None
+        """The complaint, locked until commit; a row this transaction already locked comes
+        from memory, with its steps applied."""
+        row = self.locked.get(str(complaint_id))
+        if row is None:
+            row = self.one("lock_complaint", {"id": complaint_id})
+            if row is None:
+                return None
+            self.locked[str(row["id"])] = row
+        return Complaint(row)
+
+    def lock_many(self, complaint_ids: list[str]) -> None:
+        """Lock a group's complaints in one statement, in id order, for `lock` to serve."""
+        for row in self.all("lock_complaints", {"ids": sorted(set(complaint_ids))}):
+            self.locked.setdefault(str(row["id"]), row)
+
+    def defer_clock(self, params: dict[str, Any]) -> None:
+        """Close the complaint's running clock and open this one (`replace_open_deadlines`),
+        with the steps' other writes."""
+        self.pending.clocks.append(params)
 
     def enqueue(self, actor: str, queue: str, complaint_id: str, **payload: Any) -> None:
         """A message for the outbox, written when the unit of work ends (flush)."""
@@ -175,7 +161,9 @@ class Store:
         notify: tuple[Role, ...] | None = None,
         **updates: Any,
     ) -> Complaint:
-        """Apply one step; raises IllegalTransition/ForbiddenActor before writing anything."""
+        """Apply one step to a complaint this transaction locked; raises
+        IllegalTransition/ForbiddenActor before changing anything. Its writes are deferred
+        (pipeline.db.pending); the returned row is what the database will hold."""
         suspended_from = c["suspended_from"]
         step = next_status(
             c.status, event, role, Status(suspended_from) if suspended_from else None
@@ -196,94 +184,55 @@ class Store:
             "data": data or {},
             "created_at": now,
         }
-        chain = (c["chain_head"], audit.link(c["chain_head"], event_row))
-        changes: dict[str, Any] = {"status": step.target, **updates, "chain_head": chain[1]}
+        head = audit.link(c["chain_head"], event_row)
+        row = {**c.row, "status": step.target, **updates, "chain_head": head}
+        row.update(version=seq, updated_at=now)
         if stage is not None:
-            changes["stage"] = stage
-        query = _update_sql(tuple(changes))
-        params = {
-            **{
-                k: Jsonb(v) if k in JSON_COLUMNS and v is not None else v
-                for k, v in changes.items()
-            },
-            "_now": now,
-            "_id": c.id,
-            "_from": c.status,
-            "_version": c["version"],
-        }
-        row = self.conn.execute(query, params).fetchone()
-        if row is None:
-            raise StaleTransition(f"complaint {c.id} changed before {event} could apply")
-        # The writes that follow need no answers: one round trip for all of them.
-        with self.conn.pipeline():
-            self._record(
-                c,
-                row,
-                step.target,
-                event,
-                seq,
-                role,
-                actor_id,
-                data,
-                message_id,
-                now,
-                notify,
-                chain,
-            )
-        return Complaint(row)
-
-    def _record(
-        self,
-        c: Complaint,
-        row: dict[str, Any],
-        target: Status,
-        event: Event,
-        seq: int,
-        role: Role,
-        actor_id: str,
-        data: dict[str, Any] | None,
-        message_id: str | None,
-        now: datetime,
-        notify: tuple[Role, ...] | None,
-        chain: tuple[str | None, str],
-    ) -> None:
-        recipients = RECIPIENTS.get(event, ()) if notify is None else notify
-        self.run(
-            "record_step",
-            {
-                "complaint_id": c.id,
-                "seq": seq,
-                "event": event,
-                "from_status": c.status,
-                "to_status": target,
-                "actor_role": role,
-                "actor_id": actor_id,
-                "data": Jsonb(data or {}),
-                "message_id": message_id,
-                "now": now,
-                "prev_hash": chain[0],
-                "hash": chain[1],
-                "roles": [r.value for r in recipients],
-                "recipients": [
-                    recipient_id(r, row["buyer_id"], row["merchant_id"]) for r in recipients
-                ],
-                "body": Jsonb(
-                    {
-                        "complaint_id": c.id,
-                        "event": event,
-                        "status": target,
-                        "title": row["title"],
-                        "rejection_reason": row["rejection_reason"],
-                    }
-                ),
-                "notify": Jsonb({"complaint_id": c.id, "event_seq": seq}),
-            },
+            row["stage"] = stage
+        self.pending.update(c.row, row)
+        self.locked[c.id] = row
+        self.pending.events.append(
+            {**event_row, "message_id": message_id, "prev_hash": c["chain_head"], "hash": head}
         )
-        if target != c.status:
-            clocks.move(self, row, c.status, target, now)
-            self.effects.append(("transition", (c.status.value, target.value)))
+        self._notify(c.id, row, event, seq, notify)
+        if step.target != c.status:
+            clocks.move(self, row, c.status, step.target, now)
+            self.effects.append(("transition", (c.status.value, step.target.value)))
         if event.value.startswith("sla."):
             self.effects.append(("sla", (event.value,)))
+        return Complaint(row)
+
+    def _notify(
+        self,
+        cid: str,
+        row: dict[str, Any],
+        event: Event,
+        seq: int,
+        notify: tuple[Role, ...] | None,
+    ) -> None:
+        """The step's notifications (one per recipient) and, if any, the notify message."""
+        recipients = RECIPIENTS.get(event, ()) if notify is None else notify
+        if not recipients:
+            return
+        body = {
+            "complaint_id": cid,
+            "event": event,
+            "status": row["status"],
+            "title": row["title"],
+            "rejection_reason": row["rejection_reason"],
+        }
+        self.pending.notifications.extend(
+            {
+                "complaint_id": cid,
+                "event_seq": seq,
+                "recipient_role": r,
+                "recipient_id": recipient_id(r, row["buyer_id"], row["merchant_id"]),
+                "kind": event,
+                "body": body,
+            }
+            for r in recipients
+        )
+        self.enqueue("notify", "notify", cid, event_seq=seq)
 
 
 @contextmanager

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 from uuid import uuid4
 
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
+from pipeline.db.json_rows import json_rows
 from pipeline.db.store import Store
 from pipeline.domain import audit
 from pipeline.domain.notices import RECIPIENTS
@@ -249,18 +250,7 @@ def _intake_rows(
         "notifications": notes,
         "outbox": outbox,
     }
-    return {name: Jsonb(rows, dumps=_dumps) for name, rows in tables.items()}
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime):
-        # In UTC: PostgreSQL refuses offsets past ±15:59 that RFC 3339 (and Python) allow.
-        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
-    return str(value)
+    return {name: json_rows(rows) for name, rows in tables.items()}
 
 
 def accept(

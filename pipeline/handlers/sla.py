@@ -115,7 +115,37 @@ def handle_breach(
     store: Store, complaint_id: str, deadline_id: int, message_id: str | None = None
 ) -> Complaint | Skipped:
     c = store.lock(complaint_id)
-    d = store.one("fired_deadline", {"id": deadline_id})
+    return _breach(
+        store, c, complaint_id, store.one("fired_deadline", {"id": deadline_id}), message_id
+    )
+
+
+def handle_breach_many(
+    store: Store, breaches: list[tuple[str, int, str | None]]
+) -> list[Complaint | Skipped]:
+    """(complaint id, deadline id, message id) breaches in one transaction: their
+    complaints locked and their deadlines read with one statement each, so the breaches'
+    writes go out together (pipeline.db.pending)."""
+    store.lock_many([cid for cid, _, _ in breaches])
+    fired = {d["id"]: d for d in store.all("fired_deadlines", {"ids": [d for _, d, _ in breaches]})}
+    seen: set[str] = set()
+    results: list[Complaint | Skipped] = []
+    for cid, deadline_id, mid in breaches:
+        if cid in seen:  # a second breach of the complaint reads what the first wrote
+            results.append(handle_breach(store, cid, deadline_id, mid))
+            continue
+        seen.add(cid)
+        results.append(_breach(store, store.lock(cid), cid, fired.get(deadline_id), mid))
+    return results
+
+
+def _breach(
+    store: Store,
+    c: Complaint | None,
+    complaint_id: str,
+    d: dict[str, Any] | None,
+    message_id: str | None,
+) -> Complaint | Skipped:
     if c is None or d is None or d["state"] != "fired" or str(d["complaint_id"]) != c.id:
         return Skipped(complaint_id, "no fired deadline")
     rule = CLOCKS.get(c.status)
