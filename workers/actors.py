@@ -17,7 +17,7 @@ from pipeline.handlers.dispatch import handle_dispatch, handle_route
 from pipeline.handlers.evidence import check_item, handle_evidence, handle_evidence_many
 from pipeline.handlers.intake import intake_message, quarantine
 from pipeline.handlers.notify import handle_notify
-from pipeline.handlers.review import Skipped, handle_review
+from pipeline.handlers.review import Skipped, handle_review, handle_review_many
 from pipeline.handlers.sla import handle_breach, handle_breach_many, handle_warning
 from pipeline.logging import get_logger
 from schemas.action import InvalidMessage, parse_action
@@ -154,9 +154,15 @@ def review(complaint_id: str) -> None:
     _done(_alone(_review, _message_id(), complaint_id=complaint_id))
 
 
+def _reviews_together(items: Items) -> list[object]:
+    reviews = [(p["complaint_id"], m) for m, p in items]
+    with runtime().uow() as store:
+        return list(handle_review_many(store, reviews, runtime().settings))
+
+
 @dramatiq.actor(queue_name="review")
 def review_many(items: Items) -> None:
-    _grouped(_review, items)
+    _group(items, _reviews_together, partial(_alone, _review))
 
 
 @dramatiq.actor(queue_name="evidence")

@@ -170,14 +170,15 @@ RETURNING id;
 -- name: evidence_of
 SELECT * FROM evidence_items WHERE complaint_id = %(complaint_id)s ORDER BY position;
 
--- name: evidence_snapshot
--- What the evidence stage reads before going to object storage, in one statement: where
--- the complaint is, its version, and all its items (as JSON, by position).
-SELECT c.status, c.stage, c.version,
+-- name: evidence_snapshots
+-- What the evidence stage reads before going to object storage, for a group in one
+-- statement: where each complaint is, its version, and all its items (as JSON, by
+-- position).
+SELECT c.id, c.status, c.stage, c.version,
        coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.position) FILTER (WHERE e.id IS NOT NULL),
                 '[]'::jsonb) AS items
 FROM complaints c LEFT JOIN evidence_items e ON e.complaint_id = c.id
-WHERE c.id = %(id)s
+WHERE c.id = ANY(%(ids)s::uuid[])
 GROUP BY c.id;
 
 -- name: set_verdicts
@@ -452,28 +453,40 @@ SELECT
 -- name: complaints_by_status
 SELECT status::text AS status, count(*) AS n FROM complaints GROUP BY 1 ORDER BY 1;
 
--- name: review_context
-SELECT
-    (SELECT id FROM complaints
-      WHERE buyer_id = %(buyer_id)s AND order_id = %(order_id)s AND category = %(category)s
-        AND id <> %(id)s AND admitted_at IS NOT NULL
-        AND status NOT IN ('resolved', 'closed', 'rejected', 'withdrawn')
+-- name: lock_review_keys
+-- Serialise reviews of the same buyer, order and category (the duplicate check reads the
+-- others): one transaction-scoped advisory lock per key of these complaints, taken in key
+-- order so two groups cannot wait on each other.
+SELECT pg_advisory_xact_lock(k) FROM (
+    SELECT DISTINCT hashtext(buyer_id || chr(31) || order_id || chr(31) || category::text) AS k
+    FROM complaints WHERE id = ANY(%(ids)s::uuid[])
+    ORDER BY k
+) AS keys;
+
+-- name: review_contexts
+-- What review reads about each complaint, in one statement for a group.
+SELECT c.id,
+    (SELECT o.id FROM complaints o
+      WHERE o.buyer_id = c.buyer_id AND o.order_id = c.order_id AND o.category = c.category
+        AND o.id <> c.id AND o.admitted_at IS NOT NULL
+        AND o.status NOT IN ('resolved', 'closed', 'rejected', 'withdrawn')
       LIMIT 1) AS open_duplicate,
-    (SELECT count(*) FROM complaints
-      WHERE buyer_id = %(buyer_id)s AND order_id = %(order_id)s AND category = %(category)s
-        AND id <> %(id)s AND status IN ('resolved', 'closed') AND outcome IS NOT NULL)
+    (SELECT count(*) FROM complaints o
+      WHERE o.buyer_id = c.buyer_id AND o.order_id = c.order_id AND o.category = c.category
+        AND o.id <> c.id AND o.status IN ('resolved', 'closed') AND o.outcome IS NOT NULL)
       AS decided,
-    (SELECT coalesce(array_agg(e.sha256), '{}') FROM complaints c
-      JOIN evidence_items e ON e.complaint_id = c.id
-      WHERE c.buyer_id = %(buyer_id)s AND c.order_id = %(order_id)s
-        AND c.category = %(category)s AND c.id <> %(id)s
-        AND c.status IN ('resolved', 'closed') AND c.outcome IS NOT NULL) AS decided_hashes,
-    (SELECT count(*) FROM complaints
-      WHERE buyer_id = %(buyer_id)s AND id <> %(id)s
-        AND submitted_at BETWEEN %(submitted_at)s - interval '30 days' AND %(submitted_at)s)
+    (SELECT coalesce(array_agg(e.sha256), '{}') FROM complaints o
+      JOIN evidence_items e ON e.complaint_id = o.id
+      WHERE o.buyer_id = c.buyer_id AND o.order_id = c.order_id
+        AND o.category = c.category AND o.id <> c.id
+        AND o.status IN ('resolved', 'closed') AND o.outcome IS NOT NULL) AS decided_hashes,
+    (SELECT count(*) FROM complaints o
+      WHERE o.buyer_id = c.buyer_id AND o.id <> c.id
+        AND o.submitted_at BETWEEN c.submitted_at - interval '30 days' AND c.submitted_at)
       AS recent,
-    (SELECT coalesce(array_agg(sha256), '{}') FROM evidence_items
-      WHERE complaint_id = %(id)s) AS own_hashes;
+    (SELECT coalesce(array_agg(e.sha256), '{}') FROM evidence_items e
+      WHERE e.complaint_id = c.id) AS own_hashes
+FROM complaints c WHERE c.id = ANY(%(ids)s::uuid[]);
 
 -- name: chain_events
 SELECT complaint_id, seq, event, from_status::text, to_status::text, actor_role::text,

@@ -66,11 +66,16 @@ class Snapshot:
         return [i for i in self.items if i["verdict"] is None]
 
 
-def _snapshot(store: Store, complaint_id: str) -> Snapshot | Skipped:
-    row = store.one("evidence_snapshot", {"id": complaint_id})
-    if row is None or row["status"] != Status.IN_REVIEW or row["stage"] != Stage.EVIDENCE:
-        return Skipped(complaint_id, "not waiting for an evidence check")
-    return Snapshot(row["version"], row["items"])
+def _snapshots(store: Store, complaint_ids: list[str]) -> list[Snapshot | Skipped]:
+    rows = {str(r["id"]): r for r in store.all("evidence_snapshots", {"ids": complaint_ids})}
+    snaps: list[Snapshot | Skipped] = []
+    for cid in complaint_ids:
+        row = rows.get(cid)
+        if row is None or row["status"] != Status.IN_REVIEW or row["stage"] != Stage.EVIDENCE:
+            snaps.append(Skipped(cid, "not waiting for an evidence check"))
+        else:
+            snaps.append(Snapshot(row["version"], row["items"]))
+    return snaps
 
 
 def handle_evidence(
@@ -82,10 +87,11 @@ def handle_evidence(
 def handle_evidence_many(
     uow: UnitOfWork, objects: EvidenceStore, requests: list[tuple[str, str | None]]
 ) -> list[Complaint | Skipped]:
-    """Several complaints' evidence checks: their snapshots in one transaction, S3 read with
-    no transaction open, their results written in one transaction (one commit for all)."""
+    """Several complaints' evidence checks: their snapshots read in one statement, S3 read
+    with no transaction open, their results written in one transaction (one commit, one
+    statement for every verdict)."""
     with uow() as store:
-        snaps = [_snapshot(store, complaint_id) for complaint_id, _ in requests]
+        snaps = _snapshots(store, [complaint_id for complaint_id, _ in requests])
     checks = [
         {}
         if isinstance(snap, Skipped)
@@ -93,10 +99,28 @@ def handle_evidence_many(
         for snap in snaps
     ]
     with uow() as store:
-        return [
-            snap if isinstance(snap, Skipped) else _decide(store, complaint_id, snap, found, mid)
-            for (complaint_id, mid), snap, found in zip(requests, snaps, checks, strict=True)
-        ]
+        store.lock_many([complaint_id for complaint_id, _ in requests])
+        results: list[Complaint | Skipped] = []
+        verdicts: dict[int, ItemCheck] = {}
+        for (complaint_id, mid), snap, found in zip(requests, snaps, checks, strict=True):
+            if isinstance(snap, Skipped):
+                results.append(snap)
+                continue
+            result = _decide(store, complaint_id, snap, found, mid)
+            if not isinstance(result, Skipped):
+                verdicts.update(found)
+            results.append(result)
+        if verdicts:
+            store.run(
+                "set_verdicts",
+                {
+                    "ids": list(verdicts),
+                    "verdicts": [check.verdict.value for check in verdicts.values()],
+                    "details": [check.detail or None for check in verdicts.values()],
+                    "now": store.clock(),
+                },
+            )
+        return results
 
 
 def _decide(
@@ -106,6 +130,8 @@ def _decide(
     checks: dict[int, ItemCheck],
     message_id: str | None,
 ) -> Complaint | Skipped:
+    """The complaint's evidence outcome; its new verdicts (`checks`) are written by the
+    caller, with the group's, unless this returns Skipped."""
     c = expect(store, complaint_id, Status.IN_REVIEW, Stage.EVIDENCE)
     if isinstance(c, Skipped):
         return c
@@ -113,16 +139,6 @@ def _decide(
     # version means the snapshot's items are still the complaint's items.
     if c["version"] != snap.version:
         return Skipped(complaint_id, "complaint changed during the evidence check")
-    if checks:
-        store.run(
-            "set_verdicts",
-            {
-                "ids": list(checks),
-                "verdicts": [check.verdict.value for check in checks.values()],
-                "details": [check.detail or None for check in checks.values()],
-                "now": store.clock(),
-            },
-        )
     store.effects.extend(("verdict", (check.verdict.value,)) for check in checks.values())
     verdicts = {
         i["id"]: checks[i["id"]].verdict if i["id"] in checks else i["verdict"] for i in snap.items

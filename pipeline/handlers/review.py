@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.review_rules import ComplaintFacts, ReviewContext, review
@@ -29,26 +30,9 @@ def expect(store: Store, complaint_id: str, status: Status, stage: Stage) -> Com
     return c
 
 
-def facts_and_context(
-    store: Store, c: Complaint, settings: Settings
+def _facts_and_context(
+    c: Complaint, ctx: dict[str, Any], settings: Settings
 ) -> tuple[ComplaintFacts, ReviewContext]:
-    """What review needs, read in one statement (after serialising reviews of the same
-    buyer, order and category, so the duplicate check holds under concurrency)."""
-    store.conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtext(%s))",
-        (f"{c['buyer_id']}\x1f{c['order_id']}\x1f{c['category']}",),
-    )
-    ctx = store.one(
-        "review_context",
-        {
-            "id": c.id,
-            "buyer_id": c["buyer_id"],
-            "order_id": c["order_id"],
-            "category": c["category"],
-            "submitted_at": c["submitted_at"],
-        },
-    )
-    assert ctx is not None
     facts = ComplaintFacts(
         category=Category(c["category"]),
         buyer_id=c["buyer_id"],
@@ -70,13 +54,49 @@ def facts_and_context(
     return facts, context
 
 
+def _contexts(store: Store, complaint_ids: list[str]) -> dict[str, dict[str, Any]]:
+    return {str(r["id"]): r for r in store.all("review_contexts", {"ids": complaint_ids})}
+
+
+def handle_review_many(
+    store: Store, reviews: list[tuple[str, str | None]], settings: Settings
+) -> list[Complaint | Skipped]:
+    """(complaint id, message id) reviews in one transaction. The complaints are locked,
+    reviews of the same buyer, order and category serialised (so the duplicate check holds
+    under concurrency), and what review reads is read, one statement each. A complaint
+    sharing its buyer, order and category with one reviewed before it in the group reads
+    again, after that one's writes."""
+    ids = [cid for cid, _ in reviews]
+    store.lock_many(ids)
+    store.run("lock_review_keys", {"ids": ids})
+    contexts = _contexts(store, ids)
+    keys: set[tuple[str, str, str]] = set()
+    results: list[Complaint | Skipped] = []
+    for cid, message_id in reviews:
+        c = expect(store, cid, Status.IN_REVIEW, Stage.REVIEW)
+        if isinstance(c, Skipped):
+            results.append(c)
+            continue
+        key = (c["buyer_id"], c["order_id"], c["category"])
+        ctx = _contexts(store, [cid])[cid] if key in keys else contexts[cid]
+        keys.add(key)
+        results.append(_review(store, c, *_facts_and_context(c, ctx, settings), message_id))
+    return results
+
+
 def handle_review(
     store: Store, complaint_id: str, settings: Settings, message_id: str | None = None
 ) -> Complaint | Skipped:
-    c = expect(store, complaint_id, Status.IN_REVIEW, Stage.REVIEW)
-    if isinstance(c, Skipped):
-        return c
-    facts, ctx = facts_and_context(store, c, settings)
+    return handle_review_many(store, [(complaint_id, message_id)], settings)[0]
+
+
+def _review(
+    store: Store,
+    c: Complaint,
+    facts: ComplaintFacts,
+    ctx: ReviewContext,
+    message_id: str | None,
+) -> Complaint:
     decision = review(facts, ctx)
     if decision.rejection is not None:
         return store.apply(
@@ -101,5 +121,5 @@ def handle_review(
     passed = store.apply(
         c, Event.REVIEW_PASSED, stage=Stage.EVIDENCE, message_id=message_id, admitted_at=now
     )
-    store.enqueue("evidence", "evidence", complaint_id)
+    store.enqueue("evidence", "evidence", c.id)
     return passed

@@ -136,3 +136,20 @@ def test_a_breach_group_with_a_repeat_ends_as_breaches_one_by_one(rt: Settings) 
     assert q(rt, "SELECT count(*) AS n FROM complaint_events WHERE event LIKE 'sla.%%'") == [
         {"n": 3}
     ]
+
+
+def test_a_review_group_sees_the_duplicate_it_admitted_itself(rt: Settings) -> None:
+    base = complaint_payload(evidence=[])
+    for ext in ("r-1", "r-2"):  # the same buyer, order and category
+        actors.intake.fn({**base, "external_id": ext})
+    first, second = q(rt, "SELECT id FROM complaints ORDER BY id")
+    items = [[str(uuid.uuid4()), {"complaint_id": str(r["id"])}] for r in (first, second)]
+    actors.review_many.fn(items)
+    rows = q(rt, "SELECT status::text, rejection_reason, duplicate_of FROM complaints ORDER BY id")
+    # One transaction for both: the group did not fall back to one by one (the
+    # one-open-complaint-per-order index would have refused the wrong answer).
+    assert len(q(rt, "SELECT DISTINCT xmin::text FROM complaints")) == 1
+    assert rows == [
+        {"status": "in_review", "rejection_reason": None, "duplicate_of": None},
+        {"status": "rejected", "rejection_reason": "duplicate", "duplicate_of": first["id"]},
+    ]
