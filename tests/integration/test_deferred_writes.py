@@ -153,3 +153,43 @@ def test_a_review_group_sees_the_duplicate_it_admitted_itself(rt: Settings) -> N
         {"status": "in_review", "rejection_reason": None, "duplicate_of": None},
         {"status": "rejected", "rejection_reason": "duplicate", "duplicate_of": first["id"]},
     ]
+
+
+def _statements_for(settings: Settings, monkeypatch: pytest.MonkeyPatch, n: int) -> int:
+    """Statements a dispatch group of `n` complaints sends to PostgreSQL."""
+    cids = accepted(settings, n)
+    with psycopg.connect(settings.database_url) as conn:
+        conn.execute("UPDATE complaints SET stage = 'dispatch' WHERE id = ANY(%s::uuid[])", (cids,))
+    sent = [0]
+    execute, executemany = psycopg.Connection.execute, psycopg.Cursor.executemany
+
+    def count_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sent[0] += 1
+        return execute(self, *args, **kwargs)
+
+    def count_executemany(self: Any, query: Any, params: Any, **kwargs: Any) -> Any:
+        rows = list(params)
+        sent[0] += len(rows)
+        return executemany(self, query, rows, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(psycopg.Connection, "execute", count_execute)
+        patch.setattr(psycopg.Cursor, "executemany", count_executemany)
+        actors.dispatch_many.fn([[str(uuid.uuid4()), {"complaint_id": c}] for c in cids])
+    assert {r["status"] for r in q(settings, "SELECT status::text FROM complaints")} == {
+        "awaiting_merchant"
+    }
+    return sent[0]
+
+
+def test_a_group_costs_the_same_statements_whatever_its_size(
+    rt: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = _statements_for(rt, monkeypatch, 1)
+    with psycopg.connect(rt.database_url) as conn:  # start again from an empty database
+        conn.execute(
+            "TRUNCATE complaints, complaint_events, notifications, deadlines, outbox,"
+            " evidence_items, merchant_stats CASCADE"
+        )
+    eight = _statements_for(rt, monkeypatch, 8)
+    assert one == eight <= 8
