@@ -275,13 +275,18 @@ SELECT count(*) AS n FROM complaint_events
 WHERE complaint_id = %(complaint_id)s AND event = %(event)s;
 
 -- name: bump_merchant_stats
+-- A unit of work's scorecard counters, one row per merchant (each parameter an array, in
+-- merchant order: rows are locked in that order, so two transactions do not deadlock).
 INSERT INTO merchant_stats (
     merchant_id, complaints_received, accepted, disputed, arbitration_lost, sla_breaches,
     penalty_points
-) VALUES (
-    %(merchant_id)s, %(received)s, %(accepted)s, %(disputed)s, %(lost)s, %(breaches)s,
-    %(penalty)s
 )
+SELECT merchant_id, received, accepted, disputed, lost, breaches, penalty
+FROM unnest(
+    %(merchant_ids)s::text[], %(received)s::int[], %(accepted)s::int[], %(disputed)s::int[],
+    %(lost)s::int[], %(breaches)s::int[], %(penalty)s::int[]
+) WITH ORDINALITY AS m (merchant_id, received, accepted, disputed, lost, breaches, penalty, n)
+ORDER BY n
 ON CONFLICT (merchant_id) DO UPDATE SET
     complaints_received = merchant_stats.complaints_received + EXCLUDED.complaints_received,
     accepted = merchant_stats.accepted + EXCLUDED.accepted,

@@ -90,13 +90,6 @@ class Store:
         self._write_pending()
         self.conn.execute(q(name), params)
 
-    def many(self, name: str, rows: list[dict[str, Any]]) -> None:
-        """The same statement for many rows, pipelined (one round trip, not one per row)."""
-        self._write_pending()
-        if rows:
-            with self.conn.cursor() as cur:
-                cur.executemany(q(name), rows)
-
     def _write_pending(self) -> None:
         if self.pending:
             self.pending.write(self.conn)
@@ -110,16 +103,24 @@ class Store:
 
     def flush(self) -> None:
         """Write what the unit of work deferred: the steps' writes, its outbox messages in
-        one statement, and the scorecard counters one row per merchant in merchant order (a
-        transaction holds a merchant's row lock only from here to its commit, and two
-        transactions take them in the same order, so they do not deadlock)."""
+        one statement, and the scorecard counters in one, a row per merchant in merchant
+        order (a transaction holds a merchant's row lock only from here to its commit, and
+        two transactions take them in the same order, so they do not deadlock)."""
         self._write_pending()
         if self.messages:
             self.run("insert_outbox", outbox_params(self.messages))
             self.messages = []
-        rows = [{"merchant_id": m, **self.merchant_counts[m]} for m in sorted(self.merchant_counts)]
-        self.merchant_counts = {}
-        self.many("bump_merchant_stats", rows)
+        if self.merchant_counts:
+            merchants = sorted(self.merchant_counts)
+            counts = self.merchant_counts
+            self.merchant_counts = {}
+            self.run(
+                "bump_merchant_stats",
+                {
+                    "merchant_ids": merchants,
+                    **{c: [counts[m][c] for m in merchants] for c in MERCHANT_COUNTERS},
+                },
+            )
 
     def lock(self, complaint_id: str) -> Complaint | None:
         """The complaint, locked until commit; a row this transaction already locked comes
