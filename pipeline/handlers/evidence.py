@@ -88,16 +88,20 @@ def handle_evidence_many(
     uow: UnitOfWork, objects: EvidenceStore, requests: list[tuple[str, str | None]]
 ) -> list[Complaint | Skipped]:
     """Several complaints' evidence checks: their snapshots read in one statement, S3 read
-    with no transaction open, their results written in one transaction (one commit, one
-    statement for every verdict)."""
+    with no transaction open (the items' reads overlapping), their results written in one
+    transaction (one commit, one statement for every verdict)."""
     with uow() as store:
         snaps = _snapshots(store, [complaint_id for complaint_id, _ in requests])
-    checks = [
-        {}
-        if isinstance(snap, Skipped)
-        else {i["id"]: check_item(i, objects) for i in snap.unchecked}
-        for snap in snaps
+    todo = [
+        (n, item)
+        for n, snap in enumerate(snaps)
+        if not isinstance(snap, Skipped)
+        for item in snap.unchecked
     ]
+    item_checks = objects.each(lambda item: check_item(item, objects), [i for _, i in todo])
+    checks: list[dict[int, ItemCheck]] = [{} for _ in snaps]
+    for (n, item), check in zip(todo, item_checks, strict=True):
+        checks[n][item["id"]] = check
     with uow() as store:
         store.lock_many([complaint_id for complaint_id, _ in requests])
         results: list[Complaint | Skipped] = []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
 
+from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.adapters.s3_range import EMPTY, S3RangeReader, S3ReadError
 from pipeline.settings import Settings
@@ -41,3 +43,28 @@ def test_missing_empty_and_unauthorised(settings: Settings) -> None:
     with pytest.raises(S3ReadError) as refused:  # never mistaken for "missing"
         forged.read_range("evidence/b_1/absent.jpg", 0, 99)
     assert refused.value.status == 403
+
+
+def test_evidence_reads_overlap_and_keep_their_order(settings: Settings) -> None:
+    s3 = make_s3_client(settings)
+    keys = [f"evidence/b_each/{n}.txt" for n in range(12)]
+    for n, key in enumerate(keys):
+        s3.put_object(Bucket=settings.s3_bucket, Key=key, Body=b"x" * (n + 1))
+    store = S3EvidenceStore(settings, s3)
+    threads: set[str] = set()
+
+    def size(key: str) -> int | None:
+        threads.add(threading.current_thread().name)
+        facts = store.inspect(key, 4)
+        return None if facts is None else facts.size
+
+    assert store.each(size, [*keys, "evidence/b_each/none"]) == [*range(1, 13), None]
+    assert len(threads) > 1 and all(t.startswith("s3-read") for t in threads)
+
+    def fail_on_third(key: str) -> int | None:
+        if key == keys[2]:
+            raise RuntimeError("read failed")
+        return size(key)
+
+    with pytest.raises(RuntimeError, match="read failed"):
+        store.each(fail_on_third, keys)
