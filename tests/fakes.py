@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.adapters.evidence_store import ObjectFacts
+from pipeline.adapters.evidence_store import ObjectFacts, R, T
 
 
 @dataclass
@@ -30,6 +31,9 @@ class FakeEvidenceStore:
     def sha256_hex(self, key: str) -> str:
         self.streamed.append(key)
         return hashlib.sha256(self.objects[key]).hexdigest()
+
+    def each(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        return [fn(item) for item in items]
 
 
 @dataclass
