@@ -70,9 +70,6 @@ INSERT INTO evidence_items (
     %(content_type)s, %(size)s, %(sha256)s
 );
 
--- name: lock_complaint
-SELECT * FROM complaints WHERE id = %(id)s FOR UPDATE;
-
 -- name: lock_complaints
 -- A group's complaints, locked in id order (the order every group takes its locks in).
 SELECT * FROM complaints WHERE id = ANY(%(ids)s::uuid[]) ORDER BY id FOR UPDATE;
@@ -348,16 +345,8 @@ LIMIT %(top)s;
 -- name: get_deadline
 SELECT * FROM deadlines WHERE id = %(id)s;
 
--- name: fired_deadline
--- A deadline, and whether a newer clock of its kind runs for the same complaint.
-SELECT d.*, EXISTS (
-    SELECT 1 FROM deadlines l
-    WHERE l.complaint_id = d.complaint_id AND l.kind = d.kind AND l.state IN ('open', 'paused')
-) AS superseded
-FROM deadlines d WHERE d.id = %(id)s;
-
 -- name: fired_deadlines
--- fired_deadline for a group's deadlines at once.
+-- Deadlines, each with whether a newer clock of its kind runs for the same complaint.
 SELECT d.*, EXISTS (
     SELECT 1 FROM deadlines l
     WHERE l.complaint_id = d.complaint_id AND l.kind = d.kind AND l.state IN ('open', 'paused')

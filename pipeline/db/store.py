@@ -125,18 +125,17 @@ class Store:
     def lock(self, complaint_id: str) -> Complaint | None:
         """The complaint, locked until commit; a row this transaction already locked comes
         from memory, with its steps applied."""
+        self.lock_many([complaint_id])
         row = self.locked.get(str(complaint_id))
-        if row is None:
-            row = self.one("lock_complaint", {"id": complaint_id})
-            if row is None:
-                return None
-            self.locked[str(row["id"])] = row
-        return Complaint(row)
+        return Complaint(row) if row is not None else None
 
     def lock_many(self, complaint_ids: list[str]) -> None:
-        """Lock a group's complaints in one statement, in id order, for `lock` to serve."""
-        for row in self.all("lock_complaints", {"ids": sorted(set(complaint_ids))}):
-            self.locked.setdefault(str(row["id"]), row)
+        """Lock a group's complaints in one statement, in id order, for `lock` to serve
+        (rows this transaction already holds are not read again)."""
+        wanted = sorted({str(cid) for cid in complaint_ids} - self.locked.keys())
+        if wanted:
+            for row in self.all("lock_complaints", {"ids": wanted}):
+                self.locked[str(row["id"])] = row
 
     def defer_clock(self, params: dict[str, Any]) -> None:
         """Close the complaint's running clock and open this one (`replace_open_deadlines`),

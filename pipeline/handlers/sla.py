@@ -114,10 +114,11 @@ def _deadline_data(d: dict[str, Any]) -> dict[str, Any]:
 def handle_breach(
     store: Store, complaint_id: str, deadline_id: int, message_id: str | None = None
 ) -> Complaint | Skipped:
-    c = store.lock(complaint_id)
-    return _breach(
-        store, c, complaint_id, store.one("fired_deadline", {"id": deadline_id}), message_id
-    )
+    return handle_breach_many(store, [(complaint_id, deadline_id, message_id)])[0]
+
+
+def _fired(store: Store, deadline_ids: list[int]) -> dict[int, dict[str, Any]]:
+    return {d["id"]: d for d in store.all("fired_deadlines", {"ids": deadline_ids})}
 
 
 def handle_breach_many(
@@ -127,15 +128,14 @@ def handle_breach_many(
     complaints locked and their deadlines read with one statement each, so the breaches'
     writes go out together (pipeline.db.pending)."""
     store.lock_many([cid for cid, _, _ in breaches])
-    fired = {d["id"]: d for d in store.all("fired_deadlines", {"ids": [d for _, d, _ in breaches]})}
+    fired = _fired(store, [d for _, d, _ in breaches])
     seen: set[str] = set()
     results: list[Complaint | Skipped] = []
     for cid, deadline_id, mid in breaches:
-        if cid in seen:  # a second breach of the complaint reads what the first wrote
-            results.append(handle_breach(store, cid, deadline_id, mid))
-            continue
+        # A second breach of the same complaint reads what the first one wrote.
+        d = _fired(store, [deadline_id]) if cid in seen else fired
         seen.add(cid)
-        results.append(_breach(store, store.lock(cid), cid, fired.get(deadline_id), mid))
+        results.append(_breach(store, store.lock(cid), cid, d.get(deadline_id), mid))
     return results
 
 
