@@ -32,11 +32,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(settings: Settings, **overrides: object) -> Iterator[str]:
+def serving(settings: Settings, submit_endpoint: bool = True, **overrides: object) -> Iterator[str]:
     settings = replace(settings, api_tokens=json.dumps(TOKENS), **overrides)  # type: ignore[arg-type]
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on"
+        create_app(settings, submit_endpoint),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

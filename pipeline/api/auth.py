@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 SCOPES = frozenset({"ingest", "read", "act:buyer", "act:merchant", "act:platform"})
 
@@ -34,14 +35,27 @@ def parse_tokens(spec: str) -> dict[str, frozenset[str]]:
     return tokens
 
 
-def scopes_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> frozenset[str]:
-    if credentials is None:
+def token_scopes(tokens: dict[str, frozenset[str]], token: str | None) -> frozenset[str]:
+    """The scopes of a presented bearer token; 401 when none or an unknown one."""
+    if token is None:
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    tokens: dict[str, frozenset[str]] = request.app.state.tokens
-    for token, scopes in tokens.items():
-        if hmac.compare_digest(token.encode(), credentials.credentials.encode()):
+    for known, scopes in tokens.items():
+        if hmac.compare_digest(known.encode(), token.encode()):
             return scopes
     raise HTTPException(401, "unknown bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, as HTTPBearer reads it."""
+    scheme, token = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and token) or scheme.lower() != "bearer":
+        return None
+    return token
+
+
+def scopes_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> frozenset[str]:
+    token = credentials.credentials if credentials is not None else None
+    return token_scopes(request.app.state.tokens, token)
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]

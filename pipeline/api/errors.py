@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,10 +35,30 @@ class Overloaded(Exception):
         super().__init__(f"intake backlog {backlog} is over the limit")
 
 
-def _body(status: int, error: str, message: str = "", **extra: Any) -> JSONResponse:
-    return JSONResponse(
-        ErrorBody(error=error, message=message, **extra).model_dump(), status_code=status
-    )
+#: Error names for plain HTTP statuses.
+HTTP_ERROR_NAMES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "overloaded",
+}
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_reply(
+    status: int, error: str, message: str = "", headers: dict[str, str] | None = None, **extra: Any
+) -> ErrorReply:
+    body = ErrorBody(error=error, message=message, **extra).model_dump()
+    return ErrorReply(status, body, headers or {})
 
 
 def request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -53,54 +75,54 @@ def request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
+def invalid_fields(errors: list[dict[str, Any]]) -> ErrorReply:
+    """400 when the body is not JSON at all, else 422 naming every field and rule."""
+    if any(e["rule"] == "json_invalid" for e in errors):
+        return error_reply(400, "malformed_json", "the body is not valid JSON")
+    return error_reply(422, "invalid", "see errors", errors=errors)
+
+
+def _action_refused(exc: ActionRefused) -> ErrorReply:
+    status = 403 if exc.code == "not_your_complaint" else (404 if exc.code == "not_found" else 409)
+    return error_reply(status, exc.code, str(exc), allowed=exc.allowed)
+
+
+def _http_error(exc: StarletteHTTPException) -> ErrorReply:
+    name = HTTP_ERROR_NAMES.get(exc.status_code, "error")
+    return error_reply(exc.status_code, name, str(exc.detail), headers=dict(exc.headers or {}))
+
+
+#: How each exception the routes raise is answered; the FastAPI handlers and the plain ASGI
+#: submit endpoint both answer through this table.
+REPLIES: dict[type[Exception], Callable[[Any], ErrorReply]] = {
+    RequestValidationError: lambda exc: invalid_fields(request_errors(exc)),
+    InvalidMessage: lambda exc: error_reply(422, "invalid", "see errors", errors=exc.errors),
+    NotFound: lambda exc: error_reply(404, "not_found", str(exc)),
+    ActionRefused: _action_refused,
+    Overloaded: lambda exc: error_reply(
+        429, "overloaded", str(exc), headers={"Retry-After": str(exc.retry_after)}
+    ),
+    StarletteHTTPException: _http_error,
+    RecursionError: lambda _: error_reply(400, "malformed_json", "the body is nested too deeply"),
+}
+
+
+def reply_for(exc: Exception) -> ErrorReply | None:
+    """The reply for an exception a route may raise, or None for one that is a bug."""
+    for kind in type(exc).__mro__:
+        if kind in REPLIES:
+            return REPLIES[kind](exc)
+    return None
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = request_errors(exc)
-        if any(e["rule"] == "json_invalid" for e in errors):
-            return _body(400, "malformed_json", "the body is not valid JSON")
-        return _body(422, "invalid", "see errors", errors=errors)
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        reply = reply_for(exc)
+        assert reply is not None  # registered only for the types in REPLIES
+        return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
 
-    @app.exception_handler(InvalidMessage)
-    async def invalid_message(_: Request, exc: InvalidMessage) -> JSONResponse:
-        return _body(422, "invalid", "see errors", errors=exc.errors)
-
-    @app.exception_handler(NotFound)
-    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return _body(404, "not_found", str(exc))
-
-    @app.exception_handler(ActionRefused)
-    async def refused(_: Request, exc: ActionRefused) -> JSONResponse:
-        status = (
-            403 if exc.code == "not_your_complaint" else (404 if exc.code == "not_found" else 409)
-        )
-        return _body(status, exc.code, str(exc), allowed=exc.allowed)
-
-    @app.exception_handler(Overloaded)
-    async def overloaded(_: Request, exc: Overloaded) -> JSONResponse:
-        response = _body(429, "overloaded", str(exc))
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {
-            401: "unauthorized",
-            403: "forbidden",
-            404: "not_found",
-            405: "not_allowed",
-            409: "conflict",
-            413: "too_large",
-            429: "overloaded",
-        }
-        response = _body(exc.status_code, names.get(exc.status_code, "error"), str(exc.detail))
-        for key, value in (exc.headers or {}).items():
-            response.headers[key] = value
-        return response
-
-    @app.exception_handler(RecursionError)
-    async def too_deep(_: Request, __: RecursionError) -> JSONResponse:
-        return _body(400, "malformed_json", "the body is nested too deeply")
+    for kind in REPLIES:
+        app.add_exception_handler(kind, handle)
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -4,14 +4,18 @@ one transaction instead of paying a commit (and its WAL flush) each.
 A request hands its complaint to a committer thread and waits for the answer. Each
 committer takes whatever is waiting (up to `max_group`), accepts it with one statement and
 commits once, so an idle gateway adds no delay and a busy one commits in groups. If a
-group fails, its members are retried one by one, so one bad item fails only itself."""
+group fails, its members are retried one by one, so one bad item fails only itself.
+
+`accept` (for the event loop) answers a whole group's waiting requests with one wake-up of
+the loop: waking it once per request cost the gateway about a tenth of its CPU."""
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Union
 
 from psycopg_pool import ConnectionPool
 
@@ -24,7 +28,9 @@ from schemas.complaint import ComplaintV1
 log = get_logger("pipeline.api.group_commit")
 
 Item = tuple[ComplaintV1, str | None]
-Waiting = tuple[Item, "Future[IntakeResult]"]
+Answer = Union["Future[IntakeResult]", "asyncio.Future[IntakeResult]"]
+Waiting = tuple[Item, Answer]
+Outcome = IntakeResult | BaseException
 
 
 class GroupCommit:
@@ -47,6 +53,12 @@ class GroupCommit:
         future: Future[IntakeResult] = Future()
         self.waiting.put(((complaint, idempotency_key), future))
         return future
+
+    async def accept(self, complaint: ComplaintV1, idempotency_key: str | None) -> IntakeResult:
+        """`submit` for a coroutine on the running event loop."""
+        future: asyncio.Future[IntakeResult] = asyncio.get_running_loop().create_future()
+        self.waiting.put(((complaint, idempotency_key), future))
+        return await future
 
     def close(self) -> None:
         for _ in self.threads:
@@ -80,21 +92,49 @@ class GroupCommit:
         if group is None:
             return False
         try:
-            self._commit(group)
+            outcomes: list[Outcome] = list(self._commit(group))
         except Exception as exc:
-            if len(group) == 1:
-                group[0][1].set_exception(exc)
-                return True
-            log.warning("group commit failed; retrying one by one", size=len(group))
-            for member in group:
-                try:
-                    self._commit([member])
-                except Exception as one:
-                    member[1].set_exception(one)
+            if len(group) > 1:
+                log.warning("group commit failed; retrying one by one", size=len(group))
+                outcomes = [self._commit_alone(member) for member in group]
+            else:
+                outcomes = [exc]
+        _answer([answer for _, answer in group], outcomes)
         return True
 
-    def _commit(self, group: list[Waiting]) -> None:
+    def _commit_alone(self, member: Waiting) -> Outcome:
+        try:
+            return self._commit([member])[0]
+        except Exception as exc:
+            return exc
+
+    def _commit(self, group: list[Waiting]) -> list[IntakeResult]:
         with unit_of_work(self.pool, policy=self.policy) as store:
-            results = accept_many(store, [item for item, _ in group])
-        for (_, future), result in zip(group, results, strict=True):
-            future.set_result(result)
+            return accept_many(store, [item for item, _ in group])
+
+
+def _answer(answers: list[Answer], outcomes: list[Outcome]) -> None:
+    """Settle thread futures here and each event loop's futures in one call on that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
+    for answer, outcome in zip(answers, outcomes, strict=True):
+        if isinstance(answer, asyncio.Future):
+            by_loop.setdefault(answer.get_loop(), []).append((answer, outcome))
+        elif isinstance(outcome, BaseException):
+            answer.set_exception(outcome)
+        else:
+            answer.set_result(outcome)
+    for loop, pairs in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, pairs)
+        except RuntimeError:  # that loop has closed: nobody waits any more
+            pass
+
+
+def _settle(pairs: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
+    for future, outcome in pairs:
+        if future.done():  # the request was cancelled (client gone)
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

@@ -5,13 +5,15 @@ wraps every request in extra tasks and streams, a cost paid on the hot ingestion
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pipeline.api.errors import error_reply
+from pipeline.db.json_rows import dumps
 
 
 class RequestContext:
@@ -48,21 +50,16 @@ class RequestContext:
         await self.app(scope, receive, send_timed)
 
     async def _too_large(self, send: Send) -> None:
-        body: dict[str, Any] = {
-            "error": "too_large",
-            "message": f"body over {self.max_body_bytes} bytes",
-            "errors": [],
-            "allowed": {},
-        }
-        data = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(data)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": data})
+        body = error_reply(413, "too_large", f"body over {self.max_body_bytes} bytes").body
+        await send_json(send, 413, body)
+
+
+async def send_json(
+    send: Send, status: int, body: Any, headers: dict[str, str] | None = None
+) -> None:
+    """Answer with a JSON body straight over ASGI."""
+    data = dumps(body)
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": data})

@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool
 
 from pipeline import metrics
 from pipeline.db import clocks
+from pipeline.db.json_rows import dumps
 from pipeline.db.pending import UPDATABLE, PendingWrites
 from pipeline.db.queries import q
 from pipeline.domain import audit
@@ -41,7 +42,7 @@ def outbox_params(messages: list[Message]) -> dict[str, list[Any]]:
         "queue_names": [m[0] for m in messages],
         "actor_names": [m[1] for m in messages],
         "complaint_ids": [m[2] for m in messages],
-        "payloads": [Jsonb(m[3]) for m in messages],
+        "payloads": [Jsonb(m[3], dumps=dumps) for m in messages],
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -74,6 +75,46 @@ def test_a_failing_group_is_retried_one_by_one(
     with pytest.raises(ValueError, match="poison"):
         bad.result(timeout=0)
     assert rows(settings, "SELECT count(*) FROM complaints") == [(3,)]
+
+
+def test_event_loop_waiters_are_answered_with_one_wake_up(
+    committer: GroupCommit, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`accept` from a coroutine: a group of 8 (one poisoned) is answered by one
+    call_soon_threadsafe on the waiting loop, each waiter with its own outcome."""
+    real = group_commit.accept_many
+
+    def fails_on_poison(store: Any, items: list[tuple[ComplaintV1, str | None]]) -> Any:
+        if any(c.external_id == "poison" for c, _ in items):
+            raise ValueError("poison in this transaction")
+        return real(store, items)
+
+    monkeypatch.setattr(group_commit, "accept_many", fails_on_poison)
+    complaints = [parse_complaint(distinct(i)) for i in range(7)]
+    complaints.append(parse_complaint(complaint_payload(external_id="poison")))
+
+    async def main() -> list[Any]:
+        loop = asyncio.get_running_loop()
+        wake_ups = 0
+        real_call = loop.call_soon_threadsafe
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal wake_ups
+            wake_ups += 1
+            return real_call(*args, **kwargs)
+
+        monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+        waiters = [asyncio.ensure_future(committer.accept(c, None)) for c in complaints]
+        await asyncio.sleep(0)  # every waiter is queued
+        await asyncio.to_thread(committer.commit_next_group)
+        outcomes = await asyncio.gather(*waiters, return_exceptions=True)
+        return [wake_ups - 1, *outcomes]  # to_thread itself wakes the loop once
+
+    wake_ups, *outcomes = asyncio.run(main())
+    assert wake_ups == 1
+    assert [o.outcome for o in outcomes[:7]] == ["accepted"] * 7
+    assert isinstance(outcomes[7], ValueError)
+    assert rows(settings, "SELECT count(*) FROM complaints") == [(7,)]
 
 
 def test_closing_stops_the_committers(settings: Settings) -> None:
