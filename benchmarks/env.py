@@ -7,6 +7,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import redis
 from psycopg import sql
 
 from pipeline.adapters.s3 import make_s3_client
+from pipeline.cli import dramatiq_env
 from pipeline.db.migrate import migrate, with_database
 from pipeline.settings import Settings
 
@@ -38,7 +40,7 @@ class BenchEnv:
             "COMPLAINTS_LOG_LEVEL": "WARNING",
             "COMPLAINTS_LOG_FORMAT": "json",
             "COMPLAINTS_DB_POOL_MAX_SIZE": "8",
-            "dramatiq_worker_timeout": "100",
+            **dramatiq_env(self.settings),
         }
 
     def redis(self) -> redis.Redis:
@@ -137,6 +139,33 @@ def wait_until(check: Any, timeout: float, poll: float = 0.02) -> float:
         if time.monotonic() > deadline:
             raise TimeoutError("benchmark step timed out")
         time.sleep(poll)
+
+
+def wait_for_finish(
+    check: Callable[[], tuple[int, bool]],
+    total: int,
+    timeout: float,
+    finest: float = 0.02,
+    coarsest: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Poll `check()` -> (items done, finished) until finished; return the time it was seen.
+
+    A progress query that walks the run's rows costs the database being measured (polled
+    every 50 ms it took a tenth of a core), so each wait is a quarter of the time left at
+    the rate so far, between `finest` and `coarsest`: a few dozen polls per run, and the
+    end is still seen within about `finest`."""
+    start = clock()
+    while True:
+        done, finished = check()
+        now = clock()
+        if finished:
+            return now
+        if now - start > timeout:
+            raise TimeoutError("benchmark step timed out")
+        left = (total - done) * (now - start) / done if done else coarsest
+        sleep(min(coarsest, max(finest, left / 4)))
 
 
 def machine_facts(database_url: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from benchmarks.autovacuum import AutoVacuum
-from benchmarks.env import BenchEnv, stop, wait_until
+from benchmarks.env import BenchEnv, stop, wait_for_finish, wait_until
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
@@ -24,8 +24,9 @@ from schemas.complaint import parse_complaint
 from workers.broker import build_broker
 from workers.relay import run_relay
 
-#: Polled every 50 ms, so it must not load the database it measures: both counts walk this
-#: run's rows by index (custom plans: see `progress`).
+#: Polled while the pipeline runs, so it must load the database it measures little: both
+#: counts walk this run's rows by index (custom plans: see `progress`), and
+#: `wait_for_finish` polls often only near the end.
 DONE_SQL = (
     "SELECT (SELECT count(*) FROM complaints"
     "  WHERE source = %(source)s AND status = 'awaiting_merchant'),"
@@ -132,10 +133,11 @@ def throughput(env: BenchEnv, count: int, processes: int, threads: int, seed: in
         t0 = time.monotonic()
         with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
 
-            def done() -> bool:
-                return progress(conn, source) == (count, 0)
+            def check() -> tuple[int, bool]:
+                dispatched, undelivered = progress(conn, source)
+                return dispatched, (dispatched, undelivered) == (count, 0)
 
-            t1 = wait_until(done, timeout=900, poll=0.05)
+            t1 = wait_for_finish(check, count, timeout=900)
         rss = worker_rss_mb(running.workers)
     finally:
         running.close()
