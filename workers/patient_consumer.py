@@ -1,0 +1,34 @@
+"""A Redis consumer whose first poll of an empty queue waits 20-40 ms, not 5-10 ms.
+
+Dramatiq's consumer, on finding its queue empty, polls again after 5-10 ms, doubling the
+wait up to the worker timeout, and starts over after every message. A worker process
+consumes 14 queues, which in a flowing pipeline are mostly empty between messages, so
+after each message every consumer polled Redis again within milliseconds: about 500 fetch
+scripts a second per process under load, a third of the worker's Python CPU (py-spy).
+Starting two doublings later, end-to-end throughput with one process rose by a fifth to a
+third (three back-to-back pairs), and latency under load did not move beyond its noise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
+
+
+class PatientConsumer(_RedisConsumer):
+    #: Doublings of Dramatiq's 5 ms first wait that are skipped: 5 ms x 2**2, jittered x1-2.
+    FIRST_MISSES = 2
+
+    @property
+    def misses(self) -> int:
+        return self._misses
+
+    @misses.setter
+    def misses(self, value: int) -> None:
+        self._misses = max(value, self.FIRST_MISSES)
+
+
+class PatientRedisBroker(RedisBroker):
+    @property
+    def consumer_class(self) -> Any:
+        return PatientConsumer
