@@ -12,6 +12,7 @@ from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.api import errors, routes
 from pipeline.api.auth import parse_tokens
+from pipeline.api.backlog import Backlog
 from pipeline.api.group_commit import GroupCommit
 from pipeline.api.request_context import RequestContext
 from pipeline.api.submit_endpoint import SubmitEndpoint
@@ -36,7 +37,7 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
         app.state.policy = make_policy(
             settings.sla_windows, settings.business_hours, settings.holidays, settings.timezone
         )
-        app.state.backlog = (0.0, 0)
+        app.state.backlog = Backlog(pool, app.state.redis, settings.api_max_backlog)
         app.state.group_commit = GroupCommit(
             pool, app.state.policy, max(1, settings.api_commit_group_max), committers=2
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -15,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field, ValidationError
 
 from pipeline.api.auth import any_scope, require
-from pipeline.api.errors import Overloaded, documented
+from pipeline.api.errors import documented
 from pipeline.db.store import unit_of_work
 from pipeline.domain.evidence_rules import size_limit
 from pipeline.domain.status import EvidenceKind
@@ -85,28 +84,12 @@ class UploadOut(BaseModel):
     expires_in: int
 
 
-def _refresh_backlog(state: Any) -> None:
-    with state.pool.connection() as conn:
-        row = conn.execute("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").fetchone()
-    backlog = int(row["n"]) + int(state.redis.llen("dramatiq:review"))
-    state.backlog = (time.monotonic(), backlog)
-
-
-def _backlog_stale(state: Any) -> bool:
-    return bool(time.monotonic() - state.backlog[0] > 1.0)
-
-
-def _refuse_if_overloaded(state: Any) -> None:
-    backlog = state.backlog[1]
-    if backlog > state.settings.api_max_backlog:
-        raise Overloaded(backlog, retry_after=5)
-
-
 def _check_backlog(request: Request) -> None:
     """429 when the intake backlog passes the limit (measured at most once a second)."""
-    if _backlog_stale(request.app.state):
-        _refresh_backlog(request.app.state)
-    _refuse_if_overloaded(request.app.state)
+    backlog = request.app.state.backlog
+    if backlog.claim_refresh():
+        backlog.refresh()
+    backlog.refuse_if_over()
 
 
 def _accept(request: Request, items: list[tuple[ComplaintV1, str | None]]) -> list[Any]:
@@ -140,9 +123,9 @@ async def submit(
 
 async def accept_one(state: Any, complaint: ComplaintV1, idempotency_key: str | None) -> Accepted:
     """Group-commit one complaint; raises Overloaded, InvalidMessage or a 409."""
-    if _backlog_stale(state):
-        await run_in_threadpool(_refresh_backlog, state)
-    _refuse_if_overloaded(state)
+    if state.backlog.claim_refresh():
+        await run_in_threadpool(state.backlog.refresh)
+    state.backlog.refuse_if_over()
     result = await state.group_commit.accept(complaint, idempotency_key)
     if result.outcome == "invalid":
         raise InvalidMessage(list(result.errors))
