@@ -57,9 +57,9 @@ def test_waiting_submissions_commit_together(committer: GroupCommit, settings: S
     assert rows(settings, "SELECT count(*) FROM outbox WHERE actor_name = 'review'") == [(10,)]
 
 
-def test_a_failing_group_is_retried_one_by_one(
-    committer: GroupCommit, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def poison_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any group holding the complaint with external_id "poison" fails as a whole."""
     real = group_commit.accept_many
 
     def fails_on_poison(store: Any, items: list[tuple[ComplaintV1, str | None]]) -> Any:
@@ -68,6 +68,10 @@ def test_a_failing_group_is_retried_one_by_one(
         return real(store, items)
 
     monkeypatch.setattr(group_commit, "accept_many", fails_on_poison)
+
+
+@pytest.mark.usefixtures("poison_fails")
+def test_a_failing_group_is_retried_one_by_one(committer: GroupCommit, settings: Settings) -> None:
     good = [committer.submit(parse_complaint(distinct(i)), None) for i in range(3)]
     bad = committer.submit(parse_complaint(complaint_payload(external_id="poison")), None)
     assert committer.commit_next_group()
@@ -77,19 +81,12 @@ def test_a_failing_group_is_retried_one_by_one(
     assert rows(settings, "SELECT count(*) FROM complaints") == [(3,)]
 
 
+@pytest.mark.usefixtures("poison_fails")
 def test_event_loop_waiters_are_answered_with_one_wake_up(
     committer: GroupCommit, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`accept` from a coroutine: a group of 8 (one poisoned) is answered by one
     call_soon_threadsafe on the waiting loop, each waiter with its own outcome."""
-    real = group_commit.accept_many
-
-    def fails_on_poison(store: Any, items: list[tuple[ComplaintV1, str | None]]) -> Any:
-        if any(c.external_id == "poison" for c, _ in items):
-            raise ValueError("poison in this transaction")
-        return real(store, items)
-
-    monkeypatch.setattr(group_commit, "accept_many", fails_on_poison)
     complaints = [parse_complaint(distinct(i)) for i in range(7)]
     complaints.append(parse_complaint(complaint_payload(external_id="poison")))
 
