@@ -53,6 +53,11 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
+def ensure_scope(scopes: frozenset[str], scope: str) -> None:
+    if scope not in scopes:
+        raise HTTPException(403, f"token lacks scope {scope!r}")
+
+
 def scopes_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> frozenset[str]:
     token = credentials.credentials if credentials is not None else None
     return token_scopes(request.app.state.tokens, token)
@@ -67,8 +72,7 @@ def require(
     # async: no I/O here, and a sync dependency would cost a thread hop per request
     async def check(request: Request, credentials: Credentials) -> frozenset[str]:
         scopes = scopes_of(request, credentials)
-        if scope not in scopes:
-            raise HTTPException(403, f"token lacks scope {scope!r}")
+        ensure_scope(scopes, scope)
         return scopes
 
     return check

@@ -47,6 +47,12 @@ class Backlog:
         finally:
             self._refreshing.release()
 
+    def check(self) -> None:
+        """Refresh if due (in the calling thread), then refuse if over the limit."""
+        if self.claim_refresh():
+            self.refresh()
+        self.refuse_if_over()
+
     def refuse_if_over(self) -> None:
         if self.value > self.limit:
             raise Overloaded(self.value, retry_after=RETRY_AFTER_SECONDS)

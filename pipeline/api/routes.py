@@ -86,10 +86,7 @@ class UploadOut(BaseModel):
 
 def _check_backlog(request: Request) -> None:
     """429 when the intake backlog passes the limit (measured at most once a second)."""
-    backlog = request.app.state.backlog
-    if backlog.claim_refresh():
-        backlog.refresh()
-    backlog.refuse_if_over()
+    request.app.state.backlog.check()
 
 
 def _accept(request: Request, items: list[tuple[ComplaintV1, str | None]]) -> list[Any]:

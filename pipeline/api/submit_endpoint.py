@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pipeline.api.auth import bearer_token, token_scopes
+from pipeline.api.auth import bearer_token, ensure_scope, token_scopes
 from pipeline.api.errors import ErrorReply, invalid_fields, reply_for
 from pipeline.api.request_context import send_json
 from pipeline.api.routes import IDEMPOTENCY_KEY_MAX, accept_one
@@ -106,8 +105,7 @@ class SubmitEndpoint:
         headers = dict(scope["headers"])
         authorization = headers.get(b"authorization")
         token = bearer_token(authorization.decode("latin-1") if authorization else None)
-        if "ingest" not in token_scopes(state.tokens, token):
-            raise HTTPException(403, "token lacks scope 'ingest'")
+        ensure_scope(token_scopes(state.tokens, token), "ingest")
         key = _idempotency_key(headers.get(b"idempotency-key"))
         complaint = _parse(await read_body(receive), headers.get(b"content-type"))
         accepted = await accept_one(state, complaint, key)
