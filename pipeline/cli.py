@@ -90,10 +90,9 @@ def worker(
 
 
 def dramatiq_env(settings: Settings) -> dict[str, str]:
-    """Dramatiq's own knobs. An idle queue's consumer backs off up to worker_idle_poll_ms
-    between polls: Dramatiq's 1,000 adds up to a second to each hop of the pipeline, while
-    100 had 14 consumers per process polling Redis ~500 times a second, a quarter less
-    throughput than 250 (benchmarked)."""
+    """Dramatiq's own knobs. An idle queue's consumer waits for its queue's wake-up
+    (workers.wake_ups) and polls Redis at the latest every worker_idle_poll_ms, in case a
+    message went unannounced; it is also the longest a worker takes to notice shutdown."""
     return {"dramatiq_worker_timeout": str(settings.worker_idle_poll_ms)}
 
 

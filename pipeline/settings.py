@@ -47,7 +47,7 @@ class Settings:
     worker_max_retries: int = 8
     worker_min_backoff_ms: int = 500
     worker_max_backoff_ms: int = 60_000
-    worker_idle_poll_ms: int = 250  # longest wait between Redis polls of an idle queue
+    worker_idle_poll_ms: int = 1000  # safety poll of an idle queue (wake-ups do the rest)
     redis_heartbeat_timeout_ms: int = 60_000
     redis_maintenance_chance: int = 1_000  # per million broker commands
     dead_message_ttl_ms: int = 7 * 86_400_000

@@ -26,11 +26,11 @@ from workers.middleware.delivery_limit import DeliveryLimit
 from workers.middleware.log_context import LogContext
 from workers.middleware.runtime_lifecycle import RuntimeLifecycle
 from workers.middleware.stage_latency import StageLatency
-from workers.patient_consumer import PatientRedisBroker
+from workers.woken_consumer import WakingRedisBroker
 
 
-def build_broker(settings: Settings) -> PatientRedisBroker:
-    broker = PatientRedisBroker(  # type: ignore[no-untyped-call]
+def build_broker(settings: Settings) -> WakingRedisBroker:
+    broker = WakingRedisBroker(
         url=settings.redis_url,
         # Passed explicitly: the env var for this only affects RabbitMQ.
         dead_message_ttl=settings.dead_message_ttl_ms,

@@ -2,7 +2,8 @@
 
 `RedisBroker.enqueue` runs its Lua dispatch script once per message (one round trip each).
 This runs the same script for every message inside one pipeline, with the same middleware
-hooks, so the relay pays one round trip per batch instead of per message."""
+hooks, so the relay pays one round trip per batch instead of per message. The same round
+trip announces the batch's queues to the consumers waiting on them (workers.wake_ups)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 from uuid import uuid4
 
 from dramatiq import Message
+
+from workers.wake_ups import announce
 
 
 def publish_batch(broker: Any, messages: Sequence[Message[Any]]) -> None:
@@ -41,6 +44,7 @@ def publish_batch(broker: Any, messages: Sequence[Message[Any]]) -> None:
             ],
             client=pipe,
         )
+    announce(pipe, broker.wake_ups.channel, [m.queue_name for m in copies])
     pipe.execute()
     for message in copies:
         broker.emit_after("enqueue", message, None)

@@ -1,0 +1,130 @@
+"""The broker's consumers, on real Redis: an empty queue's consumer waits for the queue's
+wake-up and fetches as soon as a message is announced (by `enqueue` or by the relay's
+`publish_batch`), long before its safety poll; a message nobody announced is still found by
+that poll; a fetch that emptied the queue is not followed by one that finds nothing; a
+consumer whose prefetch is full keeps Dramatiq's short sleeps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from dramatiq import Message
+
+from pipeline.settings import Settings
+from workers.broker import build_broker
+from workers.publish import publish_batch
+from workers.woken_consumer import WakingRedisBroker
+
+pytestmark = pytest.mark.integration
+
+QUEUE = "wakeful"
+
+
+def message() -> Message[Any]:
+    return Message(queue_name=QUEUE, actor_name="a", args=(), kwargs={}, options={})
+
+
+@pytest.fixture
+def brokers(base_settings: Settings, redis_url: str) -> Iterator[list[WakingRedisBroker]]:
+    """A consuming broker and a producing one (another process's, as far as Redis knows)."""
+    made = [build_broker(replace(base_settings, redis_url=redis_url)) for _ in range(2)]
+    for broker in made:
+        broker.declare_queue(QUEUE)
+    yield made
+    for broker in made:
+        broker.close()
+
+
+def after(seconds: float, fn: Callable[[], object]) -> threading.Thread:
+    def later() -> None:
+        time.sleep(seconds)
+        fn()
+
+    thread = threading.Thread(target=later)
+    thread.start()
+    return thread
+
+
+def count_fetches(broker: WakingRedisBroker, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    fetch = broker.do_fetch
+
+    def counted(queue: str, n: int) -> Any:
+        calls.append(n)
+        return fetch(queue, n)
+
+    monkeypatch.setattr(broker, "do_fetch", counted)
+    return calls
+
+
+@pytest.mark.parametrize("how", ["enqueue", "publish_batch"])
+def test_an_announced_message_wakes_the_waiting_consumer(
+    brokers: list[WakingRedisBroker], how: str
+) -> None:
+    consumer_broker, producer = brokers
+    consumer = consumer_broker.consume(QUEUE, prefetch=4, timeout=20_000)
+    send = (
+        (lambda: producer.enqueue(message()))
+        if how == "enqueue"
+        else (lambda: publish_batch(producer, [message()]))
+    )
+    sender = after(0.3, send)
+    started = time.monotonic()
+    got = None
+    while got is None and time.monotonic() - started < 15:
+        got = next(consumer)  # None after a wake-up that found nothing (e.g. on subscribe)
+    took = time.monotonic() - started
+    sender.join()
+    assert got is not None and got.actor_name == "a"
+    assert took < 10.0  # woken by the announcement, not by the 20 s safety poll
+
+
+def test_an_unannounced_message_is_found_by_the_safety_poll(
+    brokers: list[WakingRedisBroker],
+) -> None:
+    consumer_broker, producer = brokers
+    consumer = consumer_broker.consume(QUEUE, prefetch=4, timeout=300)
+    assert next(consumer) is None
+    m = message().copy(options={"redis_message_id": "unannounced"})
+    producer.do_enqueue(QUEUE, "unannounced", m.encode())  # what Dramatiq's requeue does
+    found = None
+    for _ in range(20):  # about 6 s of safety polls at most; one should do
+        found = next(consumer)
+        if found is not None:
+            break
+    assert found is not None and found.message_id == m.message_id
+
+
+def test_a_fetch_that_emptied_the_queue_is_not_followed_by_an_empty_one(
+    brokers: list[WakingRedisBroker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consumer_broker, producer = brokers
+    producer.enqueue(message())
+    consumer = consumer_broker.consume(QUEUE, prefetch=4, timeout=300)
+    fetches = count_fetches(consumer_broker, monkeypatch)
+    assert next(consumer) is not None
+    assert fetches == [4]  # asked for 4, got 1: the queue is empty now
+    assert next(consumer) is None  # waited for a wake-up instead of fetching
+    assert fetches == [4]
+    assert next(consumer) is None  # the safety poll fetches again
+    assert len(fetches) == 2
+
+
+def test_a_full_prefetch_keeps_dramatiqs_short_sleeps(
+    brokers: list[WakingRedisBroker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consumer_broker, producer = brokers
+    for _ in range(2):
+        producer.enqueue(message())
+    consumer = consumer_broker.consume(QUEUE, prefetch=1, timeout=20_000)
+    sleeps: list[float] = []
+    monkeypatch.setattr("workers.woken_consumer.time.sleep", sleeps.append)
+    assert next(consumer) is not None  # taken, not yet acknowledged: prefetch full
+    assert next(consumer) is None
+    assert next(consumer) is None
+    assert 0.005 <= sleeps[0] <= 0.010 and 0.010 <= sleeps[1] <= 0.020
