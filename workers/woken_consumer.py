@@ -19,7 +19,7 @@ from typing import Any
 import redis
 from dramatiq import Message
 from dramatiq.broker import MessageProxy
-from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
+from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, RedisBroker, _RedisConsumer
 from dramatiq.common import compute_backoff
 from dramatiq.errors import ConnectionClosed
 
@@ -27,6 +27,12 @@ from workers.wake_ups import WakeUps, announce
 
 #: Longest sleep of a consumer whose prefetch is full, in milliseconds.
 FULL_PREFETCH_MAX_WAIT_MS = 250
+#: Longest wait of a delay queue's consumer while its thread holds delayed messages.
+HELD_DELAYED_WAIT_MS = 100
+#: Queue maintenance (requeueing a dead worker's unacknowledged messages) at least this
+#: often per process. Dramatiq runs it on a random share of fetches; woken consumers fetch
+#: far less often, so chance alone would leave a dead worker's messages for minutes.
+MAINTENANCE_EVERY_SECONDS = 2.0
 
 
 class WokenConsumer(_RedisConsumer):
@@ -55,18 +61,27 @@ class WokenConsumer(_RedisConsumer):
                     return None
                 if self.drained:  # the last fetch emptied the queue: wait for news of more
                     self.drained = False
-                    self.wake.wait(self.timeout / 1000)
+                    self.wake.wait(self._idle_wait())
                     return None
                 # Cleared before the fetch: an announcement that lands after it is not lost.
                 self.wake.clear()
                 wanted = self.prefetch - self.outstanding_message_count
                 self.message_cache = self.broker.do_fetch(self.queue_name, wanted)
                 if not self.message_cache:
-                    self.wake.wait(self.timeout / 1000)
+                    self.wake.wait(self._idle_wait())
                     return None
                 self.drained = len(self.message_cache) < wanted
         except redis.ConnectionError as e:
             raise ConnectionClosed(e) from None  # type: ignore[no-untyped-call]
+
+    def _idle_wait(self) -> float:
+        """Seconds to wait for a wake-up. A delay queue's consumer thread moves its held
+        messages to their queue only between our returns, so while it holds some (they are
+        outstanding: fetched, not yet acknowledged) it comes back as often as Dramatiq's
+        own consumer would, not once a safety poll."""
+        if self.queue_name.endswith(".DQ") and self.queued_message_ids:
+            return float(min(self.timeout, HELD_DELAYED_WAIT_MS)) / 1000
+        return float(self.timeout) / 1000
 
     def close(self) -> None:
         self.wake_ups.unregister(self.queue_name, self.wake)
@@ -77,10 +92,21 @@ class WakingRedisBroker(RedisBroker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
         self.wake_ups = WakeUps(self.client, self.namespace)
+        self._maintained_at = time.monotonic()
 
     @property
     def consumer_class(self) -> Any:
         return WokenConsumer
+
+    def _should_do_maintenance(self, command: str) -> int:
+        chosen = super()._should_do_maintenance(command)
+        now = time.monotonic()
+        if command not in MAINTENANCE_COMMAND_BLACKLIST and (
+            chosen or now - self._maintained_at >= MAINTENANCE_EVERY_SECONDS
+        ):
+            self._maintained_at = now
+            return 1
+        return 0
 
     def enqueue(self, message: Message[Any], *, delay: int | None = None) -> Message[Any]:
         sent = super().enqueue(message, delay=delay)

@@ -128,3 +128,41 @@ def test_a_full_prefetch_keeps_dramatiqs_short_sleeps(
     assert next(consumer) is None
     assert next(consumer) is None
     assert 0.005 <= sleeps[0] <= 0.010 and 0.010 <= sleeps[1] <= 0.020
+
+
+def test_a_delay_queue_holding_messages_comes_back_soon(
+    brokers: list[WakingRedisBroker],
+) -> None:
+    """Its thread moves held messages on only between our returns, so it may not wait for a
+    wake-up that will not come (nobody announces an eta passing)."""
+    consumer_broker, producer = brokers
+    producer.enqueue(message(), delay=60_000)
+    consumer = consumer_broker.consume(f"{QUEUE}.DQ", prefetch=4, timeout=20_000)
+    held = None
+    started = time.monotonic()
+    while held is None and time.monotonic() - started < 5:
+        held = next(consumer)
+    assert held is not None  # now held by its thread until the eta
+    started = time.monotonic()
+    assert [next(consumer) for _ in range(3)] == [None] * 3  # (one may be a spurious wake)
+    assert time.monotonic() - started < 5.0  # not the 20 s safety poll
+
+
+def test_queue_maintenance_runs_every_few_seconds_whatever_the_chance(
+    base_settings: Settings, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requeueing a dead worker's messages rides on fetches; woken consumers fetch seldom."""
+    broker = build_broker(replace(base_settings, redis_url=redis_url, redis_maintenance_chance=0))
+    clock = [1_000.0]
+    monkeypatch.setattr("workers.woken_consumer.time.monotonic", lambda: clock[0])
+    broker._maintained_at = clock[0]
+    try:
+        assert broker._should_do_maintenance("fetch") == 0
+        clock[0] += 2.5
+        assert broker._should_do_maintenance("ack") == 0  # Dramatiq never maintains on acks
+        assert broker._should_do_maintenance("fetch") == 1
+        assert broker._should_do_maintenance("fetch") == 0  # not again until 2 s later
+        clock[0] += 2.5
+        assert broker._should_do_maintenance("enqueue") == 1
+    finally:
+        broker.close()
