@@ -223,7 +223,7 @@ def act(payload: Any) -> None:
         action = parse_action(payload)
     except InvalidMessage as exc:
         with rt.uow() as store:
-            quarantine(store, payload, exc.errors, via="queue")
+            quarantine(store, payload, exc.errors, via="queue", message_id=_message_id())
         log.info("action invalid", errors=len(exc.errors))
         return
     checked = None
@@ -240,7 +240,7 @@ def act(payload: Any) -> None:
             result = handle_action(store, action, checked, message_id=_message_id())
     except ActionRefused as exc:
         with rt.uow() as store:
-            record_refusal(store, payload, exc)
+            record_refusal(store, payload, exc, message_id=_message_id())
         log.info("action refused", action=action.action, code=exc.code)
         return
     _done(result)

@@ -156,10 +156,10 @@ ORDER BY n;
 
 -- name: insert_quarantine
 INSERT INTO ingest_quarantine (
-    received_via, source, external_id, raw, errors, line_no, raw_sha256
+    received_via, source, external_id, raw, errors, line_no, raw_sha256, message_id
 ) VALUES (
     %(received_via)s, %(source)s, %(external_id)s, %(raw)s, %(errors)s, %(line_no)s,
-    encode(sha256(convert_to(%(raw)s, 'UTF8')), 'hex')
+    encode(sha256(convert_to(%(raw)s, 'UTF8')), 'hex'), %(message_id)s
 )
 ON CONFLICT DO NOTHING
 RETURNING id;

@@ -290,7 +290,9 @@ APPLY: dict[str, Apply] = {
 }
 
 
-def record_refusal(store: Store, payload: Any, exc: ActionRefused) -> int | None:
+def record_refusal(
+    store: Store, payload: Any, exc: ActionRefused, message_id: str | None = None
+) -> int | None:
     """Keep a refused queued action with its reason (it changed nothing else)."""
     errors = [{"path": "action", "rule": exc.code, "message": str(exc), "allowed": exc.allowed}]
-    return intake.quarantine(store, payload, errors, via="queue")
+    return intake.quarantine(store, payload, errors, via="queue", message_id=message_id)

@@ -264,10 +264,15 @@ def accept(
 
 
 def quarantine(
-    store: Store, raw: Any, errors: list[dict[str, Any]], via: str, line_no: int | None = None
+    store: Store,
+    raw: Any,
+    errors: list[dict[str, Any]],
+    via: str,
+    line_no: int | None = None,
+    message_id: str | None = None,
 ) -> int | None:
     """Keep what could not be accepted, with why; never drop it. Returns the row id, or
-    None for a file line already kept by an earlier run."""
+    None for a file line or a queue message already kept (a rerun, a redelivery)."""
     text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
     source = raw.get("source") if isinstance(raw, dict) else None
     external_id = raw.get("external_id") if isinstance(raw, dict) else None
@@ -280,6 +285,7 @@ def quarantine(
             "raw": text.replace("\x00", "\\u0000"),
             "errors": Jsonb(errors),
             "line_no": line_no,
+            "message_id": message_id,
         },
     )
     if row:
@@ -293,9 +299,9 @@ def intake_message(store: Store, payload: Any, message_id: str | None = None) ->
         complaint = parse_complaint(payload)
     except ValidationError as exc:
         errors = field_errors(exc)
-        quarantine(store, payload, errors, via="queue")
+        quarantine(store, payload, errors, via="queue", message_id=message_id)
         return IntakeResult("invalid", errors=tuple(errors))
     result = accept(store, complaint, message_id=message_id)
     if result.outcome == "invalid":
-        quarantine(store, payload, list(result.errors), via="queue")
+        quarantine(store, payload, list(result.errors), via="queue", message_id=message_id)
     return result

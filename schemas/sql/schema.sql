@@ -200,10 +200,13 @@ CREATE TABLE ingest_quarantine (
     errors jsonb NOT NULL,
     line_no integer,
     created_at timestamptz NOT NULL DEFAULT now(),
-    raw_sha256 char(64)
+    raw_sha256 char(64),
+    message_id uuid
 );
 CREATE UNIQUE INDEX ingest_quarantine_file_line_once
     ON ingest_quarantine (raw_sha256, line_no) WHERE received_via = 'file';
+CREATE UNIQUE INDEX ingest_quarantine_message_once
+    ON ingest_quarantine (message_id) WHERE message_id IS NOT NULL;
 
 CREATE TABLE merchant_stats (
     merchant_id text PRIMARY KEY,

@@ -197,6 +197,21 @@ def test_invalid_queue_message_is_quarantined_with_path_and_rule(rt: Settings) -
     assert rows[1]["raw"] == "{not json" and rows[1]["errors"][0]["rule"] == "json_invalid"
 
 
+def test_a_redelivered_invalid_message_is_quarantined_once(rt: Settings) -> None:
+    """Its worker died after the commit, before the ack: the same message comes again."""
+    from pipeline.db.store import unit_of_work
+    from pipeline.handlers.intake import intake_message
+    from workers.runtime import runtime
+
+    bad = complaint_payload(claimed_amount_cents=-3)
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    for message_id in (first, first, second):  # a redelivery, then a new message
+        with unit_of_work(runtime().pool) as store:
+            intake_message(store, bad, message_id=message_id)
+    rows = q(rt, "SELECT message_id::text AS m FROM ingest_quarantine ORDER BY id")
+    assert [r["m"] for r in rows] == [first, second]
+
+
 def test_sql_fragments_are_stored_verbatim(rt: Settings) -> None:
     evil = "'); DROP TABLE complaints; --"
     actors.intake.fn(complaint_payload(title=evil, description=evil))
