@@ -67,9 +67,6 @@ class WokenConsumer(_RedisConsumer):
                 self.wake.clear()
                 wanted = self.prefetch - self.outstanding_message_count
                 self.message_cache = self.broker.do_fetch(self.queue_name, wanted)
-                if not self.message_cache:
-                    self.wake.wait(self._idle_wait())
-                    return None
                 self.drained = len(self.message_cache) < wanted
         except redis.ConnectionError as e:
             raise ConnectionClosed(e) from None  # type: ignore[no-untyped-call]

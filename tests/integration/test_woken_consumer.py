@@ -6,9 +6,7 @@ consumer whose prefetch is full keeps Dramatiq's short sleeps."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -40,16 +38,6 @@ def brokers(base_settings: Settings, redis_url: str) -> Iterator[list[WakingRedi
         broker.close()
 
 
-def after(seconds: float, fn: Callable[[], object]) -> threading.Thread:
-    def later() -> None:
-        time.sleep(seconds)
-        fn()
-
-    thread = threading.Thread(target=later)
-    thread.start()
-    return thread
-
-
 def count_fetches(broker: WakingRedisBroker, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     fetch = broker.do_fetch
@@ -68,20 +56,15 @@ def test_an_announced_message_wakes_the_waiting_consumer(
 ) -> None:
     consumer_broker, producer = brokers
     consumer = consumer_broker.consume(QUEUE, prefetch=4, timeout=20_000)
-    send = (
-        (lambda: producer.enqueue(message()))
-        if how == "enqueue"
-        else (lambda: publish_batch(producer, [message()]))
-    )
-    sender = after(0.3, send)
-    started = time.monotonic()
-    got = None
-    while got is None and time.monotonic() - started < 15:
-        got = next(consumer)  # None after a wake-up that found nothing (e.g. on subscribe)
-    took = time.monotonic() - started
-    sender.join()
+    assert consumer.wake.wait(10)  # the listener subscribed: it wakes every consumer once
+    consumer.wake.clear()
+    if how == "enqueue":
+        producer.enqueue(message())
+    else:
+        publish_batch(producer, [message()])
+    assert consumer.wake.wait(10)  # the announcement, not the 20 s safety poll
+    got = next(consumer)
     assert got is not None and got.actor_name == "a"
-    assert took < 10.0  # woken by the announcement, not by the 20 s safety poll
 
 
 def test_an_unannounced_message_is_found_by_the_safety_poll(
@@ -131,21 +114,22 @@ def test_a_full_prefetch_keeps_dramatiqs_short_sleeps(
 
 
 def test_a_delay_queue_holding_messages_comes_back_soon(
-    brokers: list[WakingRedisBroker],
+    brokers: list[WakingRedisBroker], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its thread moves held messages on only between our returns, so it may not wait for a
     wake-up that will not come (nobody announces an eta passing)."""
     consumer_broker, producer = brokers
     producer.enqueue(message(), delay=60_000)
     consumer = consumer_broker.consume(f"{QUEUE}.DQ", prefetch=4, timeout=20_000)
-    held = None
-    started = time.monotonic()
-    while held is None and time.monotonic() - started < 5:
-        held = next(consumer)
+    waits: list[float | None] = []
+    monkeypatch.setattr(consumer.wake, "wait", lambda timeout=None: waits.append(timeout))
+    held = next(consumer)
     assert held is not None  # now held by its thread until the eta
-    started = time.monotonic()
-    assert [next(consumer) for _ in range(3)] == [None] * 3  # (one may be a spurious wake)
-    assert time.monotonic() - started < 5.0  # not the 20 s safety poll
+    assert next(consumer) is None
+    assert waits == [0.1]  # not the 20 s safety poll
+    consumer.queued_message_ids.clear()  # moved on: nothing held any more
+    assert next(consumer) is None
+    assert waits[-1] == 20.0
 
 
 def test_queue_maintenance_runs_every_few_seconds_whatever_the_chance(
