@@ -22,8 +22,7 @@ def drain_outbox(settings: Settings, limit: int = 1000) -> int:
     with psycopg.connect(settings.database_url, autocommit=True, row_factory=dict_row) as conn:
         for _ in range(limit):
             rows = conn.execute(
-                "UPDATE outbox SET sent_at = now() WHERE sent_at IS NULL"
-                " RETURNING id, message_id, queue_name, actor_name, payload"
+                "DELETE FROM outbox RETURNING id, message_id, queue_name, actor_name, payload"
             ).fetchall()
             if not rows:
                 return done

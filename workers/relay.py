@@ -1,4 +1,4 @@
-"""Outbox relay: publish committed outbox rows to Redis and mark them sent.
+"""Outbox relay: publish committed outbox rows to Redis and delete them, in one transaction.
 
 A crash between publish and commit republishes the rows with the same message ids; every
 handler is idempotent, so a second copy changes nothing. Several relays may run at once:
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -21,9 +20,6 @@ from workers.publish import publish_batch
 
 log = get_logger("workers.relay")
 
-PRUNE_EVERY_SECONDS = 60.0
-KEEP_SENT = "10 minutes"
-
 
 def relay_once(pool: ConnectionPool[Any], broker: Any, batch_size: int) -> int:
     """Publish up to `batch_size` unsent rows in one transaction; return how many rows."""
@@ -33,13 +29,8 @@ def relay_once(pool: ConnectionPool[Any], broker: Any, batch_size: int) -> int:
             if not rows:
                 return 0
             publish_batch(broker, messages_for(rows))
-            conn.execute(q("mark_outbox_sent"), {"ids": [r["id"] for r in rows]})
+            conn.execute(q("delete_published_outbox"), {"ids": [r["id"] for r in rows]})
     return len(rows)
-
-
-def prune_sent(pool: ConnectionPool[Any]) -> int:
-    with pool.connection() as conn:
-        return int(conn.execute(q("prune_outbox"), {"keep": KEEP_SENT}).rowcount)
 
 
 def run_relay(
@@ -53,7 +44,7 @@ def run_relay(
     for sig in (signal.SIGTERM, signal.SIGINT):
         if threading.current_thread() is threading.main_thread():
             signal.signal(sig, lambda *_: stop.set())
-    published, last_prune = 0, time.monotonic()
+    published = 0
     log.info("relay started", batch_size=batch_size)
     while not stop.is_set():
         try:
@@ -63,9 +54,6 @@ def run_relay(
             stop.wait(1.0)
             continue
         published += sent
-        if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
-            prune_sent(pool)
-            last_prune = time.monotonic()
         if sent < batch_size:
             stop.wait(idle_seconds)
     log.info("relay stopped", published=published)

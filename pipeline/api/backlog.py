@@ -39,9 +39,7 @@ class Backlog:
     def refresh(self) -> None:
         try:
             with self.pool.connection() as conn:
-                row = conn.execute(
-                    "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL"
-                ).fetchone()
+                row = conn.execute("SELECT count(*) AS n FROM outbox").fetchone()
             self.value = int(row["n"] if row else 0) + int(self.redis.llen("dramatiq:review"))
             self.measured_at = time.monotonic()
         finally:

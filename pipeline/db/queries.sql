@@ -198,14 +198,12 @@ FOR UPDATE OF n SKIP LOCKED;
 UPDATE notifications SET delivered_at = %(now)s, attempts = attempts + 1 WHERE id = ANY(%(ids)s);
 
 -- name: claim_outbox
+-- Every row is unsent: the relay deletes what it publishes (delete_published_outbox).
 SELECT id, message_id, queue_name, actor_name, payload FROM outbox
-WHERE sent_at IS NULL ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED;
+ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED;
 
--- name: mark_outbox_sent
-UPDATE outbox SET sent_at = now() WHERE id = ANY(%(ids)s);
-
--- name: prune_outbox
-DELETE FROM outbox WHERE sent_at < now() - %(keep)s::interval;
+-- name: delete_published_outbox
+DELETE FROM outbox WHERE id = ANY(%(ids)s);
 
 -- name: pipeline_progress
 SELECT
@@ -225,7 +223,7 @@ SELECT
       WHERE c.source = %(source)s) AS notifications,
     (SELECT count(*) FROM notifications n JOIN complaints c ON c.id = n.complaint_id
       WHERE c.source = %(source)s AND n.delivered_at IS NOT NULL) AS delivered,
-    (SELECT count(*) FROM outbox WHERE sent_at IS NULL) AS outbox_backlog
+    (SELECT count(*) FROM outbox) AS outbox_backlog
 FROM complaints WHERE source = %(source)s;
 
 -- name: summary_by_status_category
@@ -434,8 +432,8 @@ WHERE (%(queue)s::text IS NULL OR queue_name = %(queue)s) AND replayed_at IS NOT
 
 -- name: status_counts
 SELECT
-    (SELECT count(*) FROM outbox WHERE sent_at IS NULL) AS outbox_backlog,
-    (SELECT extract(epoch FROM now() - min(created_at)) FROM outbox WHERE sent_at IS NULL)
+    (SELECT count(*) FROM outbox) AS outbox_backlog,
+    (SELECT extract(epoch FROM now() - min(created_at)) FROM outbox)
         AS outbox_oldest_seconds,
     (SELECT count(*) FROM deadlines WHERE state = 'open' AND warned_at IS NOT NULL)
         AS deadlines_warned,
@@ -514,7 +512,7 @@ FROM (
     FOR UPDATE SKIP LOCKED
 ) s
 WHERE c.id = s.id
-  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = c.id AND o.sent_at IS NULL)
+  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = c.id)
 RETURNING c.id, c.stage::text AS stage, c.route_queue;
 
 -- name: stuck_notifications
@@ -526,7 +524,7 @@ WHERE n.id IN (
     FOR UPDATE SKIP LOCKED
 )
   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = n.complaint_id
-                  AND o.sent_at IS NULL AND o.actor_name = 'notify')
+                  AND o.actor_name = 'notify')
 RETURNING n.complaint_id, n.event_seq;
 
 -- name: bump_counter

@@ -155,10 +155,8 @@ CREATE TABLE outbox (
     actor_name text NOT NULL,
     payload jsonb NOT NULL,
     complaint_id uuid REFERENCES complaints (id),
-    created_at timestamptz NOT NULL DEFAULT now(),
-    sent_at timestamptz
+    created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX outbox_unsent_idx ON outbox (id) WHERE sent_at IS NULL;
 
 CREATE TABLE notifications (
     id bigserial PRIMARY KEY,
