@@ -80,7 +80,8 @@ SELECT * FROM complaints WHERE id = %(id)s;
 -- name: record_steps
 -- Deferred steps' events and their notifications (pipeline.db.pending), each a JSON array
 -- of rows. The notifications' foreign key to the events is checked at the end of the
--- statement, when the event rows are there.
+-- statement, when the event rows are there. A repeated step fails on the event's key, so
+-- its notifications need no conflict handling.
 WITH events AS (
     INSERT INTO complaint_events (
         complaint_id, seq, event, from_status, to_status, actor_role, actor_id, data,
@@ -92,8 +93,7 @@ WITH events AS (
 )
 INSERT INTO notifications (complaint_id, event_seq, recipient_role, recipient_id, kind, body)
 SELECT r.complaint_id, r.event_seq, r.recipient_role, r.recipient_id, r.kind, r.body
-FROM jsonb_populate_recordset(NULL::notifications, %(notifications)s) r
-ON CONFLICT DO NOTHING;
+FROM jsonb_populate_recordset(NULL::notifications, %(notifications)s) r;
 
 -- name: replace_open_deadlines
 -- Deferred clock replacements (pipeline.db.pending), in the order they were made: each

@@ -154,13 +154,14 @@ CREATE TABLE outbox (
     queue_name text NOT NULL,
     actor_name text NOT NULL,
     payload jsonb NOT NULL,
-    complaint_id uuid REFERENCES complaints (id),
+    -- No foreign key: rows live until published, and complaints are never deleted.
+    complaint_id uuid,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE notifications (
     id bigserial PRIMARY KEY,
-    complaint_id uuid NOT NULL REFERENCES complaints (id),
+    complaint_id uuid NOT NULL,  -- the complaint of its event (foreign key below)
     event_seq integer NOT NULL,
     recipient_role party_role NOT NULL CHECK (recipient_role IN ('buyer', 'merchant', 'platform')),
     recipient_id text NOT NULL,
