@@ -141,6 +141,22 @@ def wait_until(check: Any, timeout: float, poll: float = 0.02) -> float:
         time.sleep(poll)
 
 
+HEARTBEATS = "dramatiq:__heartbeats__"
+
+
+def heartbeats(r: redis.Redis) -> set[Any]:
+    """Worker processes that fetched from the broker. A stopped one stays listed until
+    Dramatiq's maintenance finds it dead (a minute later), so counting the set is not
+    counting the workers that run now."""
+    return set(r.zrange(HEARTBEATS, 0, -1))
+
+
+def wait_for_new_workers(r: redis.Redis, known: set[bytes], count: int, timeout: float) -> float:
+    """Wait until `count` worker processes not in `known` fetch from the broker (each
+    writes its heartbeat on its first fetch, once it has booted); return when."""
+    return wait_until(lambda: len(heartbeats(r) - known) >= count, timeout)
+
+
 def wait_for_finish(
     check: Callable[[], tuple[int, bool]],
     total: int,

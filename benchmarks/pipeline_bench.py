@@ -13,7 +13,14 @@ from typing import Any
 import psycopg
 
 from benchmarks.autovacuum import AutoVacuum
-from benchmarks.env import BenchEnv, stop, wait_for_finish, wait_until
+from benchmarks.env import (
+    BenchEnv,
+    heartbeats,
+    stop,
+    wait_for_finish,
+    wait_for_new_workers,
+    wait_until,
+)
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
@@ -99,11 +106,12 @@ class Running:
         self.env = env
         vacuum_analyze(env)
         self.autovacuum = AutoVacuum(env.settings.database_url)
+        r = env.redis()
+        earlier = heartbeats(r)  # of the workers of earlier figures, stopped by now
         self.workers = env.dramatiq(
             "workers.actors", processes, threads, all_queues(), f"workers-{processes}p"
         )
-        r = env.redis()
-        wait_until(lambda: r.zcard("dramatiq:__heartbeats__") >= processes, timeout=60)
+        wait_for_new_workers(r, earlier, processes, timeout=60)
         self.pool = make_pool(env.settings.database_url, 2, name="bench-relay")
         self.pool.open(wait=True)
         self.broker = build_broker(env.settings)
