@@ -88,8 +88,6 @@ CREATE UNIQUE INDEX complaints_one_open_per_order
       AND status NOT IN ('resolved', 'closed', 'rejected', 'withdrawn');
 CREATE INDEX complaints_status_idx ON complaints (status, updated_at);
 CREATE INDEX complaints_buyer_idx ON complaints (buyer_id, created_at);
-CREATE INDEX complaints_merchant_idx ON complaints (merchant_id);
-CREATE INDEX complaints_order_idx ON complaints (order_id, category);
 
 CREATE TABLE complaint_events (
     complaint_id uuid NOT NULL REFERENCES complaints (id),
