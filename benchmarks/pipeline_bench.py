@@ -118,7 +118,14 @@ class Running:
         self.stop_relay = threading.Event()
         self.relay = threading.Thread(
             target=run_relay,
-            args=(self.pool, self.broker, 500, 0.005, self.stop_relay),
+            # the relay as deployed: its batch size and idle wait from the settings
+            args=(
+                self.pool,
+                self.broker,
+                env.settings.relay_batch_size,
+                env.settings.relay_idle_seconds,
+                self.stop_relay,
+            ),
             daemon=True,
         )
         self.relay.start()
