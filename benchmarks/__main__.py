@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from benchmarks import baselines, ingest_bench, pipeline_bench, sla_bench
+from benchmarks.cpu import summary
 from benchmarks.env import machine_facts, make_env
+from benchmarks.report import table
 from pipeline.settings import Settings
 
 RESULTS = Path(__file__).parent / "results"
@@ -77,6 +78,7 @@ def run(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
     if only & {"throughput", "latency"}:
         e2e: dict[int, dict[str, float]] = {}
         rss: dict[int, float] = {}
+        cpu: dict[int, dict[str, Any]] = {}
         for p in (1, 2) if quick else (1, 2, 4):
             step(f"end-to-end throughput, {p} worker process(es), {n_e2e} complaints")
             results = [
@@ -85,8 +87,10 @@ def run(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
             ]
             e2e[p] = spread([r.per_second for r in results])
             rss[p] = max(r.worker_rss_mb for r in results)
+            cpu[p] = summary([(r.cpu, r.count) for r in results])
         out["throughput"] = e2e
         out["worker_rss_mb"] = rss
+        out["cpu_per_complaint"] = cpu
 
     if "latency" in only:
         half = max(5.0, out["throughput"][2]["median"] / 2)
@@ -113,7 +117,9 @@ def run(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
         for size in (20_000,) if quick else (100_000, 1_000_000):
             step(f"SLA scan: {due:,} due among {size:,} open deadlines")
             fig = sla_bench.sla_scan(env, size, due, 2, THREADS)
-            out["sla"][str(size)] = {**fig.__dict__, "due": due}
+            figure = {k: v for k, v in fig.__dict__.items() if k != "cpu"}
+            figure["cpu_per_breach"] = summary([(fig.cpu, due)])
+            out["sla"][str(size)] = {**figure, "due": due}
 
     if "memory" in only and not quick:  # quick shows the RSS after the throughput runs
         marks = (50_000, 100_000)
@@ -121,112 +127,6 @@ def run(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
         out["memory"] = pipeline_bench.memory(env, marks, 2, THREADS, seed=900)
     out["finished"] = datetime.now(UTC).isoformat()
     return out
-
-
-def verdict(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("[green]met[/]" if ok else "[red]not met[/]")
-
-
-def table(r: dict[str, Any]) -> Table:
-    t = Table(title="Benchmark (" + ("quick" if r["quick"] else "full") + ")")
-    for col in ("figure", "value (median, min-max)", "baseline", "ratio", "goal", "verdict"):
-        t.add_column(col)
-
-    def fmt(s: dict[str, float], unit: str) -> str:
-        return f"{s['median']:,.1f} {unit} ({s['min']:,.1f}-{s['max']:,.1f})"
-
-    def versus(name: str, value: dict[str, float], unit: str, base: str, goal: float) -> None:
-        base_s = r["baselines"][base]
-        ratio = value["median"] / base_s["median"]
-        base_unit = {"noop": "no-op msgs/s", "pg_commits": "commits/s", "pg_copy": "rows/s"}
-        t.add_row(
-            name,
-            fmt(value, unit),
-            fmt(base_s, base_unit[base.split("_drain")[0]]),
-            f"{ratio:.3f}",
-            f">= {goal}",
-            verdict(ratio >= goal),
-        )
-
-    b = r["baselines"]
-    tput = r.get("throughput", {})
-    for p in (1, 2):
-        if p in tput:
-            versus(f"end-to-end, {p} proc", tput[p], "complaints/s", f"noop_drain_{p}p", 0.10)
-    if 4 in tput:
-        t.add_row("end-to-end, 4 proc", fmt(tput[4], "complaints/s"), "", "", "", "")
-    if 1 in tput and 2 in tput:
-        scaling = tput[2]["median"] / tput[1]["median"]
-        t.add_row(
-            "scaling 2 proc / 1 proc", f"{scaling:.2f}", "", "", ">= 1.5", verdict(scaling >= 1.5)
-        )
-    if "latency" in r:
-        lat = r["latency"]
-        t.add_row(
-            f"latency at {lat['rate']:.0f}/s (p50/p95/p99)",
-            f"{lat['p50']:.3f} / {lat['p95']:.3f} / {lat['p99']:.3f} s",
-            "",
-            "",
-            "p99 <= 1 s",
-            verdict(lat["p99"] <= 1.0),
-        )
-    if "ingest" in r:
-        versus("ingest: POST batch", r["ingest"]["batch"], "complaints/s", "pg_copy", 0.15)
-        versus(
-            "ingest: POST single, 32 clients",
-            r["ingest"]["single"],
-            "complaints/s",
-            "pg_commits",
-            0.7,
-        )
-    for size, fig in r.get("sla", {}).items():
-        t.add_row(
-            f"SLA: {fig['due']:,} due among {int(size):,} open",
-            f"scan {fig['scan_seconds']:.2f} s, escalated {fig['escalation_seconds']:.1f} s",
-            "",
-            "",
-            "<= 10 s",
-            verdict(fig["escalation_seconds"] <= 10),
-        )
-    if len(r.get("sla", {})) == 2:
-        a, c = (r["sla"][k]["scan_seconds"] for k in ("100000", "1000000"))
-        t.add_row("SLA scan 1M / 100k", f"{c / a:.2f}", "", "", "~1 (within noise)", "")
-    for p, mb in r.get("worker_rss_mb", {}).items():
-        t.add_row(
-            f"worker RSS after throughput, {p} proc",
-            f"{mb:.0f} MB",
-            "",
-            "",
-            "<= 150 MB",
-            verdict(mb <= 150),
-        )
-    if "memory" in r:
-        (m1, v1), (m2, v2) = sorted(r["memory"].items(), key=lambda kv: int(kv[0]))
-        growth = (v2 - v1) / v1
-        t.add_row(
-            f"worker RSS after {int(m1):,} / {int(m2):,} complaints",
-            f"{v1:.0f} / {v2:.0f} MB",
-            "",
-            "",
-            "<= 150 MB",
-            verdict(max(v1, v2) <= 150),
-        )
-        t.add_row(
-            "RSS growth between the two",
-            f"{100 * growth:+.1f} %",
-            "",
-            "",
-            "<= 5 %",
-            verdict(growth <= 0.05),
-        )
-    for key, label, unit in (
-        ("pg_txn_drain_2p", "baseline: pg txn drain 2 proc", "msgs/s"),
-        ("pg_commits", "baseline: pg commits (16 threads)", "commits/s"),
-        ("pg_copy", "baseline: pg COPY", "rows/s"),
-    ):
-        if key in b:
-            t.add_row(label, fmt(b[key], unit), "", "", "", "")
-    return t
 
 
 def main(argv: list[str] | None = None) -> None:

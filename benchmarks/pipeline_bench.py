@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from benchmarks.autovacuum import AutoVacuum
+from benchmarks.cpu import CpuMeter, CpuUsage
 from benchmarks.env import (
     BenchEnv,
     heartbeats,
@@ -65,6 +66,7 @@ class Throughput:
     count: int
     seconds: float
     worker_rss_mb: float
+    cpu: CpuUsage
 
 
 def prepare(env: BenchEnv, source: str, count: int, seed: int) -> list[dict[str, Any]]:
@@ -145,6 +147,7 @@ def throughput(env: BenchEnv, count: int, processes: int, threads: int, seed: in
     accept_all(env, payloads)  # accepted (durable, with their outbox rows); not timed
     running = Running(env, processes, threads)
     try:
+        meter = CpuMeter(running.workers.pid)
         t0 = time.monotonic()
         with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
 
@@ -153,10 +156,11 @@ def throughput(env: BenchEnv, count: int, processes: int, threads: int, seed: in
                 return dispatched, (dispatched, undelivered) == (count, 0)
 
             t1 = wait_for_finish(check, count, timeout=900)
+        cpu = meter.stop()
         rss = worker_rss_mb(running.workers)
     finally:
         running.close()
-    return Throughput(count / (t1 - t0), count, t1 - t0, rss)
+    return Throughput(count / (t1 - t0), count, t1 - t0, rss, cpu)
 
 
 def latency(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
+from benchmarks.cpu import CpuMeter, CpuUsage
 from benchmarks.env import BenchEnv, wait_until
 from benchmarks.pipeline_bench import Running
 from pipeline.db.pool import make_pool
@@ -22,6 +23,7 @@ class SlaFigure:
     scan_seconds: float
     escalation_seconds: float
     setup_seconds: float
+    cpu: CpuUsage
 
 
 def seed_deadlines(env: BenchEnv, source: str, open_count: int, due: int) -> None:
@@ -71,6 +73,7 @@ def sla_scan(env: BenchEnv, open_count: int, due: int, processes: int, threads: 
     running = Running(env, processes, threads)  # idle workers and relay, started first
     try:
         fired = 0
+        meter = CpuMeter(running.workers.pid)
         t0 = time.monotonic()
         while fired < due:
             fired += schedule_once(pool, datetime.now(UTC), 500).fired
@@ -89,7 +92,8 @@ def sla_scan(env: BenchEnv, open_count: int, due: int, processes: int, threads: 
                 timeout=1800,
                 poll=0.2,
             )
+        cpu = meter.stop()
     finally:
         running.close()
         pool.close()
-    return SlaFigure(open_count, due, scan, t1 - t0, setup)
+    return SlaFigure(open_count, due, scan, t1 - t0, setup, cpu)

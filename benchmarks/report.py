@@ -1,0 +1,133 @@
+"""The table `complaints bench` prints: each figure next to its same-run baseline, the
+ratio, the goal and the verdict, and where each complaint's (breach's) CPU time went."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("[green]met[/]" if ok else "[red]not met[/]")
+
+
+def cpu_text(c: dict[str, Any]) -> str:
+    """Milliseconds of CPU per item by process kind, and how busy the machine was."""
+    parts = " · ".join(f"{kind} {ms:.2f}" for kind, ms in c["ms_per_item"].items() if ms >= 0.005)
+    busy = f"{c['busy_cores']:.2f} of {c['cores']} cores busy"
+    return f"{parts} = {c['total_ms_per_item']:.2f} ms; {busy}"
+
+
+def table(r: dict[str, Any]) -> Table:
+    t = Table(title="Benchmark (" + ("quick" if r["quick"] else "full") + ")")
+    for col in ("figure", "value (median, min-max)", "baseline", "ratio", "goal", "verdict"):
+        t.add_column(col)
+
+    def fmt(s: dict[str, float], unit: str) -> str:
+        return f"{s['median']:,.1f} {unit} ({s['min']:,.1f}-{s['max']:,.1f})"
+
+    def versus(name: str, value: dict[str, float], unit: str, base: str, goal: float) -> None:
+        base_s = r["baselines"][base]
+        ratio = value["median"] / base_s["median"]
+        base_unit = {"noop": "no-op msgs/s", "pg_commits": "commits/s", "pg_copy": "rows/s"}
+        t.add_row(
+            name,
+            fmt(value, unit),
+            fmt(base_s, base_unit[base.split("_drain")[0]]),
+            f"{ratio:.3f}",
+            f">= {goal}",
+            verdict(ratio >= goal),
+        )
+
+    b = r["baselines"]
+    tput = r.get("throughput", {})
+    for p in (1, 2):
+        if p in tput:
+            versus(f"end-to-end, {p} proc", tput[p], "complaints/s", f"noop_drain_{p}p", 0.10)
+    if 4 in tput:
+        t.add_row("end-to-end, 4 proc", fmt(tput[4], "complaints/s"), "", "", "", "")
+    if 1 in tput and 2 in tput:
+        scaling = tput[2]["median"] / tput[1]["median"]
+        t.add_row(
+            "scaling 2 proc / 1 proc", f"{scaling:.2f}", "", "", ">= 1.5", verdict(scaling >= 1.5)
+        )
+    for p, c in r.get("cpu_per_complaint", {}).items():
+        t.add_row(f"CPU per complaint, {p} proc (ms)", cpu_text(c), "", "", "", "")
+    if "latency" in r:
+        lat = r["latency"]
+        t.add_row(
+            f"latency at {lat['rate']:.0f}/s (p50/p95/p99)",
+            f"{lat['p50']:.3f} / {lat['p95']:.3f} / {lat['p99']:.3f} s",
+            "",
+            "",
+            "p99 <= 1 s",
+            verdict(lat["p99"] <= 1.0),
+        )
+    if "ingest" in r:
+        versus("ingest: POST batch", r["ingest"]["batch"], "complaints/s", "pg_copy", 0.15)
+        versus(
+            "ingest: POST single, 32 clients",
+            r["ingest"]["single"],
+            "complaints/s",
+            "pg_commits",
+            0.7,
+        )
+    for size, fig in r.get("sla", {}).items():
+        t.add_row(
+            f"SLA: {fig['due']:,} due among {int(size):,} open",
+            f"scan {fig['scan_seconds']:.2f} s, escalated {fig['escalation_seconds']:.1f} s",
+            "",
+            "",
+            "<= 10 s",
+            verdict(fig["escalation_seconds"] <= 10),
+        )
+    for size, fig in r.get("sla", {}).items():
+        if "cpu_per_breach" in fig:
+            t.add_row(
+                f"CPU per breach, {int(size):,} open (ms)",
+                cpu_text(fig["cpu_per_breach"]),
+                "",
+                "",
+                "",
+                "",
+            )
+    if len(r.get("sla", {})) == 2:
+        a, c = (r["sla"][k]["scan_seconds"] for k in ("100000", "1000000"))
+        t.add_row("SLA scan 1M / 100k", f"{c / a:.2f}", "", "", "~1 (within noise)", "")
+    for p, mb in r.get("worker_rss_mb", {}).items():
+        t.add_row(
+            f"worker RSS after throughput, {p} proc",
+            f"{mb:.0f} MB",
+            "",
+            "",
+            "<= 150 MB",
+            verdict(mb <= 150),
+        )
+    if "memory" in r:
+        (m1, v1), (m2, v2) = sorted(r["memory"].items(), key=lambda kv: int(kv[0]))
+        growth = (v2 - v1) / v1
+        t.add_row(
+            f"worker RSS after {int(m1):,} / {int(m2):,} complaints",
+            f"{v1:.0f} / {v2:.0f} MB",
+            "",
+            "",
+            "<= 150 MB",
+            verdict(max(v1, v2) <= 150),
+        )
+        t.add_row(
+            "RSS growth between the two",
+            f"{100 * growth:+.1f} %",
+            "",
+            "",
+            "<= 5 %",
+            verdict(growth <= 0.05),
+        )
+    for key, label, unit in (
+        ("pg_txn_drain_2p", "baseline: pg txn drain 2 proc", "msgs/s"),
+        ("pg_commits", "baseline: pg commits (16 threads)", "commits/s"),
+        ("pg_copy", "baseline: pg COPY", "rows/s"),
+    ):
+        if key in b:
+            t.add_row(label, fmt(b[key], unit), "", "", "", "")
+    return t
