@@ -100,16 +100,14 @@ def run(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
     if "ingest" in only:
         n_batch, n_single = (10_000, 3_000) if quick else (50_000, 10_000)
         out["ingest"] = {}
-        with ingest_bench.gateway(env, API_WORKERS) as port:
+        with ingest_bench.gateway(env, API_WORKERS) as gw:
             step(f"ingestion: POST /v1/complaints/batch, {n_batch:,} complaints")
-            out["ingest"]["batch"] = repeat(
-                runs, lambda i: ingest_bench.batch_endpoint(env, port, n_batch, 10 + i).per_second
-            )
+            batch = [ingest_bench.batch_endpoint(env, gw, n_batch, 10 + i) for i in range(runs)]
             step(f"ingestion: single POST /v1/complaints, 32 clients, {n_single:,} complaints")
-            out["ingest"]["single"] = repeat(
-                runs,
-                lambda i: ingest_bench.single_endpoint(env, port, n_single, 20 + i).per_second,
-            )
+            single = [ingest_bench.single_endpoint(env, gw, n_single, 20 + i) for i in range(runs)]
+        for name, measured in (("batch", batch), ("single", single)):
+            out["ingest"][name] = spread([m.per_second for m in measured])
+            out["ingest"][f"cpu_{name}"] = summary([(m.cpu, m.count) for m in measured])
 
     if "sla" in only:
         out["sla"] = {}

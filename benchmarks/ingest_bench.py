@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from benchmarks.cpu import CpuMeter, CpuUsage
 from benchmarks.env import BenchEnv, stop, wait_until
 from benchmarks.http_load import encode_post, post_all
 from pipeline.sample import Generator
@@ -27,6 +28,13 @@ class Ingest:
     count: int
     seconds: float
     statuses: dict[int, int]
+    cpu: CpuUsage  # "workers" are the gateway's processes here
+
+
+@dataclass(frozen=True)
+class Gateway:
+    port: int
+    pid: int  # of `complaints api`, whose uvicorn processes are its children
 
 
 def _free_port() -> int:
@@ -44,7 +52,7 @@ def _healthy(port: int) -> bool:
 
 
 @contextmanager
-def gateway(env: BenchEnv, workers: int) -> Iterator[int]:
+def gateway(env: BenchEnv, workers: int) -> Iterator[Gateway]:
     """`complaints api` in its own processes; no relay runs, so nothing is drained and the
     backlog limit is lifted for the measurement."""
     port = _free_port()
@@ -57,7 +65,7 @@ def gateway(env: BenchEnv, workers: int) -> Iterator[int]:
     )
     try:
         wait_until(lambda: _healthy(port), timeout=60, poll=0.1)
-        yield port
+        yield Gateway(port, proc.pid)
     finally:
         stop(proc)
 
@@ -74,18 +82,22 @@ def _durable(env: BenchEnv, source: str) -> int:
 
 
 def _measure(
-    env: BenchEnv, source: str, port: int, requests: list[bytes], conns: int, n: int
+    env: BenchEnv, source: str, gw: Gateway, requests: list[bytes], conns: int, n: int
 ) -> Ingest:
-    result = post_all(port, requests, conns)
+    meter = CpuMeter(gw.pid)
+    result = post_all(gw.port, requests, conns)
+    cpu = meter.stop()
     if result.first_error:
         raise RuntimeError(f"gateway refused during the benchmark: {result.first_error}")
     durable = _durable(env, source)
     if durable != n:
         raise RuntimeError(f"{durable} of {n} complaints are in PostgreSQL after the run")
-    return Ingest(n / result.seconds, n, result.seconds, result.statuses)
+    return Ingest(n / result.seconds, n, result.seconds, result.statuses, cpu)
 
 
-def batch_endpoint(env: BenchEnv, port: int, count: int, seed: int, connections: int = 2) -> Ingest:
+def batch_endpoint(
+    env: BenchEnv, gw: Gateway, count: int, seed: int, connections: int = 2
+) -> Ingest:
     source = f"batch-{seed}"
     payloads = _payloads(source, count, seed)
     auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -93,14 +105,14 @@ def batch_endpoint(env: BenchEnv, port: int, count: int, seed: int, connections:
         encode_post("/v1/complaints/batch", {"items": payloads[i : i + 1000]}, auth)
         for i in range(0, count, 1000)
     ]
-    return _measure(env, source, port, requests, connections, count)
+    return _measure(env, source, gw, requests, connections, count)
 
 
 def single_endpoint(
-    env: BenchEnv, port: int, count: int, seed: int, connections: int = 32
+    env: BenchEnv, gw: Gateway, count: int, seed: int, connections: int = 32
 ) -> Ingest:
     source = f"single-{seed}"
     payloads = _payloads(source, count, seed)
     auth = {"Authorization": f"Bearer {TOKEN}"}
     requests = [encode_post("/v1/complaints", p, auth) for p in payloads]
-    return _measure(env, source, port, requests, connections, count)
+    return _measure(env, source, gw, requests, connections, count)

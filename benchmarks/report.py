@@ -12,9 +12,14 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("[green]met[/]" if ok else "[red]not met[/]")
 
 
-def cpu_text(c: dict[str, Any]) -> str:
-    """Milliseconds of CPU per item by process kind, and how busy the machine was."""
-    parts = " · ".join(f"{kind} {ms:.2f}" for kind, ms in c["ms_per_item"].items() if ms >= 0.005)
+def cpu_text(c: dict[str, Any], own: str = "workers") -> str:
+    """Milliseconds of CPU per item by process kind, and how busy the machine was; `own`
+    names the figure's own processes (dramatiq workers, or the gateway's)."""
+    parts = " · ".join(
+        f"{own if kind == 'workers' else kind} {ms:.2f}"
+        for kind, ms in c["ms_per_item"].items()
+        if ms >= 0.005
+    )
     busy = f"{c['busy_cores']:.2f} of {c['cores']} cores busy"
     return f"{parts} = {c['total_ms_per_item']:.2f} ms; {busy}"
 
@@ -73,6 +78,10 @@ def table(r: dict[str, Any]) -> Table:
             "pg_commits",
             0.7,
         )
+        for name in ("batch", "single"):
+            if f"cpu_{name}" in r["ingest"]:
+                cpu = cpu_text(r["ingest"][f"cpu_{name}"], own="gateway")
+                t.add_row(f"CPU per complaint, POST {name} (ms)", cpu, "", "", "", "")
     for size, fig in r.get("sla", {}).items():
         t.add_row(
             f"SLA: {fig['due']:,} due among {int(size):,} open",

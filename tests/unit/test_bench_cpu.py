@@ -69,3 +69,4 @@ def test_the_table_shows_ratios_verdicts_and_where_the_cpu_went() -> None:
     assert "scaling 2 proc / 1 proc" in text and "1.07" in text
     assert "workers 5.00 · postgres 3.00 · s3 2.00 = 10.00 ms; 1.75 of 2 cores busy" in text
     assert cpu_text(cpu) in text
+    assert cpu_text(cpu, own="gateway").startswith("gateway 5.00 · postgres 3.00")
