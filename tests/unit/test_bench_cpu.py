@@ -70,3 +70,39 @@ def test_the_table_shows_ratios_verdicts_and_where_the_cpu_went() -> None:
     assert "workers 5.00 · postgres 3.00 · s3 2.00 = 10.00 ms; 1.75 of 2 cores busy" in text
     assert cpu_text(cpu) in text
     assert cpu_text(cpu, own="gateway").startswith("gateway 5.00 · postgres 3.00")
+
+
+def sla(due: int, low: float, mid: float, high: float) -> dict[str, Any]:
+    spread = {"median": mid, "min": low, "max": high}
+    cpu = summary([(usage({"workers": 7.0, "postgres": 6.0}, busy=1.9), due)])
+    return {"due": due, "scan_seconds": spread, "escalation_seconds": spread, "cpu_per_breach": cpu}
+
+
+def test_the_sla_rows_judge_the_median_and_noise_by_overlapping_runs() -> None:
+    text = render(
+        {
+            "quick": False,
+            "baselines": {},
+            "sla": {
+                "100000": sla(10_000, 7.5, 8.0, 9.0),
+                "1000000": sla(10_000, 8.8, 10.5, 11.0),
+            },
+        }
+    )
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if "│" in line}
+    assert "not met" not in rows["SLA: 10,000 due among 100,000 open"]
+    assert "not met" in rows["SLA: 10,000 due among 1,000,000 open"]
+    assert "escalation 1.31 (scan 1.31)" in rows["SLA 1M / 100k open"]
+    assert "not met" not in rows["SLA 1M / 100k open"]  # 8.8-11.0 overlaps 7.5-9.0
+    assert "workers 0.70 · postgres 0.60" in rows["CPU per breach, 100,000 open (ms)"]
+    apart = render(
+        {
+            "quick": False,
+            "baselines": {},
+            "sla": {
+                "100000": sla(10_000, 7.5, 8.0, 8.5),
+                "1000000": sla(10_000, 8.8, 10.5, 11.0),
+            },
+        }
+    )
+    assert "not met" in next(line for line in apart.splitlines() if "SLA 1M / 100k" in line)
