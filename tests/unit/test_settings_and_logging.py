@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from pipeline.adapters.notifier import LogNotifier
+from pipeline.logging import configure_logging, get_logger
 from pipeline.settings import Settings, env_names
 from workers.middleware.log_context import LogContext
 
@@ -59,3 +62,29 @@ def test_log_notifier_keeps_buyers_words_out_of_logs() -> None:
             }
         )
     assert logs and "secret title" not in repr(logs)
+
+
+def test_events_below_the_level_are_dropped_before_any_processor_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A worker at WARNING makes thousands of info calls a second (one per notification
+    delivered); each must cost a level check, not the processor chain."""
+    calls: list[str] = []
+    real = structlog.processors.TimeStamper.__call__
+
+    def counting(self: Any, logger: Any, name: str, event_dict: dict[str, Any]) -> Any:
+        calls.append(event_dict["event"])
+        return real(self, logger, name, event_dict)
+
+    try:
+        with patch.object(structlog.processors.TimeStamper, "__call__", counting):
+            configure_logging("json", "WARNING", force=True)
+            log = get_logger("tests.level_filter")
+            log.info("quiet", secret="x")
+            log.debug("quieter")
+            log.warning("loud", password="hunter2")
+        err = capsys.readouterr().err
+        assert calls == ["loud"]
+        assert '"event": "loud"' in err and "quiet" not in err and "hunter2" not in err
+    finally:
+        configure_logging("auto", "INFO", force=True)
