@@ -17,9 +17,9 @@ import redis
 from psycopg import sql
 
 from pipeline.adapters.s3 import make_s3_client
-from pipeline.cli import dramatiq_env
 from pipeline.db.migrate import migrate, with_database
 from pipeline.settings import Settings
+from workers.launch import dramatiq_env
 
 BENCH_DB = "complaints_bench"
 BENCH_REDIS_DB = 14

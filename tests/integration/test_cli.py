@@ -52,3 +52,22 @@ def test_demo_refuses_to_send_without_a_migrated_database(base_settings: Setting
     assert out.returncode == 2
     assert "complaints migrate" in out.stderr and "no_such_db_x" in out.stderr
     assert "Generating" not in out.stdout  # nothing generated, uploaded or sent
+
+
+@pytest.mark.parametrize("args", [("status",), ("dlq", "list"), ("show", "x")])
+def test_commands_say_plainly_when_the_database_is_not_there(
+    base_settings: Settings, args: tuple[str, ...]
+) -> None:
+    """At once, with the database's own reason and no traceback, not after a pool's 30 s."""
+    from dataclasses import replace
+
+    from pipeline.db.migrate import with_database
+
+    absent = replace(
+        base_settings, database_url=with_database(base_settings.database_url, "no_such_db_y")
+    )
+    out = cli(absent, *args)
+    assert out.returncode == 2
+    assert "cannot reach PostgreSQL" in out.stderr and "no_such_db_y" in out.stderr
+    assert "Traceback" not in out.stderr and "PoolTimeout" not in out.stderr
+    assert absent.database_url.split("@")[0] not in out.stderr  # no credentials
