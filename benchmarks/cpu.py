@@ -1,11 +1,12 @@
 """CPU time by process kind over a figure's timed window, read from /proc: where the time
 of each complaint (or breach) goes, measured in the same run as the figure itself.
 
-Kinds: the figure's dramatiq worker processes (the tree under the process the harness
-started), PostgreSQL (every `postgres` process: backends, WAL writer, checkpointer), Redis,
-the S3 server (SeaweedFS `weed`), and this harness process (the relay thread, the
-autovacuum stand-in, the scheduler of the SLA figure, progress polls). `machine_busy` is
-every core's busy time from /proc/stat, so `other` is what none of the kinds account for
+Kinds: "workers", the figure's own processes (the tree under the process the harness
+started: dramatiq workers, or the gateway's uvicorn processes), PostgreSQL (every
+`postgres` process: backends, WAL writer, checkpointer), Redis, the S3 server (SeaweedFS
+`weed`), and this harness process (the relay thread, the autovacuum stand-in, the SLA
+figure's scheduler, the load client, progress polls). `machine_busy_cores` comes from
+every core's busy time in /proc/stat, so `other` is what none of the kinds account for
 (the kernel's own threads, anything else running on the machine). Linux only."""
 
 from __future__ import annotations
