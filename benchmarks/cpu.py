@@ -40,21 +40,36 @@ def machine_busy_ticks(text: str) -> int:
     return total - sum(columns[i] for i in IDLE_COLUMNS)
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except OSError:  # the process ended
-        return None
+@dataclass(frozen=True)
+class Process:
+    parent: int
+    comm: str  # the executable's name, at most 15 characters
+    cpu_seconds: float  # user + system so far
 
 
-def descendants(root: int) -> set[int]:
+def processes() -> dict[int, Process]:
+    """Every process now, read from its /proc/<pid>/stat alone (one pass over /proc)."""
+    out = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:  # the process ended
+            continue
+        fields = stat_fields(text)
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        out[int(entry.name)] = Process(
+            int(fields[1]), comm, (int(fields[11]) + int(fields[12])) / TICK
+        )
+    return out
+
+
+def tree(procs: dict[int, Process], root: int) -> set[int]:
     """`root` and every process under it."""
     children: dict[int, list[int]] = {}
-    for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            text = _read(entry / "stat")
-            if text is not None:
-                children.setdefault(int(stat_fields(text)[1]), []).append(int(entry.name))
+    for pid, proc in procs.items():
+        children.setdefault(proc.parent, []).append(pid)
     found, todo = {root}, [root]
     while todo:
         for child in children.get(todo.pop(), []):
@@ -63,21 +78,22 @@ def descendants(root: int) -> set[int]:
     return found
 
 
+def descendants(root: int) -> set[int]:
+    return tree(processes(), root)
+
+
 def snapshot(worker_root: int | None) -> dict[tuple[int, str], float]:
     """CPU seconds so far of every process of a known kind, by (pid, kind)."""
-    workers = descendants(worker_root) if worker_root is not None else set()
+    procs = processes()
+    workers = tree(procs, worker_root) if worker_root is not None else set()
     me = os.getpid()
     out: dict[tuple[int, str], float] = {}
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        comm = (_read(entry / "comm") or "").strip()
-        kind = "workers" if pid in workers else "harness" if pid == me else KIND_BY_COMM.get(comm)
-        text = _read(entry / "stat") if kind else None
-        if kind and text:
-            fields = stat_fields(text)
-            out[(pid, kind)] = (int(fields[11]) + int(fields[12])) / TICK
+    for pid, proc in procs.items():
+        kind = (
+            "workers" if pid in workers else "harness" if pid == me else KIND_BY_COMM.get(proc.comm)
+        )
+        if kind:
+            out[(pid, kind)] = proc.cpu_seconds
     return out
 
 
