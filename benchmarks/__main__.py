@@ -7,7 +7,7 @@ import argparse
 import json
 import statistics
 import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,9 @@ from rich.console import Console
 
 from benchmarks import baselines, ingest_bench, pipeline_bench, sla_bench
 from benchmarks.cpu import summary
-from benchmarks.env import machine_facts, make_env
+from benchmarks.env import BenchEnv, machine_facts, make_env
 from benchmarks.report import table
+from benchmarks.speed import SpeedLog
 from pipeline.settings import Settings
 
 RESULTS = Path(__file__).parent / "results"
@@ -29,92 +30,141 @@ def spread(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
-def repeat(runs: int, fn: Callable[[int], float]) -> dict[str, float]:
-    return spread([fn(i) for i in range(runs)])
+def ratios(figures: list[float], bases: list[float]) -> dict[str, float]:
+    """Each run's figure over the baseline measured just before it, as a spread."""
+    return spread([f / b for f, b in zip(figures, bases, strict=True)])
 
 
 FIGURES = ("baselines", "throughput", "latency", "ingest", "sla", "memory")
 
 
-def run(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
-    env = make_env(Settings.from_env(), Path(".local/logs/bench"))
-    runs = 1 if quick else 3
-    n_noop = 5_000 if quick else 20_000
-    n_e2e = 400 if quick else 1_000
+@dataclass
+class Run:
+    """One `complaints bench` run: its environment, sizes and progress lines. Before each
+    step it probes the machine's speed (see benchmarks/speed.py)."""
+
+    env: BenchEnv
+    quick: bool
+    console: Console
+    speed: SpeedLog = field(default_factory=SpeedLog)
+
+    @property
+    def runs(self) -> int:
+        return 1 if self.quick else 3
+
+    def step(self, name: str) -> None:
+        ms = self.speed.take(name)
+        clock = time.strftime("%H:%M:%S")
+        self.console.print(f"[dim]{clock}[/] {name} [dim](speed probe {ms:.1f} ms)[/]")
+
+    def noop_drain(self, processes: int) -> float:
+        count = 5_000 if self.quick else 20_000
+        return baselines.dramatiq_drain(
+            self.env, "noop", "bench_noop", count, processes, THREADS
+        ).per_second
+
+    def pg_commits(self) -> float:
+        return baselines.pg_commits(self.env, 2 * THREADS, 5.0).per_second
+
+    def pg_copy(self) -> float:
+        return baselines.pg_copy(self.env, 20_000 if self.quick else 100_000).per_second
+
+
+def throughput(run: Run, out: dict[str, Any], noop: dict[int, list[float]]) -> None:
+    """End-to-end runs, each right after its own no-op drain, the process counts in turn:
+    the machine's speed drifts, and a ratio of two runs minutes apart measures that too."""
+    n = 400 if run.quick else 1_000
+    procs = (1, 2) if run.quick else (1, 2, 4)
+    results: dict[int, list[pipeline_bench.Throughput]] = {p: [] for p in procs}
+    for i in range(run.runs):
+        label = f"run {i + 1}/{run.runs}"
+        for p in procs:
+            if p in noop:
+                run.step(f"{label}: no-op drain, {p} process(es) x {THREADS} threads")
+                noop[p].append(run.noop_drain(p))
+            run.step(f"{label}: end-to-end, {p} worker process(es), {n} complaints")
+            results[p].append(pipeline_bench.throughput(run.env, n, p, THREADS, 100 * p + i))
+    rates = {p: [r.per_second for r in rs] for p, rs in results.items()}
+    out["throughput"] = {p: spread(v) for p, v in rates.items()}
+    out["worker_rss_mb"] = {p: max(r.worker_rss_mb for r in rs) for p, rs in results.items()}
+    out["cpu_per_complaint"] = {
+        p: summary([(r.cpu, r.count) for r in rs]) for p, rs in results.items()
+    }
+    out["paired_ratios"].update({f"e2e_{p}p": ratios(rates[p], noop[p]) for p in (1, 2)})
+    out["paired_ratios"]["scaling"] = ratios(rates[2], rates[1])
+
+
+def ingest(run: Run, out: dict[str, Any], b: dict[str, list[float]]) -> None:
+    """Each ingestion run right after its baseline (COPY for the batch endpoint, pooled
+    single-row commits for single POSTs); the gateway idles while a baseline runs."""
+    n_batch, n_single = (10_000, 3_000) if run.quick else (50_000, 10_000)
+    batch: list[ingest_bench.Ingest] = []
+    single: list[ingest_bench.Ingest] = []
+    with ingest_bench.gateway(run.env, API_WORKERS) as gw:
+        for i in range(run.runs):
+            label = f"run {i + 1}/{run.runs}"
+            run.step(f"{label}: baseline COPY, then POST /v1/complaints/batch, {n_batch:,}")
+            b["pg_copy"].append(run.pg_copy())
+            batch.append(ingest_bench.batch_endpoint(run.env, gw, n_batch, 10 + i))
+            run.step(f"{label}: baseline commits, then single POSTs, 32 clients, {n_single:,}")
+            b["pg_commits"].append(run.pg_commits())
+            single.append(ingest_bench.single_endpoint(run.env, gw, n_single, 20 + i))
+    out["ingest"] = {}
+    for name, measured, base in (("batch", batch, "pg_copy"), ("single", single, "pg_commits")):
+        rates = [m.per_second for m in measured]
+        out["ingest"][name] = spread(rates)
+        out["ingest"][f"cpu_{name}"] = summary([(m.cpu, m.count) for m in measured])
+        out["paired_ratios"][f"ingest_{name}"] = ratios(rates, b[base])
+
+
+def measure(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
+    run = Run(make_env(Settings.from_env(), Path(".local/logs/bench")), quick, console)
+    env = run.env
     env.reset()
     out: dict[str, Any] = {
         "quick": quick,
         "figures": sorted(only),
         "machine": machine_facts(env.settings.database_url),
         "started": datetime.now(UTC).isoformat(),
+        "paired_ratios": {},
     }
-
-    def step(name: str) -> None:
-        console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {name}")
-
-    def drain(actor: str, queue: str, count: int, processes: int) -> Callable[[int], float]:
-        return lambda _: (
-            baselines.dramatiq_drain(env, actor, queue, count, processes, THREADS).per_second
-        )
-
-    b: dict[str, Any] = {}
-    for p in (1, 2):
-        step(f"baseline: no-op drain, {p} process(es) x {THREADS} threads")
-        b[f"noop_drain_{p}p"] = repeat(runs, drain("noop", "bench_noop", n_noop, p))
-    if "baselines" in only:
-        step("baseline: drain of one PostgreSQL UPDATE + INSERT per message, 2 processes")
-        b["pg_txn_drain_2p"] = repeat(runs, drain("pg_touch", "bench_pg", n_noop // 2, 2))
-    if only & {"baselines", "ingest"}:
-        step(f"baseline: single-row commits, {2 * THREADS} threads, pooled")
-        b["pg_commits"] = repeat(
-            runs, lambda _: baselines.pg_commits(env, 2 * THREADS, 5.0).per_second
-        )
-        step("baseline: COPY of complaint-sized rows")
-        b["pg_copy"] = repeat(
-            runs, lambda _: baselines.pg_copy(env, 20_000 if quick else 100_000).per_second
-        )
-    out["baselines"] = b
-
+    noop: dict[int, list[float]] = {1: [], 2: []}
+    pg: dict[str, list[float]] = {"pg_commits": [], "pg_copy": []}
     if only & {"throughput", "latency"}:
-        e2e: dict[int, dict[str, float]] = {}
-        rss: dict[int, float] = {}
-        cpu: dict[int, dict[str, Any]] = {}
-        for p in (1, 2) if quick else (1, 2, 4):
-            step(f"end-to-end throughput, {p} worker process(es), {n_e2e} complaints")
-            results = [
-                pipeline_bench.throughput(env, n_e2e, p, THREADS, seed=100 * p + i)
-                for i in range(runs)
-            ]
-            e2e[p] = spread([r.per_second for r in results])
-            rss[p] = max(r.worker_rss_mb for r in results)
-            cpu[p] = summary([(r.cpu, r.count) for r in results])
-        out["throughput"] = e2e
-        out["worker_rss_mb"] = rss
-        out["cpu_per_complaint"] = cpu
+        throughput(run, out, noop)
+    else:
+        for p in (1, 2):
+            run.step(f"baseline: no-op drain, {p} process(es) x {THREADS} threads")
+            noop[p] = [run.noop_drain(p) for _ in range(run.runs)]
+    txn: list[float] = []
+    if "baselines" in only:
+        run.step("baseline: drain of one PostgreSQL UPDATE + INSERT per message, 2 processes")
+        count = 2_500 if quick else 10_000
+        txn = [
+            baselines.dramatiq_drain(env, "pg_touch", "bench_pg", count, 2, THREADS).per_second
+            for _ in range(run.runs)
+        ]
 
     if "latency" in only:
         half = max(5.0, out["throughput"][2]["median"] / 2)
-        step(f"latency at half the measured maximum ({half:.0f} complaints/s)")
+        run.step(f"latency at half the measured maximum ({half:.0f} complaints/s)")
         out["latency"] = pipeline_bench.latency(env, half, 10.0 if quick else 30.0, 2, THREADS, 7)
 
     if "ingest" in only:
-        n_batch, n_single = (10_000, 3_000) if quick else (50_000, 10_000)
-        out["ingest"] = {}
-        with ingest_bench.gateway(env, API_WORKERS) as gw:
-            step(f"ingestion: POST /v1/complaints/batch, {n_batch:,} complaints")
-            batch = [ingest_bench.batch_endpoint(env, gw, n_batch, 10 + i) for i in range(runs)]
-            step(f"ingestion: single POST /v1/complaints, 32 clients, {n_single:,} complaints")
-            single = [ingest_bench.single_endpoint(env, gw, n_single, 20 + i) for i in range(runs)]
-        for name, measured in (("batch", batch), ("single", single)):
-            out["ingest"][name] = spread([m.per_second for m in measured])
-            out["ingest"][f"cpu_{name}"] = summary([(m.cpu, m.count) for m in measured])
+        ingest(run, out, pg)
+    elif "baselines" in only:
+        run.step(f"baseline: single-row commits, {2 * THREADS} threads, pooled; COPY")
+        pg["pg_commits"] = [run.pg_commits() for _ in range(run.runs)]
+        pg["pg_copy"] = [run.pg_copy() for _ in range(run.runs)]
+    named = {f"noop_drain_{p}p": v for p, v in noop.items()} | pg | {"pg_txn_drain_2p": txn}
+    out["baselines"] = {name: spread(v) for name, v in named.items() if v}
 
     if "sla" in only:
         out["sla"] = {}
         due = 2_000 if quick else 10_000
         for size in (20_000,) if quick else (100_000, 1_000_000):
-            step(f"SLA scan: {due:,} due among {size:,} open deadlines, {runs} run(s)")
-            figs = sla_bench.sla_scan(env, size, due, 2, THREADS, runs)
+            run.step(f"SLA scan: {due:,} due among {size:,} open deadlines, {run.runs} run(s)")
+            figs = sla_bench.sla_scan(env, size, due, 2, THREADS, run.runs)
             out["sla"][str(size)] = {
                 "due": due,
                 "setup_seconds": figs[0].setup_seconds,
@@ -125,8 +175,9 @@ def run(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
 
     if "memory" in only and not quick:  # quick shows the RSS after the throughput runs
         marks = (50_000, 100_000)
-        step(f"memory: worker RSS after {marks[0]:,} and {marks[1]:,} complaints, 2 processes")
+        run.step(f"memory: worker RSS after {marks[0]:,} and {marks[1]:,} complaints, 2 processes")
         out["memory"] = pipeline_bench.memory(env, marks, 2, THREADS, seed=900)
+    out["speed_probe_ms"] = run.speed.summary()
     out["finished"] = datetime.now(UTC).isoformat()
     return out
 
@@ -144,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     if not only or only - set(FIGURES):
         parser.error(f"--only takes figures from: {', '.join(FIGURES)}; got {args.only!r}")
     console = Console(width=170)
-    result = run(args.quick, only, console)
+    result = measure(args.quick, only, console)
     console.print(table(result))
     RESULTS.mkdir(exist_ok=True)
     name = ("quick" if args.quick else "full") + "-" + datetime.now(UTC).strftime("%Y%m%dT%H%M")

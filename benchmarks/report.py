@@ -7,6 +7,14 @@ from typing import Any
 
 from rich.table import Table
 
+#: baseline -> the `paired_ratios` key of the figure measured against it
+PAIRED = {
+    "noop_drain_1p": "e2e_1p",
+    "noop_drain_2p": "e2e_2p",
+    "pg_copy": "ingest_batch",
+    "pg_commits": "ingest_single",
+}
+
 
 def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("[green]met[/]" if ok else "[red]not met[/]")
@@ -37,15 +45,25 @@ def table(r: dict[str, Any]) -> Table:
     def fmt(s: dict[str, float], unit: str) -> str:
         return f"{s['median']:,.1f} {unit} ({s['min']:,.1f}-{s['max']:,.1f})"
 
+    pairs = r.get("paired_ratios", {})
+
+    def ratio_text(pair: dict[str, float] | None, ratio: float) -> str:
+        if pair is None or pair["min"] == pair["max"]:
+            return f"{ratio:.3f}"
+        return f"{ratio:.3f} ({pair['min']:.3f}-{pair['max']:.3f})"
+
     def versus(name: str, value: dict[str, float], unit: str, base: str, goal: float) -> None:
+        """The ratio is the median of each run's ratio to the baseline run just before it
+        (`paired_ratios`); results written before pairing divide the two medians."""
         base_s = r["baselines"][base]
-        ratio = value["median"] / base_s["median"]
+        pair = pairs.get(PAIRED.get(base, ""))
+        ratio = pair["median"] if pair else value["median"] / base_s["median"]
         base_unit = {"noop": "no-op msgs/s", "pg_commits": "commits/s", "pg_copy": "rows/s"}
         t.add_row(
             name,
             fmt(value, unit),
             fmt(base_s, base_unit[base.split("_drain")[0]]),
-            f"{ratio:.3f}",
+            ratio_text(pair, ratio),
             f">= {goal}",
             verdict(ratio >= goal),
         )
@@ -58,9 +76,15 @@ def table(r: dict[str, Any]) -> Table:
     if 4 in tput:
         t.add_row("end-to-end, 4 proc", fmt(tput[4], "complaints/s"), "", "", "", "")
     if 1 in tput and 2 in tput:
-        scaling = tput[2]["median"] / tput[1]["median"]
+        pair = pairs.get("scaling")
+        scaling = pair["median"] if pair else tput[2]["median"] / tput[1]["median"]
         t.add_row(
-            "scaling 2 proc / 1 proc", f"{scaling:.2f}", "", "", ">= 1.5", verdict(scaling >= 1.5)
+            "scaling 2 proc / 1 proc",
+            f"{scaling:.2f}" + (f" ({pair['min']:.2f}-{pair['max']:.2f})" if pair else ""),
+            "",
+            "",
+            ">= 1.5",
+            verdict(scaling >= 1.5),
         )
     for p, c in r.get("cpu_per_complaint", {}).items():
         t.add_row(f"CPU per complaint, {p} proc (ms)", cpu_text(c), "", "", "", "")
@@ -146,6 +170,16 @@ def table(r: dict[str, Any]) -> Table:
             "",
             "<= 5 %",
             verdict(growth <= 0.05),
+        )
+    if "speed_probe_ms" in r:
+        probe = r["speed_probe_ms"]
+        t.add_row(
+            "machine speed probe (same work, ms CPU)",
+            f"{fmt(probe, 'ms')}; slowest / fastest {probe['max'] / probe['min']:.2f}x",
+            "",
+            "",
+            "",
+            "",
         )
     for key, label, unit in (
         ("pg_txn_drain_2p", "baseline: pg txn drain 2 proc", "msgs/s"),
