@@ -225,7 +225,7 @@ def test_s3_outage_retries_the_message_and_fails_nothing(settings: Settings) -> 
         (cid,) = [str(r["id"]) for r in q(settings, "SELECT id FROM complaints")]
         actors.review.fn(cid)
         before = snapshot(settings)
-        with pytest.raises(Exception, match="Could not connect|connect"):
+        with pytest.raises(Exception, match="could not connect to 127.0.0.1:9"):
             actors.evidence.fn(cid)
         assert snapshot(settings) == before
     make_s3_client(settings).put_object(

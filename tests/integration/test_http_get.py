@@ -1,0 +1,158 @@
+"""The evidence reader's minimal HTTP/1.1 client against a real local socket server that
+answers with scripted bytes: body framings, connection reuse, a server that closed the
+kept-alive connection, and answers that are not HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from pipeline.adapters.http_get import HttpError, KeptAliveGet
+
+pytestmark = pytest.mark.integration
+
+Answer = Callable[[bytes], bytes | None]  # request head -> bytes to send (None: close)
+
+
+@contextmanager
+def server(answer: Answer, close_after: bool = False) -> Iterator[tuple[int, list[bytes]]]:
+    """Serves each connection until the client or `answer` closes it (or after the first
+    reply, with `close_after`); yields the port and the request heads received, with an
+    empty entry for each connection accepted."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen: list[bytes] = []
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            buffer = b""
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                seen.append(head)
+                reply = answer(head)
+                if reply is None:
+                    return
+                conn.sendall(reply)
+                if close_after:
+                    return
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            seen.append(b"")
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1], seen
+    finally:
+        listener.close()
+
+
+def client(port: int) -> KeptAliveGet:
+    return KeptAliveGet("http", "127.0.0.1", port, connect_timeout=2.0, read_timeout=2.0)
+
+
+HOST = {"Host": "example"}
+
+
+def test_content_length_bodies_reuse_one_connection() -> None:
+    def answer(head: bytes) -> bytes:
+        path = head.split(b" ")[1]
+        return b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-3/10\r\n" + (
+            b"Content-Length: %d\r\n\r\n%s" % (len(path), path)
+        )
+
+    with server(answer) as (port, seen):
+        http = client(port)
+        first = http.get("/bucket/a", HOST)
+        second = http.get("/bucket/bb", HOST)
+    assert (first.status, first.body) == (206, b"/bucket/a")
+    assert second.body == b"/bucket/bb"
+    assert first.headers["content-range"] == "bytes 0-3/10"
+    assert seen.count(b"") == 1  # one connection for both
+    assert seen[1].startswith(b"GET /bucket/a HTTP/1.1\r\nHost: example")
+
+
+def test_chunked_bodies_and_bodies_that_run_to_the_close() -> None:
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"4;ext=1\r\nWiki\r\n6\r\npedia!\r\n0\r\nX-Trailer: t\r\n\r\n"
+    )
+    with server(lambda head: chunked) as (port, seen):
+        http = client(port)
+        assert http.get("/a", HOST).body == b"Wikipedia!"
+        assert http.get("/b", HOST).body == b"Wikipedia!"  # framing left nothing behind
+    assert seen.count(b"") == 1
+    unframed = b"HTTP/1.0 404 Not Found\r\n\r\n<Error>NoSuchKey</Error>"
+    with server(lambda head: unframed, close_after=True) as (port, seen):
+        http = client(port)
+        missing = http.get("/a", HOST)
+        assert (missing.status, missing.body) == (404, b"<Error>NoSuchKey</Error>")
+        assert http.get("/b", HOST).status == 404  # on a new connection
+    assert seen.count(b"") == 2
+    for said_close in (
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    ):
+
+        def reply(head: bytes, said_close: bytes = said_close) -> bytes:
+            return said_close
+
+        with server(reply, close_after=True) as (port, seen):
+            http = client(port)
+            assert [http.get(path, HOST).body for path in ("/a", "/b")] == [b"ok", b"ok"]
+        assert seen.count(b"") == 2
+
+
+def test_a_closed_kept_alive_connection_fails_once_then_a_new_one_is_made() -> None:
+    served = {"n": 0}
+
+    def answer(head: bytes) -> bytes | None:
+        served["n"] += 1
+        if served["n"] == 2:
+            return None  # the server drops the kept-alive connection
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    with server(answer) as (port, seen):
+        http = client(port)
+        assert http.get("/1", HOST).body == b"ok"
+        with pytest.raises(HttpError, match=f"GET from 127.0.0.1:{port} failed"):
+            http.get("/2", HOST)
+        assert http.get("/3", HOST).body == b"ok"
+    assert seen.count(b"") == 2
+
+
+@pytest.mark.parametrize(
+    "reply, rule",
+    [
+        (b"SSH-2.0-OpenSSH\r\n\r\n", "not an HTTP/1.x status line"),
+        (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "malformed header line"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", "bad Content-Length"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "invalid literal"),
+        (b"HTTP/1.1 200 OK\r\nX: " + b"y" * 70_000, "response head too large"),
+    ],
+)
+def test_answers_that_are_not_http_fail_with_the_reason(reply: bytes, rule: str) -> None:
+    with server(lambda head: reply) as (port, _):
+        with pytest.raises(HttpError, match=rule):
+            client(port).get("/x", HOST)
+
+
+def test_nothing_listening_names_the_origin() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # bound, not listening: connections are refused
+        with pytest.raises(HttpError, match=f"could not connect to 127.0.0.1:{port}"):
+            client(port).get("/x", HOST)
