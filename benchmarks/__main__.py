@@ -73,7 +73,7 @@ class Run:
 def throughput(run: Run, out: dict[str, Any], noop: dict[int, list[float]]) -> None:
     """End-to-end runs, each right after its own no-op drain, the process counts in turn:
     the machine's speed drifts, and a ratio of two runs minutes apart measures that too."""
-    n = 400 if run.quick else 1_000
+    n = 1_000 if run.quick else 3_000
     procs = (1, 2) if run.quick else (1, 2, 4)
     results: dict[int, list[pipeline_bench.Throughput]] = {p: [] for p in procs}
     for i in range(run.runs):
