@@ -30,6 +30,7 @@ from pipeline.handlers.intake import accept
 from pipeline.sample import Generator, upload_all
 from schemas.complaint import parse_complaint
 from workers.broker import build_broker
+from workers.coalesce import group_sizes
 from workers.relay import run_relay
 
 #: Polled while the pipeline runs, so it must load the database it measures little: both
@@ -124,6 +125,7 @@ class Running:
             args=(
                 self.pool,
                 self.broker,
+                group_sizes(env.settings.stage_group_size),
                 env.settings.relay_batch_size,
                 env.settings.relay_idle_seconds,
                 self.stop_relay,

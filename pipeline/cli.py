@@ -94,11 +94,18 @@ def relay(
     """Publish committed outbox rows to Redis (run one or more; they never double-claim)."""
     from pipeline.db.pool import opened_pool
     from workers.broker import broker
+    from workers.coalesce import group_sizes
     from workers.relay import run_relay
 
     settings = command_settings()
+    try:
+        sizes = group_sizes(settings.stage_group_size)
+    except ValueError as exc:
+        typer.echo(f"error: COMPLAINTS_STAGE_GROUP_SIZE: {exc}", err=True)
+        raise typer.Exit(2) from None
     with opened_pool(settings.database_url, 2, "relay") as pool:
-        run_relay(pool, broker, batch or settings.relay_batch_size, settings.relay_idle_seconds)
+        batch_size = batch or settings.relay_batch_size
+        run_relay(pool, broker, sizes, batch_size, settings.relay_idle_seconds)
 
 
 @app.command()

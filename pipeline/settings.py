@@ -28,6 +28,7 @@ class Settings:
     notify_webhook_secret: str = ""
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
+    stage_group_size: int = 40  # items per coalesced stage message (workers.coalesce)
     sla_windows: str = ""  # JSON, hours: {"awaiting_merchant": 48, "in_review/counterfeit": 12}
     business_hours: str = ""  # e.g. "mon-fri 09:00-18:00"; empty = natural time
     holidays: str = ""  # e.g. "2026-10-01,2026-10-02"

@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 
 from pipeline.settings import Settings
 from workers import actors
-from workers.coalesce import messages_for
+from workers.coalesce import group_sizes, messages_for
 
 
 def drain_outbox(settings: Settings, limit: int = 1000) -> int:
@@ -26,7 +26,8 @@ def drain_outbox(settings: Settings, limit: int = 1000) -> int:
             ).fetchall()
             if not rows:
                 return done
-            for message in messages_for(sorted(rows, key=lambda r: r["id"])):
+            ordered = sorted(rows, key=lambda r: r["id"])
+            for message in messages_for(ordered, group_sizes(settings.stage_group_size)):
                 getattr(actors, message.actor_name).fn(**message.kwargs)
             done += len(rows)
     raise RuntimeError("outbox did not drain")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -34,14 +35,17 @@ def next_wait(previous: float, found: int, idle_seconds: float) -> float:
     return min(idle_seconds, 2 * max(previous, BUSY_WAIT_SECONDS))
 
 
-def relay_once(pool: ConnectionPool[Any], broker: Any, batch_size: int) -> int:
-    """Publish up to `batch_size` unsent rows in one transaction; return how many rows."""
+def relay_once(
+    pool: ConnectionPool[Any], broker: Any, batch_size: int, sizes: Mapping[str, int]
+) -> int:
+    """Publish up to `batch_size` unsent rows in one transaction, coalesced into groups of
+    at most `sizes[actor]` (workers.coalesce.group_sizes); return how many rows."""
     with pool.connection() as conn:
         with conn.transaction():
             rows = conn.execute(q("claim_outbox"), {"limit": batch_size}).fetchall()
             if not rows:
                 return 0
-            publish_batch(broker, messages_for(rows))
+            publish_batch(broker, messages_for(rows, sizes))
             conn.execute(q("delete_published_outbox"), {"ids": [r["id"] for r in rows]})
     return len(rows)
 
@@ -49,6 +53,7 @@ def relay_once(pool: ConnectionPool[Any], broker: Any, batch_size: int) -> int:
 def run_relay(
     pool: ConnectionPool[Any],
     broker: Any,
+    sizes: Mapping[str, int],
     batch_size: int = 500,
     idle_seconds: float = 0.05,
     stop: threading.Event | None = None,
@@ -61,7 +66,7 @@ def run_relay(
     log.info("relay started", batch_size=batch_size)
     while not stop.is_set():
         try:
-            sent = relay_once(pool, broker, batch_size)
+            sent = relay_once(pool, broker, batch_size, sizes)
         except Exception:  # Postgres or Redis away: keep trying, nothing is lost
             log.exception("relay batch failed; retrying")
             stop.wait(1.0)

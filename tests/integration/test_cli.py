@@ -40,6 +40,12 @@ def test_config_masks_secrets(base_settings: Settings) -> None:
     assert shown["settings"]["s3_secret_key"] == "***"
 
 
+def test_relay_refuses_a_stage_group_size_below_one(base_settings: Settings) -> None:
+    out = run_cli(base_settings, "relay", env={"COMPLAINTS_STAGE_GROUP_SIZE": "0"})
+    assert out.returncode == 2
+    assert "COMPLAINTS_STAGE_GROUP_SIZE" in out.stderr and "at least 1" in out.stderr
+
+
 def test_demo_refuses_to_send_without_a_migrated_database(base_settings: Settings) -> None:
     from dataclasses import replace
 

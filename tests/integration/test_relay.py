@@ -15,7 +15,10 @@ from psycopg.types.json import Jsonb
 from pipeline.db.pool import make_pool
 from pipeline.settings import Settings
 from workers.broker import build_broker
+from workers.coalesce import group_sizes
 from workers.relay import relay_once, run_relay
+
+SIZES = group_sizes(10)
 
 pytestmark = pytest.mark.integration
 
@@ -59,9 +62,9 @@ def test_relay_publishes_each_row_once_with_its_message_id(settings: Settings, p
     add_rows(settings, 2, queue="handle.counterfeit")
     with psycopg.connect(settings.database_url) as conn:
         rows = conn.execute("SELECT message_id::text FROM outbox ORDER BY id").fetchall()
-    assert relay_once(pool, broker, batch_size=5) == 5
-    assert relay_once(pool, broker, batch_size=5) == 4
-    assert relay_once(pool, broker, batch_size=5) == 0
+    assert relay_once(pool, broker, batch_size=5, sizes=SIZES) == 5
+    assert relay_once(pool, broker, batch_size=5, sizes=SIZES) == 4
+    assert relay_once(pool, broker, batch_size=5, sizes=SIZES) == 0
     with psycopg.connect(settings.database_url) as conn:
         assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
     review, counterfeit = queued(settings, "review"), queued(settings, "handle.counterfeit")
@@ -86,7 +89,7 @@ def test_relay_coalesces_rows_of_one_actor_and_queue(settings: Settings, pool: A
         ids = conn.execute(
             "SELECT message_id::text FROM outbox WHERE actor_name = 'review' ORDER BY id"
         ).fetchall()
-    assert relay_once(pool, broker, batch_size=100) == 7
+    assert relay_once(pool, broker, batch_size=100, sizes=SIZES) == 7
     (notify,) = queued(settings, "notify")
     assert notify["actor_name"] == "notify_many"
     assert [p["event_seq"] for _, p in notify["kwargs"]["items"]] == [1, 2, 3, 4, 5]
@@ -100,7 +103,7 @@ def test_relay_loop_stops_on_request(settings: Settings, pool: Any) -> None:
     broker = build_broker(settings)
     add_rows(settings, 3)
     stop = threading.Event()
-    thread = threading.Thread(target=run_relay, args=(pool, broker, 100, 0.01, stop))
+    thread = threading.Thread(target=run_relay, args=(pool, broker, SIZES, 100, 0.01, stop))
     thread.start()
     try:
         for _ in range(200):
@@ -112,4 +115,14 @@ def test_relay_loop_stops_on_request(settings: Settings, pool: Any) -> None:
         thread.join(timeout=5)
     assert not thread.is_alive()
     assert len(row_ids(queued(settings, "review"))) == 3
+    broker.close()
+
+
+def test_relay_groups_stage_rows_by_the_configured_size(settings: Settings, pool: Any) -> None:
+    broker = build_broker(settings)
+    add_rows(settings, 5)
+    assert relay_once(pool, broker, batch_size=100, sizes=group_sizes(2)) == 5
+    messages = queued(settings, "review")
+    assert sorted(len(m["kwargs"].get("items", [None])) for m in messages) == [1, 2, 2]
+    assert len(row_ids(messages)) == 5
     broker.close()
