@@ -99,11 +99,18 @@ class KeptAliveGet:
     """GETs to one origin (`http://host:port` or `https://…`), a connection per thread."""
 
     def __init__(
-        self, scheme: str, host: str, port: int, connect_timeout: float, read_timeout: float
+        self,
+        scheme: str,
+        host: str,
+        port: int,
+        connect_timeout: float,
+        read_timeout: float,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """For https, `tls` defaults to the system's trusted CAs with hostname checks."""
         if scheme not in ("http", "https"):
             raise ValueError(f"unsupported scheme {scheme!r}")
-        self.tls = ssl.create_default_context() if scheme == "https" else None
+        self.tls = (tls or ssl.create_default_context()) if scheme == "https" else None
         self.host, self.port = host, port
         self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self.local = threading.local()

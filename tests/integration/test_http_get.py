@@ -5,9 +5,12 @@ kept-alive connection, and answers that are not HTTP."""
 from __future__ import annotations
 
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +22,9 @@ Answer = Callable[[bytes], bytes | None]  # request head -> bytes to send (None:
 
 
 @contextmanager
-def server(answer: Answer, close_after: bool = False) -> Iterator[tuple[int, list[bytes]]]:
+def server(
+    answer: Answer, close_after: bool = False, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[int, list[bytes]]]:
     """Serves each connection until the client or `answer` closes it (or after the first
     reply, with `close_after`); yields the port and the request heads received, with an
     empty entry for each connection accepted."""
@@ -27,6 +32,8 @@ def server(answer: Answer, close_after: bool = False) -> Iterator[tuple[int, lis
     seen: list[bytes] = []
 
     def serve(conn: socket.socket) -> None:
+        if tls is not None:
+            conn = tls.wrap_socket(conn, server_side=True)
         with conn:
             buffer = b""
             while True:
@@ -156,3 +163,25 @@ def test_nothing_listening_names_the_origin() -> None:
         port = probe.getsockname()[1]  # bound, not listening: connections are refused
         with pytest.raises(HttpError, match=f"could not connect to 127.0.0.1:{port}"):
             client(port).get("/x", HOST)
+
+
+def test_https_with_the_servers_certificate_checked(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"]
+        + ["-addext", "subjectAltName=DNS:localhost"],
+        check=True,
+        capture_output=True,
+    )
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret"
+    with server(lambda head: ok, tls=served) as (port, seen):
+        trusting = ssl.create_default_context(cafile=str(cert))
+        http = KeptAliveGet("https", "localhost", port, 2.0, 2.0, tls=trusting)
+        assert [http.get(p, HOST).body for p in ("/a", "/b")] == [b"secret", b"secret"]
+        assert seen.count(b"") == 1
+        untrusted = KeptAliveGet("https", "localhost", port, 2.0, 2.0)  # system CAs only
+        with pytest.raises(HttpError, match="CERTIFICATE_VERIFY_FAILED"):
+            untrusted.get("/c", HOST)
