@@ -33,7 +33,11 @@ def server(
 
     def serve(conn: socket.socket) -> None:
         if tls is not None:
-            conn = tls.wrap_socket(conn, server_side=True)
+            try:
+                conn = tls.wrap_socket(conn, server_side=True)
+            except OSError:  # the client refused the handshake (an untrusted certificate)
+                conn.close()
+                return
         with conn:
             buffer = b""
             while True:
