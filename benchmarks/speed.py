@@ -1,7 +1,7 @@
 """How fast the machine is right now: the CPU time one fixed piece of work takes.
 
 The machines this runs on are shared. The same pure-CPU work has taken anywhere from 24 to
-62 ms of this process's own CPU time on an idle machine within one minute (no steal time
+62 ms of this process's own CPU time on an idle machine within 20 seconds (no steal time
 shown), so CPU per complaint and every throughput move with the machine, not only with
 the code. The harness probes before each step and reports the spread, so a reader can tell
 a slow run from a slow change."""
