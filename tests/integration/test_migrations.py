@@ -70,7 +70,7 @@ def test_migrate_is_idempotent(database_url: str) -> None:
     migrate(database_url)
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    assert rows == [("0010",)]
+    assert rows == [("0011",)]
 
 
 @pytest.mark.parametrize("pg_type", sorted(PG_ENUMS))
@@ -105,3 +105,82 @@ def test_amount_checks_reject_negative_money(conn: Conn) -> None:
             " VALUES ('t', 'e', repeat('0', 64), 'service', 'b1', 'm1', 'o1', -1, 'CNY', now(),"
             " 't', 'd', 'refund', 0)"
         )
+
+
+IDENTIFIER_CASES = [
+    ("x" * 128, True),
+    ("A_b.c:d-9", True),
+    ("x" * 129, False),
+    ("", False),
+    ("has space", False),
+    ("é", False),
+    ("line\n", False),
+]
+
+
+@pytest.mark.parametrize("column", ["external_id", "buyer_id", "merchant_id", "order_id"])
+@pytest.mark.parametrize("value, allowed", IDENTIFIER_CASES)
+def test_identifier_checks_keep_the_rule_of_128_safe_characters(
+    conn: Conn, column: str, value: str, allowed: bool
+) -> None:
+    """Migration 0011 rewrote these checks for speed; the rule is the same as before."""
+    row = {"external_id": "e", "buyer_id": "b1", "merchant_id": "m1", "order_id": "o1"}
+    row[column] = value
+    insert = (
+        "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
+        " merchant_id, order_id, order_amount_cents, currency, submitted_at, title,"
+        " description, requested_remedy, claimed_amount_cents)"
+        " VALUES (%(source)s, %(external_id)s, repeat('0', 64), 'service', %(buyer_id)s,"
+        " %(merchant_id)s, %(order_id)s, 100, 'CNY', now(), 't', 'd', 'refund', 0)"
+    )
+    params = {"source": "t", **row}
+    if allowed:
+        conn.execute(insert, params)
+        return
+    with pytest.raises(psycopg.errors.CheckViolation, match=f"complaints_{column}_check"):
+        conn.execute(insert, params)
+
+
+@pytest.mark.parametrize(
+    "source, allowed",
+    [("a" * 64, True), ("a-1", True), ("a" * 65, False), ("", False), ("A", False)],
+)
+def test_source_check_keeps_its_rule(conn: Conn, source: str, allowed: bool) -> None:
+    insert = (
+        "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
+        " merchant_id, order_id, order_amount_cents, currency, submitted_at, title,"
+        " description, requested_remedy, claimed_amount_cents)"
+        " VALUES (%s, 'e', repeat('0', 64), 'service', 'b1', 'm1', 'o1', 100, 'CNY', now(),"
+        " 't', 'd', 'refund', 0)"
+    )
+    if allowed:
+        conn.execute(insert, (source,))
+        return
+    with pytest.raises(psycopg.errors.CheckViolation, match="complaints_source_check"):
+        conn.execute(insert, (source,))
+
+
+@pytest.mark.parametrize(
+    "sha, allowed", [("a" * 64, True), ("a" * 63, False), ("A" * 64, False), ("g" * 64, False)]
+)
+def test_evidence_sha256_check_keeps_its_rule(conn: Conn, sha: str, allowed: bool) -> None:
+    (cid,) = (
+        conn.execute(
+            "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
+            " merchant_id, order_id, order_amount_cents, currency, submitted_at, title,"
+            " description, requested_remedy, claimed_amount_cents)"
+            " VALUES ('t', 'e', repeat('0', 64), 'service', 'b1', 'm1', 'o1', 100, 'CNY', now(),"
+            " 't', 'd', 'refund', 0) RETURNING id"
+        ).fetchone()
+        or ()
+    )
+    insert = (
+        "INSERT INTO evidence_items (complaint_id, position, submitted_by_role,"
+        " submitted_by_id, key, kind, content_type, size, sha256)"
+        " VALUES (%s, 0, 'buyer', 'b1', 'evidence/b1/x.jpg', 'photo', 'image/jpeg', 1, %s)"
+    )
+    if allowed:
+        conn.execute(insert, (cid, sha))
+        return
+    with pytest.raises(psycopg.errors.CheckViolation, match="evidence_items_sha256_check"):
+        conn.execute(insert, (cid, sha))
