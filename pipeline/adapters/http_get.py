@@ -2,7 +2,7 @@
 stage's ranged reads (pipeline.adapters.s3_range).
 
 With urllib3 (and http.client under it, which parses headers through the email package),
-sending one small GET and reading its answer took about 17 % of a worker's Python time end
+sending one small GET and reading its answer took about 18 % of a worker's Python time end
 to end (py-spy --gil), more than the stage's own work. This writes the request in one
 `sendall` and reads the status line, the headers and the body (Content-Length, chunked,
 or up to the close) directly.
