@@ -193,6 +193,10 @@ def test_pipeline_survives(settings: Settings, tmp_path: Path, scenario: str) ->
         "COMPLAINTS_WORKER_MAX_RETRIES": "60",
         "COMPLAINTS_LOG_LEVEL": "WARNING",
         "COMPLAINTS_SLA_WINDOWS": WINDOWS,
+        # Small stage groups: many messages per relay batch, more than the workers
+        # prefetch, so faults meet work still queued in Redis (with groups of 40 a batch
+        # of this test's size fits in the prefetch, and a Redis restart lost nothing).
+        "COMPLAINTS_STAGE_GROUP_SIZE": "5",
     }
     targets = act_on(samples)
     sender = ActionSender(settings, targets)
