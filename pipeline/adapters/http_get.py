@@ -50,9 +50,9 @@ class _Connection:
         out, self.buffer = self.buffer[:n], self.buffer[n:]
         return out
 
-    def line(self, limit: int = MAX_HEAD_BYTES) -> bytes:
+    def line(self) -> bytes:
         while (end := self.buffer.find(b"\r\n")) < 0:
-            if len(self.buffer) > limit:
+            if len(self.buffer) > MAX_HEAD_BYTES:
                 raise HttpError("line too long")
             self.fill()
         out, self.buffer = self.buffer[:end], self.buffer[end + 2 :]

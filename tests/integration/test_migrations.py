@@ -83,28 +83,49 @@ def test_python_enums_equal_postgres_enums(conn: Conn, pg_type: str) -> None:
     assert [r[0] for r in rows] == [m.value for m in PG_ENUMS[pg_type]]
 
 
-def test_one_open_admitted_complaint_per_order_and_category(conn: Conn) -> None:
-    insert = (
-        "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
-        " merchant_id, order_id, order_amount_cents, currency, submitted_at, title, description,"
-        " requested_remedy, claimed_amount_cents, status, admitted_at)"
-        " VALUES ('t', %s, repeat('0', 64), 'service', 'b1', 'm1', 'o1', 100, 'CNY', now(),"
-        " 't', 'd', 'refund', 10, 'awaiting_merchant', now())"
+#: A valid complaint row; tests override the columns they are about.
+COMPLAINT_ROW: dict[str, object] = {
+    "source": "t",
+    "external_id": "e",
+    "payload_sha256": "0" * 64,
+    "category": "service",
+    "buyer_id": "b1",
+    "merchant_id": "m1",
+    "order_id": "o1",
+    "order_amount_cents": 100,
+    "currency": "CNY",
+    "title": "t",
+    "description": "d",
+    "requested_remedy": "refund",
+    "claimed_amount_cents": 0,
+}
+
+
+def insert_complaint(conn: Conn, **overrides: object) -> object:
+    """Insert COMPLAINT_ROW with `overrides`; returns the new id."""
+    row = {**COMPLAINT_ROW, **overrides}
+    statement = sql.SQL(
+        "INSERT INTO complaints ({}, submitted_at) VALUES ({}, now()) RETURNING id"
+    ).format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in row),
+        sql.SQL(", ").join(sql.Placeholder(c) for c in row),
     )
-    conn.execute(insert, ("e1",))
+    (cid,) = conn.execute(statement, row).fetchone() or (None,)
+    return cid
+
+
+def test_one_open_admitted_complaint_per_order_and_category(conn: Conn) -> None:
+    open_admitted = {"claimed_amount_cents": 10, "status": "awaiting_merchant"}
+    insert_complaint(conn, external_id="e1", admitted_at="2026-11-30T00:00:00Z", **open_admitted)
     with pytest.raises(psycopg.errors.UniqueViolation):
-        conn.execute(insert, ("e2",))
+        insert_complaint(
+            conn, external_id="e2", admitted_at="2026-11-30T00:00:00Z", **open_admitted
+        )
 
 
 def test_amount_checks_reject_negative_money(conn: Conn) -> None:
     with pytest.raises(psycopg.errors.CheckViolation):
-        conn.execute(
-            "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
-            " merchant_id, order_id, order_amount_cents, currency, submitted_at, title,"
-            " description, requested_remedy, claimed_amount_cents)"
-            " VALUES ('t', 'e', repeat('0', 64), 'service', 'b1', 'm1', 'o1', -1, 'CNY', now(),"
-            " 't', 'd', 'refund', 0)"
-        )
+        insert_complaint(conn, order_amount_cents=-1)
 
 
 IDENTIFIER_CASES = [
@@ -124,21 +145,11 @@ def test_identifier_checks_keep_the_rule_of_128_safe_characters(
     conn: Conn, column: str, value: str, allowed: bool
 ) -> None:
     """Migration 0011 rewrote these checks for speed; the rule is the same as before."""
-    row = {"external_id": "e", "buyer_id": "b1", "merchant_id": "m1", "order_id": "o1"}
-    row[column] = value
-    insert = (
-        "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
-        " merchant_id, order_id, order_amount_cents, currency, submitted_at, title,"
-        " description, requested_remedy, claimed_amount_cents)"
-        " VALUES (%(source)s, %(external_id)s, repeat('0', 64), 'service', %(buyer_id)s,"
-        " %(merchant_id)s, %(order_id)s, 100, 'CNY', now(), 't', 'd', 'refund', 0)"
-    )
-    params = {"source": "t", **row}
     if allowed:
-        conn.execute(insert, params)
+        insert_complaint(conn, **{column: value})
         return
     with pytest.raises(psycopg.errors.CheckViolation, match=f"complaints_{column}_check"):
-        conn.execute(insert, params)
+        insert_complaint(conn, **{column: value})
 
 
 @pytest.mark.parametrize(
@@ -146,34 +157,18 @@ def test_identifier_checks_keep_the_rule_of_128_safe_characters(
     [("a" * 64, True), ("a-1", True), ("a" * 65, False), ("", False), ("A", False)],
 )
 def test_source_check_keeps_its_rule(conn: Conn, source: str, allowed: bool) -> None:
-    insert = (
-        "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
-        " merchant_id, order_id, order_amount_cents, currency, submitted_at, title,"
-        " description, requested_remedy, claimed_amount_cents)"
-        " VALUES (%s, 'e', repeat('0', 64), 'service', 'b1', 'm1', 'o1', 100, 'CNY', now(),"
-        " 't', 'd', 'refund', 0)"
-    )
     if allowed:
-        conn.execute(insert, (source,))
+        insert_complaint(conn, source=source)
         return
     with pytest.raises(psycopg.errors.CheckViolation, match="complaints_source_check"):
-        conn.execute(insert, (source,))
+        insert_complaint(conn, source=source)
 
 
 @pytest.mark.parametrize(
     "sha, allowed", [("a" * 64, True), ("a" * 63, False), ("A" * 64, False), ("g" * 64, False)]
 )
 def test_evidence_sha256_check_keeps_its_rule(conn: Conn, sha: str, allowed: bool) -> None:
-    (cid,) = (
-        conn.execute(
-            "INSERT INTO complaints (source, external_id, payload_sha256, category, buyer_id,"
-            " merchant_id, order_id, order_amount_cents, currency, submitted_at, title,"
-            " description, requested_remedy, claimed_amount_cents)"
-            " VALUES ('t', 'e', repeat('0', 64), 'service', 'b1', 'm1', 'o1', 100, 'CNY', now(),"
-            " 't', 'd', 'refund', 0) RETURNING id"
-        ).fetchone()
-        or ()
-    )
+    cid = insert_complaint(conn)
     insert = (
         "INSERT INTO evidence_items (complaint_id, position, submitted_by_role,"
         " submitted_by_id, key, kind, content_type, size, sha256)"
