@@ -37,6 +37,11 @@ def families() -> dict[str, Any]:
                 "quarantined": Counter(
                     "complaints_quarantined_total", "Inputs kept in quarantine", ["via"]
                 ),
+                "api_unhandled": Counter(
+                    "complaints_api_unhandled_errors_total",
+                    "Gateway requests answered 500 by an unexpected exception",
+                    ["method"],
+                ),
                 "latency": Histogram(
                     "complaints_stage_latency_seconds",
                     "From a message's enqueue to its handler being done",

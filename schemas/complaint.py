@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -12,6 +13,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -29,6 +31,22 @@ def _no_nul(value: str) -> str:
     return value
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _rfc3339(value: Any) -> Any:
+    """Times arrive as RFC 3339 strings with an offset: pydantic alone would also take Unix
+    seconds (numbers or numeric strings) and dates."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise PydanticCustomError(
+            "rfc3339_required",
+            "must be an RFC 3339 time with offset, like 2026-11-29T10:00:00+08:00",
+        )
+    return value
+
+
 def _not_in_future(value: datetime) -> datetime:
     if value > datetime.now(UTC) + CLOCK_SKEW:
         raise PydanticCustomError("in_future", "must not lie in the future")
@@ -38,7 +56,7 @@ def _not_in_future(value: datetime) -> datetime:
 #: Upstream clocks may run a little ahead; more than this is refused.
 CLOCK_SKEW = timedelta(minutes=5)
 NO_NUL = AfterValidator(_no_nul)
-Past = Annotated[AwareDatetime, AfterValidator(_not_in_future)]
+Past = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_not_in_future)]
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Source = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 Cents = Annotated[int, Field(ge=0, le=10**13, strict=True)]

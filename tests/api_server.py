@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import uvicorn
 
@@ -55,3 +56,13 @@ def serving(settings: Settings, submit_endpoint: bool = True, **overrides: objec
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def problem_code(response: Any) -> str:
+    """The problem type's code of an error answer, after checking it is RFC 9457 shaped."""
+    assert response.headers["content-type"] == "application/problem+json", response.text
+    body = response.json()
+    assert body["status"] == response.status_code, body
+    assert body["title"] and isinstance(body["detail"], str), body
+    assert body["type"].startswith("/problems/"), body
+    return str(body["type"].removeprefix("/problems/"))

@@ -243,7 +243,8 @@ def act(payload: Any) -> None:
             record_refusal(store, payload, exc, message_id=_message_id())
         log.info("action refused", action=action.action, code=exc.code)
         return
-    _done(result)
+    if result.replayed:
+        log.info("message skipped", reason="action already applied (same idempotency key)")
 
 
 @dramatiq.actor(queue_name="sla")

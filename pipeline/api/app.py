@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.api import errors, routes
-from pipeline.api.auth import parse_tokens
+from pipeline.api.auth import Authenticate, parse_tokens
 from pipeline.api.backlog import Backlog
 from pipeline.api.group_commit import GroupCommit
+from pipeline.api.problems import as_problem_documents
 from pipeline.api.request_context import RequestContext
 from pipeline.api.submit_endpoint import SubmitEndpoint
 from pipeline.db.pool import make_pool
@@ -57,14 +58,16 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.tokens = tokens
     errors.install(app)
+    described = app.openapi
+    app.openapi = lambda: as_problem_documents(described())  # type: ignore[method-assign]
     app.include_router(routes.router)
 
-    # Added last runs first: RequestContext wraps SubmitEndpoint, which answers single
-    # submissions before FastAPI's router.
+    # Added last runs first: RequestContext, then Authenticate (before any body is read),
+    # then SubmitEndpoint, which answers single submissions before FastAPI's router.
     if submit_endpoint:
         app.add_middleware(SubmitEndpoint)
+    app.add_middleware(Authenticate, tokens=tokens)
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)
     return app
 

@@ -1,22 +1,38 @@
-"""Bearer tokens with scopes (`ingest`, `read`, `act:buyer`, `act:merchant`, `act:platform`)."""
+"""Who is calling: bearer tokens with scopes (`ingest`, `read`, `act:buyer`, `act:merchant`,
+`act:platform`), checked by `Authenticate` before any route runs or any body is read."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pipeline.api.errors import reply_for, send_problem
 
 SCOPES = frozenset({"ingest", "read", "act:buyer", "act:merchant", "act:platform"})
+#: Paths that need a caller; the probes and metrics do not.
+PROTECTED_PREFIX = "/v1/"
 
 bearer = HTTPBearer(auto_error=False, description="Bearer token; scopes from settings")
 
 
-def parse_tokens(spec: str) -> dict[str, frozenset[str]]:
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: `name` keys what belongs to it (its idempotency keys)."""
+
+    name: str
+    scopes: frozenset[str]
+
+
+def parse_tokens(spec: str) -> dict[str, Caller]:
     """COMPLAINTS_API_TOKENS: `{"<token>": ["ingest", "read"], …}`."""
     if not spec.strip():
         return {}
@@ -32,17 +48,11 @@ def parse_tokens(spec: str) -> dict[str, frozenset[str]]:
                 f"COMPLAINTS_API_TOKENS: tokens need 16+ characters and known scopes "
                 f"({', '.join(sorted(SCOPES))}); got unknown {sorted(unknown)}"
             )
-    return tokens
-
-
-def token_scopes(tokens: dict[str, frozenset[str]], token: str | None) -> frozenset[str]:
-    """The scopes of a presented bearer token; 401 when none or an unknown one."""
-    if token is None:
-        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    for known, scopes in tokens.items():
-        if hmac.compare_digest(known.encode(), token.encode()):
-            return scopes
-    raise HTTPException(401, "unknown bearer token", headers={"WWW-Authenticate": "Bearer"})
+    # Named by a digest prefix: the name is stored and logged, the token never is.
+    return {
+        t: Caller(f"token:{hashlib.sha256(t.encode()).hexdigest()[:16]}", s)
+        for t, s in tokens.items()
+    }
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -53,30 +63,65 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def ensure_scope(scopes: frozenset[str], scope: str) -> None:
-    if scope not in scopes:
+def authenticate(tokens: dict[str, Caller], authorization: str | None) -> Caller:
+    """The caller presenting this Authorization header; 401 when none or an unknown one."""
+    token = bearer_token(authorization)
+    if token is None:
+        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    for known, caller in tokens.items():
+        if hmac.compare_digest(known.encode(), token.encode()):
+            return caller
+    raise HTTPException(401, "unknown bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+
+def ensure_scope(caller: Caller, scope: str) -> None:
+    if scope not in caller.scopes:
         raise HTTPException(403, f"token lacks scope {scope!r}")
 
 
-def scopes_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> frozenset[str]:
-    token = credentials.credentials if credentials is not None else None
-    return token_scopes(request.app.state.tokens, token)
+class Authenticate:
+    """ASGI middleware: the caller of every /v1/ request, in `scope["caller"]`."""
+
+    def __init__(self, app: ASGIApp, tokens: dict[str, Caller]) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PROTECTED_PREFIX):
+            headers = dict(scope["headers"])
+            raw = headers.get(b"authorization")
+            try:
+                scope["caller"] = authenticate(self.tokens, raw.decode("latin-1") if raw else None)
+            except HTTPException as exc:
+                reply = reply_for(exc)
+                assert reply is not None
+                language = headers.get(b"accept-language", b"").decode("latin-1")
+                await send_problem(send, reply, language)
+                return
+        await self.app(scope, receive, send)
 
 
+def caller_of(request: Request) -> Caller:
+    caller = request.scope.get("caller")
+    assert isinstance(caller, Caller), "Authenticate runs before every /v1/ route"
+    return caller
+
+
+# The HTTPBearer dependency only documents the scheme in OpenAPI; Authenticate checks it.
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def require(
     scope: str,
-) -> Callable[[Request, HTTPAuthorizationCredentials | None], Awaitable[frozenset[str]]]:
+) -> Callable[[Request, HTTPAuthorizationCredentials | None], Awaitable[Caller]]:
     # async: no I/O here, and a sync dependency would cost a thread hop per request
-    async def check(request: Request, credentials: Credentials) -> frozenset[str]:
-        scopes = scopes_of(request, credentials)
-        ensure_scope(scopes, scope)
-        return scopes
+    async def check(request: Request, _: Credentials) -> Caller:
+        caller = caller_of(request)
+        ensure_scope(caller, scope)
+        return caller
 
     return check
 
 
-async def any_scope(request: Request, credentials: Credentials) -> frozenset[str]:
-    return scopes_of(request, credentials)
+async def any_scope(request: Request, _: Credentials) -> Caller:
+    return caller_of(request)

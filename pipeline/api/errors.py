@@ -1,32 +1,30 @@
-"""Error bodies: every failing field's path and rule; documented for the OpenAPI contract."""
+"""How each exception a request may raise is answered, as problem details (problems.py).
+
+The FastAPI exception handlers, the plain ASGI submit endpoint and the request middleware
+all answer through `reply_for` and `send_problem`, so every path gives the same shape."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+import psycopg_pool
+import redis
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
-from pipeline.domain.errors import ActionRefused, NotFound
+from pipeline.api.problems import MEDIA_TYPE, Problem, ProblemReply, invalid_fields, problem
+from pipeline.db.json_rows import dumps
+from pipeline.domain.errors import ActionRefused, IdempotencyConflict, NotFound
 from schemas.action import InvalidMessage
 
-
-class FieldError(BaseModel):
-    path: str
-    rule: str
-    message: str
-
-
-class ErrorBody(BaseModel):
-    error: str
-    message: str = ""
-    errors: list[FieldError] = []
-    allowed: dict[str, list[str]] = {}
+#: Seconds a caller should wait when a dependency is down.
+UNAVAILABLE_RETRY_AFTER = 2
 
 
 class Overloaded(Exception):
@@ -35,30 +33,8 @@ class Overloaded(Exception):
         super().__init__(f"intake backlog {backlog} is over the limit")
 
 
-#: Error names for plain HTTP statuses.
-HTTP_ERROR_NAMES = {
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "not_allowed",
-    409: "conflict",
-    413: "too_large",
-    429: "overloaded",
-}
-
-
-@dataclass(frozen=True)
-class ErrorReply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def error_reply(
-    status: int, error: str, message: str = "", headers: dict[str, str] | None = None, **extra: Any
-) -> ErrorReply:
-    body = ErrorBody(error=error, message=message, **extra).model_dump()
-    return ErrorReply(status, body, headers or {})
+class Unavailable(Exception):
+    """A dependency this request needs does not answer (named in the message)."""
 
 
 def request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -75,66 +51,102 @@ def request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
-def invalid_fields(errors: list[dict[str, Any]]) -> ErrorReply:
-    """400 when the body is not JSON at all, else 422 naming every field and rule."""
-    if any(e["rule"] == "json_invalid" for e in errors):
-        return error_reply(400, "malformed_json", "the body is not valid JSON")
-    return error_reply(422, "invalid", "see errors", errors=errors)
+#: Action refusals that are not conflicts with the complaint's state.
+_REFUSAL_STATUS = {"not_your_complaint": 403, "not_found": 404}
 
 
-def _action_refused(exc: ActionRefused) -> ErrorReply:
-    status = 403 if exc.code == "not_your_complaint" else (404 if exc.code == "not_found" else 409)
-    return error_reply(status, exc.code, str(exc), allowed=exc.allowed)
+def _action_refused(exc: ActionRefused) -> ProblemReply:
+    status = _REFUSAL_STATUS.get(exc.code, 409)
+    return problem(status, exc.message, code=exc.code, allowed=exc.allowed or None)
 
 
-def _http_error(exc: StarletteHTTPException) -> ErrorReply:
-    name = HTTP_ERROR_NAMES.get(exc.status_code, "error")
-    return error_reply(exc.status_code, name, str(exc.detail), headers=dict(exc.headers or {}))
+def _http_error(exc: StarletteHTTPException) -> ProblemReply:
+    return problem(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
 
 
-#: How each exception the routes raise is answered; the FastAPI handlers and the plain ASGI
-#: submit endpoint both answer through this table.
-REPLIES: dict[type[Exception], Callable[[Any], ErrorReply]] = {
+def _unavailable(what: str) -> Callable[[Exception], ProblemReply]:
+    retry = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+    return lambda exc: problem(503, f"{what} is unavailable", headers=retry)
+
+
+REPLIES: dict[type[Exception], Callable[[Any], ProblemReply]] = {
     RequestValidationError: lambda exc: invalid_fields(request_errors(exc)),
-    InvalidMessage: lambda exc: error_reply(422, "invalid", "see errors", errors=exc.errors),
-    NotFound: lambda exc: error_reply(404, "not_found", str(exc)),
+    InvalidMessage: lambda exc: invalid_fields(exc.errors),
+    NotFound: lambda exc: problem(404, str(exc)),
     ActionRefused: _action_refused,
-    Overloaded: lambda exc: error_reply(
-        429, "overloaded", str(exc), headers={"Retry-After": str(exc.retry_after)}
+    IdempotencyConflict: lambda exc: problem(
+        409, str(exc), code="idempotency_key_reused", errors=exc.differences
     ),
+    Overloaded: lambda exc: problem(429, str(exc), headers={"Retry-After": str(exc.retry_after)}),
+    Unavailable: lambda exc: problem(
+        503, str(exc), headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+    ),
+    psycopg.OperationalError: _unavailable("the database"),
+    psycopg_pool.PoolTimeout: _unavailable("the database"),
+    redis.ConnectionError: _unavailable("the message broker"),
+    redis.TimeoutError: _unavailable("the message broker"),
     StarletteHTTPException: _http_error,
-    RecursionError: lambda _: error_reply(400, "malformed_json", "the body is nested too deeply"),
+    RecursionError: lambda _: problem(400, "the body is nested too deeply"),
 }
 
 
-def reply_for(exc: Exception) -> ErrorReply | None:
-    """The reply for an exception a route may raise, or None for one that is a bug."""
+def reply_for(exc: Exception) -> ProblemReply | None:
+    """The reply for an exception a request may raise, or None for one that is a bug."""
     for kind in type(exc).__mro__:
         if kind in REPLIES:
             return REPLIES[kind](exc)
     return None
 
 
+def request_id() -> str | None:
+    value = structlog.contextvars.get_contextvars().get("request_id")
+    return str(value) if value else None
+
+
+def problem_body(reply: ProblemReply, accept_language: str | None) -> dict[str, Any]:
+    from pipeline.api.problems import language
+
+    return reply.body(language(accept_language), request_id())
+
+
+async def send_problem(send: Send, reply: ProblemReply, accept_language: str | None) -> None:
+    """Answer with problem details straight over ASGI."""
+    data = dumps(problem_body(reply, accept_language))
+    raw = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(data)).encode())]
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+    await send({"type": "http.response.start", "status": reply.status, "headers": raw})
+    await send({"type": "http.response.body", "body": data})
+
+
 def install(app: FastAPI) -> None:
-    async def handle(_: Request, exc: Exception) -> JSONResponse:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
         reply = reply_for(exc)
         assert reply is not None  # registered only for the types in REPLIES
-        return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+        body = problem_body(reply, request.headers.get("accept-language"))
+        return JSONResponse(
+            body, status_code=reply.status, headers=reply.headers, media_type=MEDIA_TYPE
+        )
 
     for kind in REPLIES:
         app.add_exception_handler(kind, handle)
 
 
+DESCRIPTIONS = {
+    400: "Malformed JSON",
+    401: "Missing or unknown bearer token",
+    403: "Token lacks the scope, or the actor is not a party to the complaint",
+    404: "No such complaint",
+    409: "Conflict: refused action or idempotency conflict",
+    413: "Body over the size limit",
+    415: "The body is not JSON",
+    422: "Invalid fields (path and rule for each)",
+    429: "Intake backlog over the limit; see Retry-After",
+    500: "Internal error (the request id lets operators find it)",
+    503: "A dependency is down; see Retry-After",
+}
+
+
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        400: "Malformed JSON",
-        401: "Missing or unknown bearer token",
-        403: "Token lacks the scope, or the actor is not a party to the complaint",
-        404: "No such complaint",
-        409: "Conflict: refused action or idempotency conflict",
-        413: "Body over the size limit",
-        422: "Invalid fields (path and rule for each)",
-        429: "Intake backlog over the limit; see Retry-After",
-        503: "A dependency is down",
-    }
-    return {s: {"model": ErrorBody, "description": text[s]} for s in statuses}
+    """OpenAPI responses: problem details for each status (and 500/503, which any may give)."""
+    every = sorted({*statuses, 500, 503})
+    return {s: {"model": Problem, "description": DESCRIPTIONS[s]} for s in every}

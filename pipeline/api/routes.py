@@ -13,15 +13,14 @@ from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field, ValidationError
 
-from pipeline.api.auth import any_scope, require
+from pipeline.api.auth import Caller, any_scope, ensure_scope, require
 from pipeline.api.errors import documented
 from pipeline.db.store import unit_of_work
 from pipeline.domain.evidence_rules import size_limit
 from pipeline.domain.status import EvidenceKind
-from pipeline.handlers.actions import ActionResult, handle_action
+from pipeline.handlers.actions import handle_action
 from pipeline.handlers.evidence import check_item
 from pipeline.handlers.intake import accept_many
-from pipeline.handlers.review import Skipped
 from pipeline.views import complaint_view, timeline
 from schemas.action import ActionV1, InvalidMessage, parse_action
 from schemas.complaint import CONTENT_TYPES, ComplaintV1, Id, field_errors, parse_complaint
@@ -98,7 +97,7 @@ def _accept(request: Request, items: list[tuple[ComplaintV1, str | None]]) -> li
     "/v1/complaints",
     status_code=202,
     response_model=Accepted,
-    responses=documented(400, 401, 403, 409, 413, 422, 429),
+    responses=documented(400, 401, 403, 409, 413, 415, 422, 429),
     dependencies=[Depends(require("ingest"))],
 )
 async def submit(
@@ -136,7 +135,7 @@ async def accept_one(state: Any, complaint: ComplaintV1, idempotency_key: str | 
 @router.post(
     "/v1/complaints/batch",
     response_model=BatchOut,
-    responses=documented(400, 401, 403, 413, 422, 429),
+    responses=documented(400, 401, 403, 413, 415, 422, 429),
     dependencies=[Depends(require("ingest"))],
 )
 def submit_batch(batch: BatchIn, request: Request) -> BatchOut:
@@ -171,7 +170,7 @@ def submit_batch(batch: BatchIn, request: Request) -> BatchOut:
 
 @router.get(
     "/v1/complaints/{complaint_id}",
-    responses=documented(401, 403, 404),
+    responses=documented(401, 403, 404, 422),
     dependencies=[Depends(require("read"))],
 )
 def get_complaint(complaint_id: uuid.UUID, request: Request) -> dict[str, Any]:
@@ -182,7 +181,7 @@ def get_complaint(complaint_id: uuid.UUID, request: Request) -> dict[str, Any]:
 
 @router.get(
     "/v1/complaints/{complaint_id}/events",
-    responses=documented(401, 403, 404),
+    responses=documented(401, 403, 404, 422),
     dependencies=[Depends(require("read"))],
 )
 def get_events(
@@ -200,30 +199,40 @@ def get_events(
 @router.post(
     "/v1/complaints/{complaint_id}/actions",
     response_model=ActionOut,
-    responses=documented(400, 401, 403, 404, 409, 413, 422),
+    responses=documented(400, 401, 403, 404, 409, 413, 415, 422),
 )
 def post_action(
     complaint_id: uuid.UUID,
     body: dict[str, Any],
     request: Request,
-    scopes: Annotated[frozenset[str], Depends(any_scope)],
+    response: Response,
+    caller: Annotated[Caller, Depends(any_scope)],
 ) -> ActionOut:
-    """An action.v1 on this complaint, by a party the token may act for."""
+    """An action.v1 on this complaint, by a party the token may act for. The idempotency key
+    is the caller's own: the same key and request answers the first result again
+    (`Idempotent-Replayed: true`); the same key with another request answers 409."""
+    named = body.get("complaint_id", str(complaint_id))
+    if named != str(complaint_id):
+        raise InvalidMessage(
+            [
+                {
+                    "path": "complaint_id",
+                    "rule": "complaint_id_mismatch",
+                    "message": f"the body names {named}, the path {complaint_id}",
+                }
+            ]
+        )
     action = parse_action({**body, "complaint_id": str(complaint_id)})
-    if f"act:{action.actor.role}" not in scopes:
-        raise HTTPException(403, f"token lacks scope 'act:{action.actor.role}'")
+    ensure_scope(caller, f"act:{action.actor.role}")
     checked = _precheck(request, action)
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
-        result = handle_action(store, action, checked)
-    if isinstance(result, Skipped):
-        with request.app.state.pool.connection() as conn:
-            status = complaint_view(conn, str(complaint_id), datetime.now(UTC))["status"]
-        return ActionOut(complaint_id=str(complaint_id), status=status, outcome="replayed")
-    assert isinstance(result, ActionResult)
+        result = handle_action(store, action, checked, caller=caller.name)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return ActionOut(
         complaint_id=result.complaint_id,
         status=result.status,
-        outcome="applied",
+        outcome="replayed" if result.replayed else "applied",
         followup_id=result.followup_id,
     )
 
@@ -242,15 +251,16 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @router.post(
-    "/v1/evidence/uploads", response_model=UploadOut, responses=documented(400, 401, 403, 413, 422)
+    "/v1/evidence/uploads",
+    response_model=UploadOut,
+    responses=documented(400, 401, 403, 413, 415, 422),
 )
 def presign_upload(
-    body: UploadIn, request: Request, scopes: Annotated[frozenset[str], Depends(any_scope)]
+    body: UploadIn, request: Request, caller: Annotated[Caller, Depends(any_scope)]
 ) -> UploadOut:
     """A SigV4 presigned PUT for a key under the submitter's own prefix, bound to the
     declared content type, size and SHA-256."""
-    if f"act:{body.submitter.role}" not in scopes:
-        raise HTTPException(403, f"token lacks scope 'act:{body.submitter.role}'")
+    ensure_scope(caller, f"act:{body.submitter.role}")
     if body.content_type not in CONTENT_TYPES[body.kind]:
         raise InvalidMessage(
             [

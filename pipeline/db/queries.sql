@@ -240,13 +240,19 @@ FROM evidence_items e JOIN complaints c ON c.id = e.complaint_id
 WHERE c.source = %(source)s GROUP BY 1 ORDER BY 2 DESC;
 
 -- name: record_action
-INSERT INTO actions (idempotency_key, complaint_id, action, actor_role, actor_id)
-VALUES (%(key)s, %(complaint_id)s, %(action)s, %(role)s, %(actor_id)s)
-ON CONFLICT (idempotency_key) DO NOTHING
+INSERT INTO actions (caller, idempotency_key, complaint_id, action, actor_role, actor_id, request)
+VALUES (%(caller)s, %(key)s, %(complaint_id)s, %(action)s, %(role)s, %(actor_id)s, %(request)s)
+ON CONFLICT (caller, idempotency_key) DO NOTHING
 RETURNING idempotency_key;
 
--- name: set_action_event
-UPDATE actions SET event_seq = %(seq)s WHERE idempotency_key = %(key)s;
+-- name: recorded_action
+SELECT complaint_id::text AS complaint_id, action, actor_role::text AS actor_role, actor_id,
+       request, result
+FROM actions WHERE caller = %(caller)s AND idempotency_key = %(key)s;
+
+-- name: set_action_result
+UPDATE actions SET event_seq = %(seq)s, result = %(result)s
+WHERE caller = %(caller)s AND idempotency_key = %(key)s;
 
 -- name: insert_evidence_checked
 INSERT INTO evidence_items (

@@ -7,24 +7,25 @@ class DomainError(Exception):
     """Base class for errors a caller can act on."""
 
 
+def _text(value: object) -> str:
+    """An enum member's value, else the value itself: messages never carry Python reprs."""
+    return str(getattr(value, "value", value))
+
+
 class IllegalTransition(DomainError):
-    def __init__(self, status: str, event: str, allowed: list[str]) -> None:
-        self.status = status
-        self.event = event
-        self.allowed = allowed
-        listed = ", ".join(allowed) if allowed else "none (terminal)"
-        super().__init__(
-            f"event {event!r} is not allowed in status {status!r}; allowed events: {listed}"
-        )
+    def __init__(self, status: object, event: object, allowed: list[str]) -> None:
+        self.status = _text(status)
+        self.event = _text(event)
+        self.allowed = [_text(a) for a in allowed]
+        super().__init__(f"{self.event} is not allowed while the complaint is {self.status}")
 
 
 class ForbiddenActor(DomainError):
-    def __init__(self, event: str, role: str, allowed_roles: list[str]) -> None:
-        self.event = event
-        self.role = role
-        super().__init__(
-            f"role {role!r} may not trigger {event!r}; allowed roles: {', '.join(allowed_roles)}"
-        )
+    def __init__(self, event: object, role: object, allowed_roles: list[str]) -> None:
+        self.event = _text(event)
+        self.role = _text(role)
+        roles = ", ".join(_text(r) for r in allowed_roles)
+        super().__init__(f"role {self.role} may not trigger {self.event} (only {roles})")
 
 
 class NotFound(DomainError):
@@ -38,6 +39,19 @@ class ActionRefused(DomainError):
         self, code: str, message: str, allowed: dict[str, list[str]] | None = None
     ) -> None:
         self.code = code
+        self.message = message
         self.allowed = allowed or {}
         now = "; ".join(f"{role}: {', '.join(a) or '-'}" for role, a in self.allowed.items())
         super().__init__(f"{message}" + (f" (allowed now: {now})" if now else ""))
+
+
+class IdempotencyConflict(ActionRefused):
+    """An idempotency key reused for a different request; `differences` name what differs."""
+
+    def __init__(self, key: str, differences: list[dict[str, str]]) -> None:
+        self.differences = differences
+        named = ", ".join(d["path"] for d in differences)
+        super().__init__(
+            "idempotency_key_reused",
+            f"idempotency key {key!r} was first used for another request ({named} differ)",
+        )

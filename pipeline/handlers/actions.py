@@ -8,15 +8,22 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from psycopg.types.json import Jsonb
+
+from pipeline.db.json_rows import dumps
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.actions import ACTION_EVENTS, FOLLOWUP_FROM, STAGE_GUARD, allowed_by_role
-from pipeline.domain.errors import ActionRefused, ForbiddenActor, IllegalTransition
+from pipeline.domain.errors import (
+    ActionRefused,
+    ForbiddenActor,
+    IdempotencyConflict,
+    IllegalTransition,
+)
 from pipeline.domain.evidence_rules import ItemCheck
 from pipeline.domain.remedy_rules import RemedyFacts, broken_rule
 from pipeline.domain.status import Category, EvidenceKind, Role, Stage, Status, Verdict
 from pipeline.domain.transitions import Event
 from pipeline.handlers import intake
-from pipeline.handlers.review import Skipped
 from schemas.action import ActionV1
 from schemas.complaint import EvidenceItem
 
@@ -28,6 +35,15 @@ class ActionResult:
     complaint_id: str
     status: Status
     followup_id: str | None = None
+    replayed: bool = False
+
+    def kept(self) -> dict[str, Any]:
+        """What the idempotency ledger keeps to answer a replay."""
+        return {"status": self.status.value, "followup_id": self.followup_id}
+
+
+#: Who sent an action that came over the queue (upstream systems), for the ledger.
+QUEUE_CALLER = "queue"
 
 
 def refuse(c: Complaint, code: str, message: str) -> ActionRefused:
@@ -57,23 +73,21 @@ def handle_action(
     a: ActionV1,
     checked: list[ItemCheck] | None = None,
     message_id: str | None = None,
-) -> ActionResult | Skipped:
-    """`checked`: verdicts for a dispute's evidence, computed against S3 before the call."""
+    caller: str = QUEUE_CALLER,
+) -> ActionResult:
+    """`checked`: verdicts for a dispute's evidence, computed against S3 before the call;
+    `caller`: who sent it (its idempotency keys are its own)."""
     c = store.lock(a.complaint_id)  # the row lock also serialises duplicate deliveries
     if c is None:
         raise ActionRefused("not_found", f"no complaint {a.complaint_id}")
-    ledger = {
-        "key": a.idempotency_key,
-        "complaint_id": a.complaint_id,
-        "action": a.action,
-        "role": a.actor.role,
-        "actor_id": a.actor.id,
-    }
-    if store.one("record_action", ledger) is None:
-        return Skipped(a.complaint_id, "action already applied (same idempotency key)")
+    replay = _record(store, c, a, caller)
+    if replay is not None:
+        return replay
     authorise(c, a)
     if a.action == "buyer.file_followup":
-        return _file_followup(store, c, a)
+        followup = _file_followup(store, c, a)
+        _keep(store, a, caller, followup, None)
+        return followup
     if STAGE_GUARD.get(a.action, c.stage) is not c.stage:
         raise refuse(c, "not_allowed_now", f"{a.action} needs stage {STAGE_GUARD[a.action]}")
     apply_action: Apply = APPLY.get(a.action, _plain)
@@ -81,8 +95,67 @@ def handle_action(
         after = apply_action(store, c, a, checked, message_id)
     except (IllegalTransition, ForbiddenActor) as exc:
         raise refuse(c, "not_allowed_now", str(exc)) from None
-    store.run("set_action_event", {"key": a.idempotency_key, "seq": after["version"]})
-    return ActionResult(after.id, after.status)
+    result = ActionResult(after.id, after.status)
+    _keep(store, a, caller, result, after["version"])
+    return result
+
+
+def _request(a: ActionV1) -> dict[str, Any]:
+    return {k: v for k, v in a.payload.items() if k != "idempotency_key"}
+
+
+def _record(store: Store, c: Complaint, a: ActionV1, caller: str) -> ActionResult | None:
+    """Claim the caller's key for this request; a replay answers the kept result, another
+    request under the same key is refused with what differs."""
+    request = _request(a)
+    claimed = store.one(
+        "record_action",
+        {
+            "caller": caller,
+            "key": a.idempotency_key,
+            "complaint_id": a.complaint_id,
+            "action": a.action,
+            "role": a.actor.role,
+            "actor_id": a.actor.id,
+            "request": Jsonb(request, dumps=dumps),
+        },
+    )
+    if claimed is not None:
+        return None
+    kept = store.one("recorded_action", {"caller": caller, "key": a.idempotency_key})
+    assert kept is not None  # the conflicting row is committed: rows are never deleted
+    before = kept["request"] or {
+        "complaint_id": kept["complaint_id"],
+        "action": kept["action"],
+        "actor": {"role": kept["actor_role"], "id": kept["actor_id"]},
+    }
+    differ = sorted(k for k in {*before, *request} if before.get(k) != request.get(k))
+    if kept["request"] is None:  # kept before requests were: only the envelope compares
+        differ = [k for k in differ if k in before]
+    if differ:
+        raise IdempotencyConflict(
+            a.idempotency_key,
+            [
+                {"path": k, "rule": "differs_from_first_use", "message": f"{k} differs"}
+                for k in differ
+            ],
+        )
+    result = kept["result"] or {"status": c.status.value}
+    return ActionResult(
+        a.complaint_id, Status(result["status"]), result.get("followup_id"), replayed=True
+    )
+
+
+def _keep(store: Store, a: ActionV1, caller: str, result: ActionResult, seq: int | None) -> None:
+    store.run(
+        "set_action_result",
+        {
+            "caller": caller,
+            "key": a.idempotency_key,
+            "seq": seq,
+            "result": Jsonb(result.kept(), dumps=dumps),
+        },
+    )
 
 
 def _common(a: ActionV1, message_id: str | None) -> dict[str, Any]:

@@ -224,15 +224,20 @@ CREATE TABLE merchant_stats (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Party actions: the idempotency ledger (a redelivered action finds its key and is skipped).
+-- Party actions: the idempotency ledger. A key belongs to one caller; a redelivered or
+-- retried action finds its key and answers the kept result, another request under it is refused.
 CREATE TABLE actions (
-    idempotency_key text PRIMARY KEY CHECK (char_length(idempotency_key) BETWEEN 1 AND 200),
+    idempotency_key text NOT NULL CHECK (char_length(idempotency_key) BETWEEN 1 AND 200),
     complaint_id uuid NOT NULL REFERENCES complaints (id),
     action text NOT NULL,
     actor_role party_role NOT NULL,
     actor_id text NOT NULL,
     event_seq integer,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    caller text NOT NULL CHECK (char_length(caller) BETWEEN 1 AND 200),
+    request jsonb,
+    result jsonb,
+    PRIMARY KEY (caller, idempotency_key)
 );
 CREATE INDEX actions_complaint_idx ON actions (complaint_id);
 

@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from pipeline.settings import Settings
-from tests.api_server import serving
+from tests.api_server import problem_code, serving
 from tests.factories import JPEG, complaint_payload, sha
 from tests.inline import action, drain_outbox
 from workers.runtime import bound
@@ -46,7 +46,7 @@ def test_submit_is_durable_and_idempotent(api: httpx.Client, settings: Settings)
     assert again.status_code == 202 and again.json()["id"] == first.json()["id"]
     assert again.headers["Idempotent-Replayed"] == "true"
     changed = api.post("/v1/complaints", json=complaint_payload(title="changed"), headers=INGEST)
-    assert changed.status_code == 409 and changed.json()["error"] == "conflict"
+    assert changed.status_code == 409 and problem_code(changed) == "conflict"
     keyed = api.post(
         "/v1/complaints",
         json=complaint_payload(external_id="k1", order__order_id="o-k1"),
@@ -87,7 +87,7 @@ def test_batch_accepts_valid_items_and_reports_each(api: httpx.Client, settings:
 )
 def test_auth(api: httpx.Client, headers: dict[str, str], status: int) -> None:
     r = api.post("/v1/complaints", json=complaint_payload(), headers=headers)
-    assert r.status_code == status and r.json()["error"] in ("unauthorized", "forbidden")
+    assert r.status_code == status and problem_code(r) in ("unauthorized", "forbidden")
 
 
 def test_errors_name_field_and_rule(api: httpx.Client) -> None:
@@ -102,7 +102,7 @@ def test_errors_name_field_and_rule(api: httpx.Client) -> None:
         content=b'{"schema": ',
         headers={**INGEST, "Content-Type": "application/json"},
     )
-    assert malformed.status_code == 400 and malformed.json()["error"] == "malformed_json"
+    assert malformed.status_code == 400 and problem_code(malformed) == "malformed_json"
     deep = api.post(
         "/v1/complaints",
         content=b"[" * 100_000 + b"]" * 100_000,
@@ -178,7 +178,7 @@ def test_actions_scopes_parties_and_replays(api: httpx.Client, settings: Setting
     assert api.post(f"/v1/complaints/{cid}/actions", json=accept, headers=BUYER).status_code == 403
     intruder = action(cid, "merchant.accept", "m_other", remedy={"type": "exchange"})
     r = api.post(f"/v1/complaints/{cid}/actions", json=intruder, headers=MERCHANT)
-    assert r.status_code == 403 and r.json()["error"] == "not_your_complaint"
+    assert r.status_code == 403 and problem_code(r) == "not_your_complaint"
     ok = api.post(f"/v1/complaints/{cid}/actions", json=accept, headers=MERCHANT)
     assert ok.status_code == 200 and ok.json() == {
         "complaint_id": cid,
@@ -191,7 +191,7 @@ def test_actions_scopes_parties_and_replays(api: httpx.Client, settings: Setting
     wrong = api.post(
         f"/v1/complaints/{cid}/actions", json=action(cid, "buyer.confirm", "b_10293"), headers=BUYER
     )
-    assert wrong.status_code == 409 and wrong.json()["error"] == "not_allowed_now"
+    assert wrong.status_code == 409 and problem_code(wrong) == "not_allowed_now"
     assert "buyer.accept_offer" in wrong.json()["allowed"]["buyer"]
     bad = api.post(
         f"/v1/complaints/{cid}/actions",

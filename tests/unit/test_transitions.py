@@ -49,19 +49,20 @@ def test_every_open_status_can_end() -> None:
 def test_illegal_transition_names_status_and_allowed_events() -> None:
     with pytest.raises(IllegalTransition) as info:
         next_status(Status.CLOSED, Event.APPEAL, Role.BUYER)
-    assert "'closed'" in str(info.value) and "none (terminal)" in str(info.value)
+    assert str(info.value) == "buyer.appeal is not allowed while the complaint is closed"
+    assert info.value.allowed == []
 
     with pytest.raises(IllegalTransition) as info:
         next_status(Status.AWAITING_MERCHANT, Event.CONFIRM, Role.BUYER)
     message = str(info.value)
-    assert "'awaiting_merchant'" in message and "merchant.accept" in message
+    assert message == "buyer.confirm is not allowed while the complaint is awaiting_merchant"
     assert info.value.allowed == allowed_events(Status.AWAITING_MERCHANT)
 
 
 def test_wrong_role_is_refused() -> None:
     with pytest.raises(ForbiddenActor) as info:
         next_status(Status.AWAITING_MERCHANT, Event.MERCHANT_ACCEPT, Role.BUYER)
-    assert "'buyer'" in str(info.value)
+    assert str(info.value) == "role buyer may not trigger merchant.accept (only merchant)"
 
 
 def test_resume_returns_to_the_suspended_from_status() -> None:
