@@ -29,7 +29,10 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = make_pool(settings.database_url, settings.db_pool_max_size, name="api")
+        # A request waits at most a few seconds for a connection, then answers 503.
+        pool = make_pool(
+            settings.database_url, settings.db_pool_max_size, name="api", wait_seconds=5
+        )
         pool.open(wait=True, timeout=30)
         app.state.pool = pool
         app.state.redis = redis.Redis.from_url(settings.redis_url)

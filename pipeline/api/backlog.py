@@ -12,9 +12,13 @@ import threading
 import time
 from typing import Any
 
+import redis
 from psycopg_pool import ConnectionPool
 
 from pipeline.api.errors import Overloaded
+from pipeline.logging import get_logger
+
+log = get_logger("pipeline.api.backlog")
 
 MAX_AGE_SECONDS = 1.0
 RETRY_AFTER_SECONDS = 5
@@ -27,6 +31,8 @@ class Backlog:
         self.limit = limit
         self.measured_at = float("-inf")
         self.value = 0
+        self.review_queued = 0
+        self.stale = False
         self._refreshing = threading.Lock()
 
     def claim_refresh(self) -> bool:
@@ -37,10 +43,21 @@ class Backlog:
         return self._refreshing.acquire(blocking=False)
 
     def refresh(self) -> None:
+        """Measure again. Intake needs only PostgreSQL: while Redis is away the review queue
+        keeps its last length (`stale`) and the outbox, which then grows, still counts."""
         try:
             with self.pool.connection() as conn:
                 row = conn.execute("SELECT count(*) AS n FROM outbox").fetchone()
-            self.value = int(row["n"] if row else 0) + int(self.redis.llen("dramatiq:review"))
+            try:
+                self.review_queued = int(self.redis.llen("dramatiq:review"))
+                self.stale = False
+            except redis.RedisError:
+                if not self.stale:
+                    log.warning(
+                        "backlog: the review queue cannot be measured; using its last length"
+                    )
+                self.stale = True
+            self.value = int(row["n"] if row else 0) + self.review_queued
             self.measured_at = time.monotonic()
         finally:
             self._refreshing.release()

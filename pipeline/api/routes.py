@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pipeline.api.auth import Caller, any_scope, ensure_scope, require
 from pipeline.api.errors import documented
+from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
 from pipeline.domain.evidence_rules import size_limit
 from pipeline.domain.status import EvidenceKind
@@ -81,6 +82,10 @@ class UploadOut(BaseModel):
     method: Literal["PUT"]
     headers: dict[str, str]
     expires_in: int
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _check_backlog(request: Request) -> None:
@@ -175,8 +180,9 @@ def submit_batch(batch: BatchIn, request: Request) -> BatchOut:
 )
 def get_complaint(complaint_id: uuid.UUID, request: Request) -> dict[str, Any]:
     """Status, evidence verdicts, clocks (who must act by when), allowed actions, outcome."""
-    with request.app.state.pool.connection() as conn:
-        return complaint_view(conn, str(complaint_id), datetime.now(UTC))
+    return read(
+        request.app.state.pool, lambda conn: complaint_view(conn, str(complaint_id), now())
+    )
 
 
 @router.get(
@@ -190,9 +196,11 @@ def get_events(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
 ) -> dict[str, Any]:
-    with request.app.state.pool.connection() as conn:
-        complaint_view(conn, str(complaint_id), datetime.now(UTC))  # 404 when unknown
-        events = timeline(conn, str(complaint_id), limit, offset)
+    def query(conn: Any) -> list[dict[str, Any]]:
+        complaint_view(conn, str(complaint_id), now())  # 404 when unknown
+        return timeline(conn, str(complaint_id), limit, offset)
+
+    events = read(request.app.state.pool, query)
     return {"events": events, "next_offset": offset + len(events) if len(events) == limit else None}
 
 

@@ -5,14 +5,15 @@ Every pooled connection returns rows as dicts, so no user ever sees another's ro
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from psycopg import Connection
+from psycopg import Connection, OperationalError
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+T = TypeVar("T")
 _returned_at: dict[int, float] = {}
 #: A connection used within this many seconds is not checked again before reuse: under load
 #: that saves a round trip per transaction; after a PostgreSQL restart a busy connection
@@ -40,14 +41,20 @@ class Pool(ConnectionPool[Any]):
 
 
 def make_pool(
-    database_url: str, max_size: int, name: str = "complaints", min_size: int = 1
+    database_url: str,
+    max_size: int,
+    name: str = "complaints",
+    min_size: int = 1,
+    wait_seconds: float = 30.0,
 ) -> ConnectionPool[Any]:
+    """`wait_seconds`: how long a caller waits for a connection before PoolTimeout."""
     return Pool(
         database_url,
         min_size=min(min_size, max_size),
         max_size=max_size,
         open=False,
         name=name,
+        timeout=wait_seconds,
         configure=_configure,
         # A PostgreSQL restart must not hand out dead connections.
         check=_check_if_idle,
@@ -64,3 +71,15 @@ def opened_pool(database_url: str, max_size: int, name: str) -> Iterator[Connect
         yield pool
     finally:
         pool.close()
+
+
+def read(pool: ConnectionPool[Any], query: Callable[[Connection[Any]], T]) -> T:
+    """Run a read-only `query`; once more on another connection if the first was dead (a
+    recently used connection is not checked before reuse, so after a PostgreSQL restart
+    each fails once and is dropped)."""
+    try:
+        with pool.connection() as conn:
+            return query(conn)
+    except OperationalError:
+        with pool.connection() as conn:
+            return query(conn)

@@ -119,13 +119,25 @@ def kill_random_worker_process(fleet: Fleet) -> int:
 
 def restart_redis(settings: Settings) -> None:
     """Stop Redis without saving and start it again empty (it keeps nothing on disk here)."""
-    url = settings.redis_url
-    client = redis.Redis.from_url(url)
-    port = client.connection_pool.connection_kwargs.get("port", 6379)
+    stop_redis(settings)
+    start_redis(settings)
+
+
+def _redis_port(settings: Settings) -> int:
+    client = redis.Redis.from_url(settings.redis_url)
+    return int(client.connection_pool.connection_kwargs.get("port", 6379))
+
+
+def stop_redis(settings: Settings) -> None:
+    client = redis.Redis.from_url(settings.redis_url)
     try:
         client.shutdown(nosave=True)
     except redis.ConnectionError:
         pass  # it went away while answering, as it should
+
+
+def start_redis(settings: Settings) -> None:
+    """Start the Redis that `stop_redis` stopped, empty, on the same port."""
     data = ROOT / ".local" / "redis-chaos"
     data.mkdir(parents=True, exist_ok=True)
     subprocess.run(
@@ -136,7 +148,7 @@ def restart_redis(settings: Settings) -> None:
             "--bind",
             "127.0.0.1",
             "--port",
-            str(port),
+            str(_redis_port(settings)),
             "--save",
             "",
             "--appendonly",
@@ -151,7 +163,7 @@ def restart_redis(settings: Settings) -> None:
     deadline = time.monotonic() + 20
     while True:
         try:
-            if redis.Redis.from_url(url).ping():
+            if redis.Redis.from_url(settings.redis_url).ping():
                 return
         except redis.ConnectionError:
             pass

@@ -234,3 +234,23 @@ def test_racing_actions_on_one_complaint_apply_once(
     assert sorted(r.status_code for r in answers) == [200] + [409] * 15
     assert {problem_code(r) for r in answers if r.status_code == 409} == {"not_allowed_now"}
     assert events(settings, forwarded).count("merchant.accept") == 1
+
+
+def test_an_unexpected_error_is_a_counted_problem_without_internals(
+    api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prometheus_client import REGISTRY
+
+    from pipeline.api import routes
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    counted = "complaints_api_unhandled_errors_total"
+    before = REGISTRY.get_sample_value(counted, {"method": "GET"}) or 0.0
+    monkeypatch.setattr(routes, "complaint_view", broken)
+    r = api.get("/v1/complaints/00000000-0000-0000-0000-000000000000", headers=READ)
+    assert r.status_code == 500 and problem_code(r) == "internal"
+    assert r.json()["request_id"] == r.headers["x-request-id"]
+    assert "hunter2" not in r.text and "RuntimeError" not in r.text
+    assert REGISTRY.get_sample_value(counted, {"method": "GET"}) == before + 1

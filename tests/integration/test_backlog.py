@@ -48,3 +48,31 @@ def test_one_refresh_at_a_time_then_fresh_for_a_second(
     finally:
         pool.close()
         client.close()
+
+
+def test_redis_away_keeps_the_last_review_length_and_counts_the_outbox(
+    settings: Settings,
+) -> None:
+    client = redis.Redis.from_url(settings.redis_url)
+    client.rpush("dramatiq:review", "a", "b")
+    pool = make_pool(settings.database_url, 2, name="test-backlog")
+    pool.open(wait=True)
+    try:
+        gauge = Backlog(pool, client, limit=100)
+        assert gauge.claim_refresh()
+        gauge.refresh()
+        assert (gauge.value, gauge.stale) == (2, False)
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO outbox (queue_name, actor_name, payload)"
+                " SELECT 'review', 'review', '{}'::jsonb FROM generate_series(1, 3)"
+            )
+        gauge.redis = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+        gauge.measured_at = float("-inf")
+        assert gauge.claim_refresh()
+        gauge.refresh()  # no exception: intake needs only PostgreSQL
+        assert (gauge.value, gauge.stale) == (5, True)
+        gauge.refuse_if_over()
+    finally:
+        pool.close()
+        client.close()
