@@ -17,6 +17,7 @@ from pipeline.inspect_cli import audit_app, merchants, show
 from pipeline.ops.dlq_cli import dlq_app
 from pipeline.ops.status_cli import exporter, status
 from pipeline.settings import env_names
+from pipeline.tokens_cli import tokens_app
 from workers.launch import dramatiq_env, prepare_metrics_dir
 
 app = typer.Typer(
@@ -222,6 +223,7 @@ app.command()(merchants)
 app.command()(status)
 app.command()(exporter)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 
 schemas_app = typer.Typer(help="The published contract (JSON Schema + OpenAPI).")

@@ -14,6 +14,7 @@ from typing import Any
 import uvicorn
 
 from pipeline.api.app import create_app
+from pipeline.api.party_tokens import PartyTokens, new_key_set
 from pipeline.settings import Settings
 
 TOKENS = {
@@ -26,6 +27,16 @@ TOKENS = {
 }
 
 
+#: One key set for the test session: servers verify with it, `as_party` signs with it.
+PARTY_JWKS = new_key_set()
+PARTY = PartyTokens.from_jwks(PARTY_JWKS, "complaints-local", "complaints-api")
+
+
+def as_party(role: str, sub: str, *grants: str) -> dict[str, str]:
+    """Headers of a person signed in with a party token."""
+    return {"Authorization": f"Bearer {PARTY.mint(role, sub, frozenset(grants))}"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -34,7 +45,12 @@ def free_port() -> int:
 
 @contextmanager
 def serving(settings: Settings, submit_endpoint: bool = True, **overrides: object) -> Iterator[str]:
-    settings = replace(settings, api_tokens=json.dumps(TOKENS), **overrides)  # type: ignore[arg-type]
+    settings = replace(
+        settings,
+        api_tokens=json.dumps(TOKENS),
+        party_token_jwks=json.dumps(PARTY_JWKS),
+        **overrides,  # type: ignore[arg-type]
+    )
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, submit_endpoint),

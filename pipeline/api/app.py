@@ -14,6 +14,7 @@ from pipeline.api import errors, routes
 from pipeline.api.auth import Authenticate, parse_tokens
 from pipeline.api.backlog import Backlog
 from pipeline.api.group_commit import GroupCommit
+from pipeline.api.party_tokens import PartyTokens, load_jwks
 from pipeline.api.problems import as_problem_documents
 from pipeline.api.request_context import RequestContext
 from pipeline.api.submit_endpoint import SubmitEndpoint
@@ -70,9 +71,19 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
     # then SubmitEndpoint, which answers single submissions before FastAPI's router.
     if submit_endpoint:
         app.add_middleware(SubmitEndpoint)
-    app.add_middleware(Authenticate, tokens=tokens)
+    app.add_middleware(Authenticate, tokens=tokens, party=party_tokens(settings))
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)
     return app
+
+
+def party_tokens(settings: Settings) -> PartyTokens | None:
+    if not settings.party_token_jwks.strip():
+        return None
+    return PartyTokens.from_jwks(
+        load_jwks(settings.party_token_jwks),
+        settings.party_token_issuer,
+        settings.party_token_audience,
+    )
 
 
 def run(settings: Settings, host: str, port: int, workers: int) -> None:

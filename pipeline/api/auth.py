@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -15,32 +14,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pipeline.api.caller import Caller
 from pipeline.api.errors import reply_for, send_problem
+from pipeline.api.party_tokens import PartyTokenError, PartyTokens
 
 SCOPES = frozenset({"ingest", "read", "act:buyer", "act:merchant", "act:platform"})
 #: Paths that need a caller; the probes and metrics do not.
 PROTECTED_PREFIX = "/v1/"
 
 bearer = HTTPBearer(auto_error=False, description="Bearer token; scopes from settings")
-
-
-@dataclass(frozen=True)
-class Caller:
-    """An authenticated caller: `name` keys what belongs to it (its idempotency keys).
-
-    API clients (upstream systems, tools) have scopes and no party; a person signed in with
-    a party token has a `role` (buyer, merchant, staff), their own id as `party_id`, and,
-    for staff, `grants` (review, arbitrate, supervise, operate)."""
-
-    name: str
-    scopes: frozenset[str]
-    role: str | None = None
-    party_id: str | None = None
-    grants: frozenset[str] = frozenset()
-
-    @property
-    def is_party(self) -> bool:
-        return self.role in ("buyer", "merchant")
 
 
 def parse_tokens(spec: str) -> dict[str, Caller]:
@@ -74,15 +56,29 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def authenticate(tokens: dict[str, Caller], authorization: str | None) -> Caller:
-    """The caller presenting this Authorization header; 401 when none or an unknown one."""
+def _unauthorised(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def authenticate(
+    tokens: dict[str, Caller], party: PartyTokens | None, authorization: str | None
+) -> Caller:
+    """The caller presenting this Authorization header: an API client's token or a person's
+    party token (a JWT); 401 when none, an unknown one, or one that does not verify."""
     token = bearer_token(authorization)
     if token is None:
-        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        raise _unauthorised("missing bearer token")
     for known, caller in tokens.items():
         if hmac.compare_digest(known.encode(), token.encode()):
             return caller
-    raise HTTPException(401, "unknown bearer token", headers={"WWW-Authenticate": "Bearer"})
+    if token.count(".") == 2:
+        if party is None:
+            raise _unauthorised("party tokens are not accepted here")
+        try:
+            return party.verify(token)
+        except PartyTokenError as exc:
+            raise _unauthorised(str(exc)) from None
+    raise _unauthorised("unknown bearer token")
 
 
 def ensure_scope(caller: Caller, scope: str) -> None:
@@ -93,16 +89,18 @@ def ensure_scope(caller: Caller, scope: str) -> None:
 class Authenticate:
     """ASGI middleware: the caller of every /v1/ request, in `scope["caller"]`."""
 
-    def __init__(self, app: ASGIApp, tokens: dict[str, Caller]) -> None:
+    def __init__(self, app: ASGIApp, tokens: dict[str, Caller], party: PartyTokens | None) -> None:
         self.app = app
         self.tokens = tokens
+        self.party = party
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PROTECTED_PREFIX):
             headers = dict(scope["headers"])
             raw = headers.get(b"authorization")
             try:
-                scope["caller"] = authenticate(self.tokens, raw.decode("latin-1") if raw else None)
+                header = raw.decode("latin-1") if raw else None
+                scope["caller"] = authenticate(self.tokens, self.party, header)
             except HTTPException as exc:
                 reply = reply_for(exc)
                 assert reply is not None

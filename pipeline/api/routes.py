@@ -13,7 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field, ValidationError
 
-from pipeline.api.auth import Caller, any_scope, ensure_scope, require
+from pipeline.api.auth import any_scope, ensure_scope, require
+from pipeline.api.caller import Caller
 from pipeline.api.errors import documented
 from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
@@ -180,9 +181,7 @@ def submit_batch(batch: BatchIn, request: Request) -> BatchOut:
 )
 def get_complaint(complaint_id: uuid.UUID, request: Request) -> dict[str, Any]:
     """Status, evidence verdicts, clocks (who must act by when), allowed actions, outcome."""
-    return read(
-        request.app.state.pool, lambda conn: complaint_view(conn, str(complaint_id), now())
-    )
+    return read(request.app.state.pool, lambda conn: complaint_view(conn, str(complaint_id), now()))
 
 
 @router.get(

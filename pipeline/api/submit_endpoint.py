@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pipeline.api.auth import Caller, ensure_scope
+from pipeline.api.auth import ensure_scope
+from pipeline.api.caller import Caller
 from pipeline.api.errors import reply_for, send_problem
 from pipeline.api.problems import ProblemReply, invalid_fields
 from pipeline.api.request_context import send_json
