@@ -44,6 +44,7 @@ class Settings:
     party_token_jwks: str = ""  # JWKS JSON, or @path to a file; empty: no party tokens
     party_token_issuer: str = "complaints-local"
     party_token_audience: str = "complaints-api"
+    four_eyes_amount_cents: int = 500_000  # platform decisions above need a second approver
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9191
     metrics_dir: str = ".local/prometheus-multiproc"

@@ -237,7 +237,13 @@ def act(payload: Any) -> None:
         ]
     try:
         with rt.uow() as store:
-            result = handle_action(store, action, checked, message_id=_message_id())
+            result = handle_action(
+                store,
+                action,
+                checked,
+                message_id=_message_id(),
+                four_eyes_cents=rt.settings.four_eyes_amount_cents,
+            )
     except ActionRefused as exc:
         with rt.uow() as store:
             record_refusal(store, payload, exc, message_id=_message_id())

@@ -233,7 +233,13 @@ def post_action(
     ensure_scope(caller, f"act:{action.actor.role}")
     checked = _precheck(request, action)
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
-        result = handle_action(store, action, checked, caller=caller.name)
+        result = handle_action(
+            store,
+            action,
+            checked,
+            caller=caller.name,
+            four_eyes_cents=request.app.state.settings.four_eyes_amount_cents,
+        )
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return ActionOut(

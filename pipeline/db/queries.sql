@@ -536,3 +536,20 @@ RETURNING n.complaint_id, n.event_seq;
 -- name: bump_counter
 INSERT INTO counters (name, value) VALUES (%(name)s, %(by)s)
 ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value;
+
+-- name: latest_decision_step
+-- The newest decision, proposal or appeal of a complaint: a proposal here is pending.
+SELECT event, actor_id, data FROM complaint_events
+WHERE complaint_id = %(complaint_id)s
+  AND event IN ('platform.decision_proposed', 'platform.decide', 'platform.decide_no_remedy',
+                'platform.approve_decision', 'buyer.appeal')
+ORDER BY seq DESC LIMIT 1;
+
+-- name: appealed_decision
+-- The decision the newest appeal appealed (none when the complaint was never appealed).
+SELECT d.actor_id, d.data FROM complaint_events d
+WHERE d.complaint_id = %(complaint_id)s
+  AND d.event IN ('platform.decide', 'platform.decide_no_remedy', 'platform.approve_decision')
+  AND d.seq < (SELECT max(a.seq) FROM complaint_events a
+               WHERE a.complaint_id = %(complaint_id)s AND a.event = 'buyer.appeal')
+ORDER BY d.seq DESC LIMIT 1;
