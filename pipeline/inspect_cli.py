@@ -106,14 +106,15 @@ def audit_verify(
 
     Prints the first broken link of each broken chain, and how many chains and events were
     checked; exits 1 if any chain is broken."""
-    from pipeline.audit_verify import verify
+    from pipeline.audit_verify import Checked, verify
 
     settings = command_settings()
     broken = 0
+    checked = Checked()
     with connect(settings) as conn:
-        for b in verify(conn, complaint):
+        for b in verify(conn, complaint, checked):
             broken += 1
             at = f"event {b.seq}" if b.seq is not None else "head"
             typer.echo(f"BROKEN {b.complaint_id} at {at}: {b.reason}")
-    typer.echo(f"{broken} broken chain(s)")
+    typer.echo(checked.summary(broken))
     raise typer.Exit(1 if broken else 0)
