@@ -132,11 +132,12 @@ def _status_table(by_status: list[tuple[str, str, int]]) -> Table:
     table.add_row(
         "total", *(str(totals[s]) for s in statuses), str(sum(totals.values())), style="bold"
     )
-    table.caption = "\n".join(
-        f"{s}: {STATUS_MEANINGS[s]}" for s in statuses if s in STATUS_MEANINGS
-    )
-    table.caption_justify = "left"
     return table
+
+
+def _status_legend(by_status: list[tuple[str, str, int]]) -> list[str]:
+    statuses = sorted({s for s, _, _ in by_status})
+    return [f"{s}: {STATUS_MEANINGS[s]}" for s in statuses if s in STATUS_MEANINGS]
 
 
 def _code_table(title: str, rows: list[tuple[str, int]], meanings: dict[str, str]) -> Table:
@@ -153,6 +154,8 @@ def render_summary(
     console: Console, s: Summary, program: str, console_url: str | None = None
 ) -> None:
     console.print(_status_table(s.by_status))
+    for line in _status_legend(s.by_status):
+        console.print(line, markup=False, highlight=False)
     console.print(_code_table("Rejections by reason", s.rejections, REJECTION_MEANINGS))
     console.print(_code_table("Evidence verdicts (per item)", s.verdicts, VERDICT_MEANINGS))
     p = s.progress
