@@ -1,4 +1,4 @@
-"""HTTP routes: parse, call a handler in a unit of work, answer (DESIGN §6)."""
+"""HTTP routes: parse, call a handler in a unit of work, answer (docs/contracts.md §8)."""
 
 from __future__ import annotations
 

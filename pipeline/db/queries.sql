@@ -214,7 +214,10 @@ SELECT
       AS reviewed,
     count(*) FILTER (WHERE status = 'awaiting_evidence' OR stage IN ('route', 'dispatch', 'parties'))
       AS evidence_checked,
-    count(*) FILTER (WHERE status = 'awaiting_merchant') AS dispatched,
+    count(*) FILTER (WHERE stage = 'parties') AS dispatched,
+    count(*) FILTER (WHERE status = 'rejected') AS rejected,
+    count(*) FILTER (WHERE status = 'in_review' AND stage = 'manual_review') AS held_for_review,
+    count(*) FILTER (WHERE status = 'awaiting_evidence') AS awaiting_evidence,
     count(*) FILTER (
       WHERE status = 'received'
          OR (status = 'in_review' AND stage IN ('intake', 'review', 'evidence', 'route', 'dispatch'))
@@ -233,6 +236,11 @@ WHERE source = %(source)s GROUP BY 1, 2 ORDER BY 1, 2;
 -- name: summary_rejections
 SELECT rejection_reason, count(*) AS n FROM complaints
 WHERE source = %(source)s AND status = 'rejected' GROUP BY 1 ORDER BY 2 DESC;
+
+-- name: summary_example_complaint
+-- One complaint of a run for the next steps: one the merchant must answer if there is one.
+SELECT id FROM complaints WHERE source = %(source)s
+ORDER BY status = 'awaiting_merchant' DESC, created_at, id LIMIT 1;
 
 -- name: summary_verdicts
 SELECT coalesce(e.verdict::text, 'unchecked') AS verdict, count(*) AS n

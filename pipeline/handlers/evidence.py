@@ -30,7 +30,7 @@ UnitOfWork = Callable[[], AbstractContextManager[Store]]
 
 
 def check_item(item: dict[str, Any], store: EvidenceStore) -> ItemCheck:
-    """The verdict for one evidence item (DESIGN §3 verdicts, first failing check wins)."""
+    """The verdict for one evidence item (docs/contracts.md §5, first failing check wins)."""
     key, kind = item["key"], EvidenceKind(item["kind"])
     if item["position"] >= MAX_ITEMS:
         return ItemCheck(Verdict.TOO_MANY, f"at most {MAX_ITEMS} items per complaint")

@@ -16,8 +16,11 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
     watch: Annotated[float, typer.Option(help="Refresh every N seconds (0: once).")] = 0,
 ) -> None:
-    """One screen: queues (depth, delayed, dead, oldest), outbox, complaints by status,
-    deadlines at risk, dead letters, live workers."""
+    """The status screen: queues, outbox, complaints, deadlines, dead letters, workers.
+
+    Per queue its depth, delayed and dead messages and the oldest message's age; the outbox
+    backlog; complaints by status; deadlines warned and breached in the last hour; dead
+    letters not yet replayed; live workers."""
     from rich.console import Console, Group
     from rich.live import Live
     from rich.table import Table
@@ -83,7 +86,9 @@ def exporter(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port for /metrics.")] = 9300,
 ) -> None:
-    """Serve the queue, outbox, SLA and dead-letter gauges for Prometheus (standalone)."""
+    """Serve the status screen's figures as Prometheus gauges.
+
+    Standalone: the API's /metrics serves the same gauges."""
     from prometheus_client import start_http_server
 
     from pipeline.ops.metrics import registry_with
