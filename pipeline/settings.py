@@ -48,6 +48,8 @@ class Settings:
     worker_max_retries: int = 8
     worker_min_backoff_ms: int = 500
     worker_max_backoff_ms: int = 60_000
+    evidence_min_backoff_ms: int = 1_000  # retries of evidence-store reads (workers.actors)
+    evidence_max_backoff_ms: int = 300_000
     worker_idle_poll_ms: int = 1000  # safety poll of an idle queue (wake-ups do the rest)
     redis_heartbeat_timeout_ms: int = 60_000
     redis_maintenance_chance: int = 1_000  # per million broker commands

@@ -10,6 +10,7 @@ boto3 client."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -21,11 +22,37 @@ from pipeline.settings import Settings
 _TRANSIENT = frozenset({500, 502, 503, 504})
 
 
-class S3ReadError(RuntimeError):
-    """Anything but found / not found / empty: the stage fails and is retried."""
+#: The only answers that mean "this object does not exist". NoSuchBucket, AccessDenied,
+#: a bad signature or key, or a 404 without one of these codes is the store failing.
+NOT_FOUND_CODES = frozenset({"NoSuchKey", "NotFound"})
+_CODE = re.compile(rb"<Code>([A-Za-z0-9.]{1,64})</Code>")
+_REASON = re.compile(r"[A-Za-z0-9.]{1,64}")
+
+
+def reason_of(code: str | None, status: int | None = None) -> str:
+    """A short label for a failure (an S3 error code, else `HTTP<status>`), kept to a
+    bounded alphabet: it becomes a metric label and a counter name."""
+    if code and _REASON.fullmatch(code):
+        return code
+    return f"HTTP{status}" if status else "other"
+
+
+class EvidenceStoreUnavailable(RuntimeError):
+    """The store could not answer whether an object exists (unreachable, no such bucket,
+    refused credentials, server error): no verdict may be drawn; the message is retried."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"evidence store unavailable ({reason}): {detail}"[:400])
+        self.reason = reason
+
+
+class S3ReadError(EvidenceStoreUnavailable):
+    """An S3 answer other than found / not found / empty."""
 
     def __init__(self, status: int, key: str, body: bytes) -> None:
-        super().__init__(f"S3 GET {key!r} answered {status}: {body[:200]!r}")
+        found = _CODE.search(body[:4096])
+        self.code = found.group(1).decode() if found else None
+        super().__init__(reason_of(self.code, status), f"GET {key!r} answered {status}")
         self.status = status
 
 
@@ -59,7 +86,8 @@ class S3RangeReader:
         )
 
     def read_range(self, key: str, first: int, last: int) -> RangeRead | None:
-        """Bytes first..last (inclusive) and the object's size; None if there is no object."""
+        """Bytes first..last (inclusive) and the object's size; None if there is no object.
+        Raises EvidenceStoreUnavailable for any other trouble."""
         target = self.base_path + quote(key, safe="/~")
         byte_range = f"bytes={first}-{last}"
         for attempt in (1, 2):
@@ -67,19 +95,20 @@ class S3RangeReader:
             headers = {"Host": self.host, **self.signer.headers(self.host, target, byte_range)}
             try:
                 response = self.http.get(target, headers)
-            except HttpError:
+            except HttpError as exc:
                 if attempt == 2:
-                    raise
+                    raise EvidenceStoreUnavailable("unreachable", str(exc)) from exc
                 continue
             status = response.status
             if status in (200, 206):
                 body = response.body
                 total = response.headers.get("content-range", "").rpartition("/")[2]
                 return RangeRead(body, int(total) if total.isdigit() else len(body))
-            if status == 404:
-                return None
             if status == 416:  # an empty object has no byte `first`
                 return EMPTY
+            refused = S3ReadError(status, key, response.body)
+            if status == 404 and refused.code in NOT_FOUND_CODES:
+                return None
             if status not in _TRANSIENT or attempt == 2:
-                raise S3ReadError(status, key, response.body)
+                raise refused
         raise AssertionError("unreachable")

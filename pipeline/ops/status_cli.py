@@ -17,7 +17,7 @@ def status(
     watch: Annotated[float, typer.Option(help="Refresh every N seconds (0: once).")] = 0,
 ) -> None:
     """One screen: queues (depth, delayed, dead, oldest), outbox, complaints by status,
-    deadlines at risk, dead letters, live workers."""
+    deadlines at risk, dead letters, evidence-store errors, live workers."""
     from rich.console import Console, Group
     from rich.live import Live
     from rich.table import Table
@@ -59,7 +59,17 @@ def status(
             "redriven_total",
         ):
             facts.add_row(key.replace("_", " "), str(s[key]))
-        return Group(queues, statuses, facts)
+        tables = [queues, statuses, facts]
+        if s["evidence_store_errors"]:
+            store = Table(title="Evidence store errors (no verdict drawn; retried)")
+            for col in ("reason", "this hour and last", "7 days", "last seen (UTC hour)"):
+                store.add_column(col, justify="left" if col == "reason" else "right")
+            for row in s["evidence_store_errors"]:
+                store.add_row(
+                    row["reason"], str(row["recent"]), str(row["last_7_days"]), row["last_hour"]
+                )
+            tables.append(store)
+        return Group(*tables)
 
     try:
         if as_json:
