@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pipeline.adapters.s3 import make_s3_client
+from pipeline.adapters.s3 import make_s3_client, s3_session
 from pipeline.adapters.s3_range import (
     NOT_FOUND_CODES,
     EvidenceStoreUnavailable,
@@ -79,8 +79,9 @@ class S3EvidenceStore:
 
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.bucket = settings.s3_bucket
-        self.s3 = client or make_s3_client(settings)
-        self.reader = S3RangeReader(settings)
+        session = s3_session(settings)  # one credential source for both clients
+        self.s3 = client or make_s3_client(settings, session=session)
+        self.reader = S3RangeReader(settings, session.get_credentials())
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 

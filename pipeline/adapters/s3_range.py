@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from pipeline.adapters.http_get import HttpError, KeptAliveGet
-from pipeline.adapters.sigv4 import RangeGetSigner
+from pipeline.adapters.s3 import s3_session
+from pipeline.adapters.sigv4 import CredentialSource, Frozen, RangeGetSigner
 from pipeline.settings import Settings
 
 #: Statuses worth one more try (the server or a proxy in between had a moment).
@@ -66,16 +67,25 @@ class RangeRead:
 EMPTY = RangeRead(b"", 0)
 
 
+class _NoCredentials:
+    def get_frozen_credentials(self) -> Frozen:
+        raise EvidenceStoreUnavailable(
+            "NoCredentials", "no S3 key configured and none found by boto3's default chain"
+        )
+
+
 class S3RangeReader:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, credentials: CredentialSource | None = None) -> None:
+        """`credentials` default to those of `s3_session(settings)` (the configured key
+        pair, else boto3's default chain, refreshed as botocore refreshes them)."""
         base = f"{settings.s3_endpoint.rstrip('/')}/{quote(settings.s3_bucket, safe='')}/"
         endpoint = urlsplit(base)
         if not endpoint.hostname:
             raise ValueError(f"S3 endpoint without a host: {settings.s3_endpoint!r}")
         self.host, self.base_path = endpoint.netloc, endpoint.path
-        self.signer = RangeGetSigner(
-            settings.s3_access_key, settings.s3_secret_key, settings.s3_region
-        )
+        if credentials is None:
+            credentials = s3_session(settings).get_credentials() or _NoCredentials()
+        self.signer = RangeGetSigner(credentials, settings.s3_region)
         default_port = 443 if endpoint.scheme == "https" else 80
         self.http = KeptAliveGet(
             endpoint.scheme,
