@@ -22,6 +22,7 @@ class Settings:
     s3_access_key: str = ""  # empty: boto3's default credential chain
     s3_secret_key: str = ""
     s3_session_token: str = ""  # with an explicit temporary key pair
+    s3_ca_bundle: str = ""  # PEM file of CAs trusted for an https endpoint (boto3 and ours)
     s3_bucket: str = "complaints-evidence"
     s3_region: str = "us-east-1"
     log_format: str = "auto"  # auto | json | console

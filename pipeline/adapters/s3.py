@@ -30,6 +30,7 @@ def make_s3_client(
     return (session or s3_session(settings)).client(
         "s3",
         endpoint_url=settings.s3_endpoint,
+        verify=settings.s3_ca_bundle or None,  # None: the default trust store
         config=Config(
             # Path-style + SigV4: SeaweedFS needs both, and presigned URLs must be SigV4.
             signature_version="s3v4",

@@ -11,14 +11,17 @@ boto3 client."""
 from __future__ import annotations
 
 import re
+import ssl
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from pipeline.adapters.http_get import HttpError, KeptAliveGet
+from pipeline.adapters.http_get import HttpError, KeptAliveGet, Response
 from pipeline.adapters.s3 import s3_session
 from pipeline.adapters.sigv4 import CredentialSource, Frozen, RangeGetSigner
 from pipeline.settings import Settings
 
+#: Enough of an error answer to read its code.
+ERROR_BODY_BYTES = 16 * 1024
 #: Statuses worth one more try (the server or a proxy in between had a moment).
 _TRANSIENT = frozenset({500, 502, 503, 504})
 
@@ -67,6 +70,22 @@ class RangeRead:
 EMPTY = RangeRead(b"", 0)
 
 
+def _range_read(response: Response, key: str, first: int, last: int) -> RangeRead:
+    """The bytes asked for and the object's size, from a 206 or from a 200 (a server that
+    ignored Range: its body is cut at the range's length, its size is its length)."""
+    wanted = last - first + 1
+    body, more = response.body[:wanted], response.truncated or len(response.body) > wanted
+    total = response.headers.get("content-range", "").rpartition("/")[2]
+    if total.isdigit():
+        return RangeRead(body, int(total))
+    length = response.headers.get("content-length", "")
+    if first == 0 and not more:
+        return RangeRead(body, len(body))
+    if first == 0 and response.status == 200 and length.isdigit():
+        return RangeRead(body, int(length))
+    raise EvidenceStoreUnavailable("RangeIgnored", f"GET {key!r}: no usable range answer")
+
+
 class _NoCredentials:
     def get_frozen_credentials(self) -> Frozen:
         raise EvidenceStoreUnavailable(
@@ -87,12 +106,14 @@ class S3RangeReader:
             credentials = s3_session(settings).get_credentials() or _NoCredentials()
         self.signer = RangeGetSigner(credentials, settings.s3_region)
         default_port = 443 if endpoint.scheme == "https" else 80
+        bundle = settings.s3_ca_bundle  # the CAs boto3 trusts (make_s3_client), these too
         self.http = KeptAliveGet(
             endpoint.scheme,
             endpoint.hostname,
             endpoint.port or default_port,
             connect_timeout=3.0,
             read_timeout=10.0,
+            tls=ssl.create_default_context(cafile=bundle) if bundle else None,
         )
 
     def read_range(self, key: str, first: int, last: int) -> RangeRead | None:
@@ -104,16 +125,16 @@ class S3RangeReader:
             # the Host header as signed
             headers = {"Host": self.host, **self.signer.headers(self.host, target, byte_range)}
             try:
-                response = self.http.get(target, headers)
+                # never more than asked for (or an error answer's size)
+                limit = max(last - first + 1, ERROR_BODY_BYTES)
+                response = self.http.get(target, headers, max_body=limit)
             except HttpError as exc:
                 if attempt == 2:
                     raise EvidenceStoreUnavailable("unreachable", str(exc)) from exc
                 continue
             status = response.status
             if status in (200, 206):
-                body = response.body
-                total = response.headers.get("content-range", "").rpartition("/")[2]
-                return RangeRead(body, int(total) if total.isdigit() else len(body))
+                return _range_read(response, key, first, last)
             if status == 416:  # an empty object has no byte `first`
                 return EMPTY
             refused = S3ReadError(status, key, response.body)
