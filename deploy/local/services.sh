@@ -10,6 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="${COMPLAINTS_LOCAL_DIR:-$ROOT/.local}"
 RUN="$LOCAL/run"
 VENV="${COMPLAINTS_VENV:-$ROOT/.venv}"
+export COMPLAINTS_ENV="${COMPLAINTS_ENV:-local}"  # s3_ready.py: the local S3 identity
 mkdir -p "$RUN"
 
 PG_HOST=127.0.0.1

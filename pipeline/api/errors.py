@@ -18,7 +18,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
-from pipeline.api.problems import MEDIA_TYPE, Problem, ProblemReply, invalid_fields, problem
+from pipeline.adapters.evidence_store import EvidenceStoreUnavailable
+from pipeline.api.problems import (
+    MEDIA_TYPE,
+    Problem,
+    ProblemReply,
+    invalid_fields,
+    language,
+    problem,
+)
 from pipeline.db.json_rows import dumps
 from pipeline.domain.errors import ActionRefused, IdempotencyConflict, NotFound
 from schemas.action import InvalidMessage
@@ -81,6 +89,7 @@ REPLIES: dict[type[Exception], Callable[[Any], ProblemReply]] = {
     Unavailable: lambda exc: problem(
         503, str(exc), headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
     ),
+    EvidenceStoreUnavailable: _unavailable("the evidence store"),
     psycopg.OperationalError: _unavailable("the database"),
     psycopg_pool.PoolTimeout: _unavailable("the database"),
     redis.ConnectionError: _unavailable("the message broker"),
@@ -104,8 +113,6 @@ def request_id() -> str | None:
 
 
 def problem_body(reply: ProblemReply, accept_language: str | None) -> dict[str, Any]:
-    from pipeline.api.problems import language
-
     return reply.body(language(accept_language), request_id())
 
 

@@ -459,6 +459,33 @@ SELECT
 -- name: complaints_by_status
 SELECT status::text AS status, count(*) AS n FROM complaints GROUP BY 1 ORDER BY 1;
 
+-- name: count_store_error
+-- Evidence-store failures by reason in hourly counters ('evidence_store_errors:<reason>:
+-- <UTC hour>'), kept for seven days: `complaints status` shows the recent ones.
+WITH pruned AS (
+    DELETE FROM counters
+    WHERE starts_with(name, 'evidence_store_errors:')
+      AND split_part(name, ':', 3) < to_char(now() AT TIME ZONE 'UTC' - interval '7 days',
+                                             'YYYY-MM-DD"T"HH24')
+)
+INSERT INTO counters (name, value)
+VALUES ('evidence_store_errors:' || %(reason)s || ':'
+        || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), 1)
+ON CONFLICT (name) DO UPDATE SET value = counters.value + 1;
+
+-- name: store_errors_by_reason
+-- `recent`: in this UTC hour and the one before.
+SELECT split_part(name, ':', 2) AS reason,
+       sum(value) AS last_7_days,
+       coalesce(sum(value) FILTER (
+           WHERE split_part(name, ':', 3)
+               >= to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', 'YYYY-MM-DD"T"HH24')
+       ), 0) AS recent,
+       max(split_part(name, ':', 3)) AS last_hour
+FROM counters
+WHERE starts_with(name, 'evidence_store_errors:')
+GROUP BY 1 ORDER BY 1;
+
 -- name: lock_review_keys
 -- Serialise reviews of the same buyer, order and category (the duplicate check reads the
 -- others): one transaction-scoped advisory lock per key of these complaints, taken in key

@@ -20,7 +20,7 @@ def status(
 
     Per queue its depth, delayed and dead messages and the oldest message's age; the outbox
     backlog; complaints by status; deadlines warned and breached in the last hour; dead
-    letters not yet replayed; live workers."""
+    letters not yet replayed; evidence-store errors by reason; live workers."""
     from rich.console import Console, Group
     from rich.live import Live
     from rich.table import Table
@@ -62,7 +62,17 @@ def status(
             "redriven_total",
         ):
             facts.add_row(key.replace("_", " "), str(s[key]))
-        return Group(queues, statuses, facts)
+        tables = [queues, statuses, facts]
+        if s["evidence_store_errors"]:
+            store = Table(title="Evidence store errors (no verdict drawn; retried)")
+            for col in ("reason", "this hour and last", "7 days", "last seen (UTC hour)"):
+                store.add_column(col, justify="left" if col == "reason" else "right")
+            for row in s["evidence_store_errors"]:
+                store.add_row(
+                    row["reason"], str(row["recent"]), str(row["last_7_days"]), row["last_hour"]
+                )
+            tables.append(store)
+        return Group(*tables)
 
     try:
         if as_json:

@@ -254,3 +254,31 @@ def test_an_unexpected_error_is_a_counted_problem_without_internals(
     assert r.json()["request_id"] == r.headers["x-request-id"]
     assert "hunter2" not in r.text and "RuntimeError" not in r.text
     assert REGISTRY.get_sample_value(counted, {"method": "GET"}) == before + 1
+
+
+def test_an_evidence_store_outage_is_503_and_changes_nothing(
+    settings: Settings, forwarded: str
+) -> None:
+    dispute = action(
+        forwarded,
+        "merchant.dispute",
+        "m_552",
+        text="the buyer's photo shows another product",
+        evidence=[
+            {
+                "key": "evidence/m_552/defence.jpg",
+                "kind": "photo",
+                "content_type": "image/jpeg",
+                "size": len(JPEG),
+                "sha256": "0" * 64,
+            }
+        ],
+    )
+    before = events(settings, forwarded)
+    with serving(settings, s3_bucket="no-such-bucket-for-this-test") as url:
+        r = httpx.post(
+            f"{url}/v1/complaints/{forwarded}/actions", json=dispute, headers=MERCHANT, timeout=30
+        )
+    assert r.status_code == 503 and problem_code(r) == "unavailable"
+    assert r.headers["retry-after"] and "evidence store" in r.json()["detail"]
+    assert events(settings, forwarded) == before

@@ -28,6 +28,7 @@ EXPORTED = {
     "complaints_deadlines_breached_last_hour",
     "complaints_dead_letters_pending",
     "complaints_live_workers",
+    "complaints_evidence_store_errors_total",  # by the workers (pipeline/metrics.py)
 }
 
 
@@ -112,6 +113,7 @@ def test_alerts_and_dashboard_use_exported_metrics() -> None:
         "OldestMessageBeyondSlaMargin",
         "OutboxBacklogGrowing",
         "SlaBreachRateHigh",
+        "EvidenceStoreFailing",
     } <= set(alerts)
     dashboard = json.loads((DEPLOY / "grafana" / "complaints-dashboard.json").read_text())
     exprs = list(alerts.values()) + [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
