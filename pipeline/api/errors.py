@@ -60,7 +60,14 @@ def request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 #: Action refusals that are not conflicts with the complaint's state.
-_REFUSAL_STATUS = {"not_your_complaint": 403, "not_found": 404}
+_REFUSAL_STATUS = {
+    "not_your_complaint": 403,
+    "actor_not_caller": 403,
+    "grant_required": 403,
+    "four_eyes": 403,
+    "appeal_needs_other_staff": 403,
+    "not_found": 404,
+}
 
 
 def _action_refused(exc: ActionRefused) -> ProblemReply:

@@ -39,6 +39,14 @@ TITLES: dict[str, tuple[str, str]] = {
     "forbidden": ("Not permitted", "无权执行此操作"),
     "not_found": ("Not found", "未找到"),
     "not_your_complaint": ("Not a party to this complaint", "您不是该投诉的当事方"),
+    "actor_not_caller": ("You may act only as yourself", "只能以本人身份操作"),
+    "grant_required": ("Your role does not allow this action", "您的权限不允许此操作"),
+    "four_eyes": ("A second staff member must approve this", "需由另一名工作人员审批"),
+    "appeal_needs_other_staff": (
+        "An appeal is decided by other staff",
+        "申诉须由其他工作人员裁决",
+    ),
+    "no_pending_decision": ("No decision waits for approval", "没有待审批的裁决"),
     "method_not_allowed": ("Method not allowed", "不支持该请求方法"),
     "conflict": ("Conflicts with an earlier request", "与先前的请求冲突"),
     "idempotency_key_reused": (

@@ -16,6 +16,12 @@ from pydantic import BaseModel, Field, ValidationError
 from pipeline.api.auth import any_scope, ensure_scope, require
 from pipeline.api.caller import Caller
 from pipeline.api.errors import documented
+from pipeline.api.visibility import (
+    as_caller,
+    ensure_grant,
+    ensure_own_prefix,
+    ensure_visible,
+)
 from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
 from pipeline.domain.evidence_rules import size_limit
@@ -69,7 +75,9 @@ class Submitter(BaseModel):
 
 
 class UploadIn(BaseModel):
-    submitter: Submitter
+    submitter: Submitter | None = Field(
+        None, description="Whose prefix the key goes under; a party token's own when omitted"
+    )
     filename: Annotated[str, Field(min_length=1, max_length=200)]
     kind: EvidenceKind
     content_type: str
@@ -174,28 +182,30 @@ def submit_batch(batch: BatchIn, request: Request) -> BatchOut:
     return BatchOut(results=[r for r in results if r is not None])
 
 
-@router.get(
-    "/v1/complaints/{complaint_id}",
-    responses=documented(401, 403, 404, 422),
-    dependencies=[Depends(require("read"))],
-)
-def get_complaint(complaint_id: uuid.UUID, request: Request) -> dict[str, Any]:
-    """Status, evidence verdicts, clocks (who must act by when), allowed actions, outcome."""
-    return read(request.app.state.pool, lambda conn: complaint_view(conn, str(complaint_id), now()))
+@router.get("/v1/complaints/{complaint_id}", responses=documented(401, 403, 404, 422))
+def get_complaint(
+    complaint_id: uuid.UUID, request: Request, caller: Annotated[Caller, Depends(require("read"))]
+) -> dict[str, Any]:
+    """Status, evidence verdicts, clocks (who must act by when), allowed actions, outcome.
+    A buyer or merchant sees only their own complaints (another's answers 404)."""
+
+    def query(conn: Any) -> dict[str, Any]:
+        ensure_visible(conn, caller, str(complaint_id))
+        return complaint_view(conn, str(complaint_id), now())
+
+    return read(request.app.state.pool, query)
 
 
-@router.get(
-    "/v1/complaints/{complaint_id}/events",
-    responses=documented(401, 403, 404, 422),
-    dependencies=[Depends(require("read"))],
-)
+@router.get("/v1/complaints/{complaint_id}/events", responses=documented(401, 403, 404, 422))
 def get_events(
     complaint_id: uuid.UUID,
     request: Request,
+    caller: Annotated[Caller, Depends(require("read"))],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
 ) -> dict[str, Any]:
     def query(conn: Any) -> list[dict[str, Any]]:
+        ensure_visible(conn, caller, str(complaint_id))
         complaint_view(conn, str(complaint_id), now())  # 404 when unknown
         return timeline(conn, str(complaint_id), limit, offset)
 
@@ -229,8 +239,10 @@ def post_action(
                 }
             ]
         )
-    action = parse_action({**body, "complaint_id": str(complaint_id)})
+    action = parse_action({**as_caller(caller, body), "complaint_id": str(complaint_id)})
     ensure_scope(caller, f"act:{action.actor.role}")
+    ensure_grant(caller, action.action)
+    read(request.app.state.pool, lambda conn: ensure_visible(conn, caller, str(complaint_id)))
     checked = _precheck(request, action)
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
         result = handle_action(
@@ -273,7 +285,10 @@ def presign_upload(
 ) -> UploadOut:
     """A SigV4 presigned PUT for a key under the submitter's own prefix, bound to the
     declared content type, size and SHA-256."""
-    ensure_scope(caller, f"act:{body.submitter.role}")
+    submitter = ensure_own_prefix(
+        caller, body.submitter.model_dump() if body.submitter is not None else None
+    )
+    ensure_scope(caller, f"act:{submitter['role']}")
     if body.content_type not in CONTENT_TYPES[body.kind]:
         raise InvalidMessage(
             [
@@ -295,7 +310,7 @@ def presign_upload(
             ]
         )
     name = _SAFE_NAME.sub("-", body.filename).strip(".-")[:80] or "file"
-    key = f"evidence/{body.submitter.id}/{uuid.uuid4().hex}-{name}"
+    key = f"evidence/{submitter['id']}/{uuid.uuid4().hex}-{name}"
     checksum = base64.b64encode(bytes.fromhex(body.sha256)).decode()
     settings = request.app.state.settings
     url = request.app.state.s3.generate_presigned_url(

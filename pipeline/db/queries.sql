@@ -588,3 +588,6 @@ WHERE d.complaint_id = %(complaint_id)s
   AND d.seq < (SELECT max(a.seq) FROM complaint_events a
                WHERE a.complaint_id = %(complaint_id)s AND a.event = 'buyer.appeal')
 ORDER BY d.seq DESC LIMIT 1;
+
+-- name: complaint_parties
+SELECT buyer_id, merchant_id FROM complaints WHERE id = %(id)s;
