@@ -13,6 +13,7 @@ import typer
 
 from pipeline.cli_context import command_settings
 from pipeline.cli_help import DEVELOP, LOOK, MARKUP, OPERATE, RUN, hide_flag_types
+from pipeline.clients_cli import clients_app
 from pipeline.domain.routing import all_queues
 from pipeline.inspect_cli import audit_app, merchants, show
 from pipeline.ops.dlq_cli import dlq_app
@@ -255,6 +256,7 @@ app.add_typer(audit_app, name="audit", rich_help_panel=LOOK)
 app.command(rich_help_panel=OPERATE)(status)
 app.command(rich_help_panel=OPERATE)(exporter)
 app.add_typer(dlq_app, name="dlq", rich_help_panel=OPERATE)
+app.add_typer(clients_app, name="clients", rich_help_panel=OPERATE)
 app.add_typer(tokens_app, name="tokens", rich_help_panel=DEVELOP)
 
 schemas_app = typer.Typer(

@@ -48,6 +48,7 @@ class Settings:
     api_max_backlog: int = 50_000  # unsent outbox rows + waiting review messages
     api_presign_seconds: int = 900
     api_commit_group_max: int = 100  # single submissions sharing one transaction, at most
+    api_client_cache_seconds: float = 30.0  # a revoked client is refused within this
     party_token_jwks: str = ""  # JWKS JSON, or @path to a file; empty: no party tokens
     party_token_issuer: str = "complaints-local"
     party_token_audience: str = "complaints-api"

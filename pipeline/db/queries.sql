@@ -591,3 +591,25 @@ ORDER BY d.seq DESC LIMIT 1;
 
 -- name: complaint_parties
 SELECT buyer_id, merchant_id FROM complaints WHERE id = %(id)s;
+
+-- name: api_client_by_secret
+SELECT name, scopes, enabled FROM api_clients WHERE secret_sha256 = %(digest)s;
+
+-- name: touch_api_client
+UPDATE api_clients SET last_used_at = now() WHERE name = %(name)s;
+
+-- name: create_api_client
+INSERT INTO api_clients (name, secret_sha256, scopes) VALUES (%(name)s, %(digest)s, %(scopes)s)
+ON CONFLICT (name) DO NOTHING RETURNING name;
+
+-- name: rotate_api_client
+UPDATE api_clients SET secret_sha256 = %(digest)s, rotated_at = now()
+WHERE name = %(name)s AND enabled RETURNING name;
+
+-- name: revoke_api_client
+UPDATE api_clients SET enabled = false, revoked_at = coalesce(revoked_at, now())
+WHERE name = %(name)s RETURNING name;
+
+-- name: list_api_clients
+SELECT name, scopes, enabled, created_at, rotated_at, revoked_at, last_used_at
+FROM api_clients ORDER BY name;
