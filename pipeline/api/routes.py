@@ -304,7 +304,9 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses=documented(503))
 async def readyz(request: Request, response: Response) -> dict[str, Any]:
-    """PostgreSQL, Redis and S3 answer."""
+    """Ready while PostgreSQL answers (every request needs it). Redis and S3 are reported:
+    without them the gateway still serves reads and accepts submissions into the outbox,
+    so it is `degraded`, not unready (taking every replica out would stop that too)."""
     state = request.app.state
 
     def postgres() -> None:
@@ -321,25 +323,37 @@ async def readyz(request: Request, response: Response) -> dict[str, Any]:
             try:
                 fn()
                 checks[name] = "ok"
-            except Exception as exc:  # any failure means "not ready"
+            except Exception as exc:  # reported, never raised
                 checks[name] = f"down: {type(exc).__name__}"
         return checks
 
     checks = await run_in_threadpool(probe)
-    ready = all(v == "ok" for v in checks.values())
+    ready = checks["postgres"] == "ok"
+    degraded = sorted(k for k, v in checks.items() if k != "postgres" and v != "ok")
     response.status_code = 200 if ready else 503
-    return {"ready": ready, "checks": checks}
+    return {"ready": ready, "degraded": degraded, "checks": checks}
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        401: {"description": "Missing or wrong bearer token"},
+        404: {"description": "No COMPLAINTS_METRICS_TOKEN configured: no /metrics"},
+    },
+)
 def metrics(request: Request) -> Response:
-    """Process metrics and the pipeline's queue, outbox, SLA and dead-letter gauges."""
-    from pipeline.ops.metrics import registry_with
-    from pipeline.ops.status import snapshot
+    """This process's metrics, for Prometheus holding COMPLAINTS_METRICS_TOKEN as a bearer
+    token (the pipeline-wide gauges come from `complaints exporter`). Without a configured
+    token there is no /metrics: it is not for the public port."""
+    import hmac
 
-    state = request.app.state
-    registry = registry_with(
-        lambda: snapshot(state.pool, state.redis, state.settings.redis_heartbeat_timeout_ms)
-    )
-    body = generate_latest() + generate_latest(registry)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    token = request.app.state.settings.metrics_token
+    given = request.headers.get("authorization", "")
+    if not token:
+        return Response("metrics disabled: set COMPLAINTS_METRICS_TOKEN\n", status_code=404)
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return Response(
+            "bearer token required\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
