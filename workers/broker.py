@@ -58,7 +58,7 @@ def build_broker(settings: Settings) -> WakingRedisBroker:
         ],
     )
     if os.environ.get("dramatiq_prom_db"):
-        from dramatiq.middleware.prometheus import Prometheus
+        from workers.middleware.prometheus import Prometheus
 
         broker.add_middleware(Prometheus())
     for queue in all_queues():
