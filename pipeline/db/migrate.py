@@ -71,13 +71,13 @@ def ensure_database(database_url: str) -> bool:
         raise ValueError("COMPLAINTS_DATABASE_URL names no database")
     admin = with_database(database_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
+        # Two `migrate` started at once (two setup Jobs, compose and a pod) must not both
+        # try CREATE DATABASE: serialise the check-and-create; released with the session.
+        conn.execute("SELECT pg_advisory_lock(7426150002)")
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists:
             return False
-        try:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except psycopg.errors.DuplicateDatabase:  # a concurrent `migrate` created it
-            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return True
 
 

@@ -13,10 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Seconds without a beat after which a component counts as stalled. A relay loops at
-#: least every COMPLAINTS_RELAY_IDLE_SECONDS, a scheduler every
-#: COMPLAINTS_SCHEDULER_MAX_SLEEP_SECONDS (5 s), a worker beats every 2 s.
-DEFAULT_MAX_AGE = {"relay": 30.0, "scheduler": 60.0, "worker": 30.0}
+#: Seconds without a beat after which a component counts as stalled: a few times its
+#: longest quiet loop. A relay loops at least every COMPLAINTS_RELAY_IDLE_SECONDS (beating
+#: once a second), a scheduler every COMPLAINTS_SCHEDULER_MAX_SLEEP_SECONDS (5 s), a worker
+#: beats every 2 s. A Kubernetes probe adds its own failureThreshold x periodSeconds.
+DEFAULT_MAX_AGE = {"relay": 15.0, "scheduler": 20.0, "worker": 15.0}
 
 
 def beat_path(state_dir: str | Path, component: str, pid: int | None = None) -> Path:
