@@ -15,6 +15,7 @@ from pipeline.api.auth import parse_tokens
 from pipeline.api.backlog import Backlog
 from pipeline.api.group_commit import GroupCommit
 from pipeline.api.request_context import RequestContext
+from pipeline.api.request_metrics import RequestMetrics
 from pipeline.api.submit_endpoint import SubmitEndpoint
 from pipeline.db.pool import make_pool
 from pipeline.domain.sla import make_policy
@@ -66,6 +67,7 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
     if submit_endpoint:
         app.add_middleware(SubmitEndpoint)
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)
+    app.add_middleware(RequestMetrics)  # outermost: sees every answer, 413 and 429 too
     return app
 
 

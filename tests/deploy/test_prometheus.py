@@ -16,6 +16,7 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 
 from pipeline import metrics as business
+from pipeline.api import request_metrics
 from pipeline.ops.metrics import PipelineCollector, registry_with
 from tests.deploy.manifests import DEPLOY
 
@@ -74,6 +75,10 @@ def business_registry() -> CollectorRegistry:
         ]
     )
     business.observe_latency("review", 0.2)
+    for fam in (request_metrics.REQUESTS, request_metrics.LATENCY):
+        registry.register(fam)
+    request_metrics.REQUESTS.labels("GET", "/readyz", "200").inc()
+    request_metrics.LATENCY.labels("GET", "/readyz").observe(0.01)
     return registry
 
 
@@ -81,7 +86,8 @@ def known_metrics() -> dict[str, str]:
     types: dict[str, str] = dict(DRAMATIQ)
     for family in PipelineCollector(fake_snapshot).collect():
         types[family.name + ("_total" if family.type == "counter" else "")] = family.type
-    for fam in business.families().values():
+    api = (request_metrics.REQUESTS, request_metrics.LATENCY)
+    for fam in [*business.families().values(), *api]:
         for metric in fam.describe():
             types[metric.name + ("_total" if metric.type == "counter" else "")] = metric.type
     for name, kind in list(types.items()):

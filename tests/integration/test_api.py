@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -260,9 +261,19 @@ def test_metrics_answer_only_with_the_metrics_token(settings: Settings) -> None:
     token = "metrics-token-0123456789"
     with serving(settings, metrics_token=token) as url:
         wrong = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer nope"})
+        httpx.get(f"{url}/v1/complaints/{uuid.uuid4()}", headers=READ)
         right = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"})
     assert wrong.status_code == 401
     assert right.status_code == 200 and "python_info" in right.text
+    # Request metrics by route template (never the raw path) and status.
+    assert (
+        'complaints_api_requests_total{method="GET",route="/v1/complaints/{complaint_id}",'
+        'status="404"}' in right.text
+    )
+    assert 'complaints_api_requests_total{method="GET",route="/metrics",status="401"}' in right.text
+    assert 'complaints_api_request_duration_seconds_count{method="GET",route="/metrics"}' in (
+        right.text
+    )
     # The pipeline-wide gauges come from the exporter only (one place, no double counts).
     assert "complaints_queue_depth" not in right.text
 
