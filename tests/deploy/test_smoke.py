@@ -220,6 +220,14 @@ class Cluster:
             return False
         return 200 <= r.status_code < 400
 
+    def healthy(self, pod: Pod, probe: dict[str, Any]) -> bool:
+        """The probe, failing at once (with the log's end) if the process has exited."""
+        assert pod.popen is not None
+        if pod.popen.poll() is not None:
+            log = (self.log_dir / f"{pod.proc.name.replace('/', '_')}.log").read_text()
+            pytest.fail(f"{pod.proc.name} exited {pod.popen.returncode}:\n{log[-3000:]}")
+        return self.probe(pod, probe)
+
     def stop_all(self) -> None:
         for pod in self.pods:
             if pod.popen is not None and pod.popen.poll() is None:
@@ -313,7 +321,7 @@ def test_the_manifests_processes_run_as_pods_would(
         for name, pod in pods.items():
             for probe in (pod.proc.readiness, pod.proc.liveness):
                 if probe:
-                    wait_for(f"{name} healthy", lambda p=pod, q=probe: cluster.probe(p, q), 90)
+                    wait_for(f"{name} healthy", lambda p=pod, q=probe: cluster.healthy(p, q), 90)
 
         gen = Generator(seed=22, now=datetime.now(UTC), source="deploy-smoke")
         samples = gen.generate(COUNT)
