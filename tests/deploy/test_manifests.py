@@ -8,12 +8,14 @@ and compose saying the same as Kubernetes."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
 import pytest
+import yaml
 
 from pipeline.domain.routing import all_queues
 from pipeline.settings import env_names
@@ -245,3 +247,36 @@ def test_compose_runs_the_same_processes_as_kubernetes_without_root() -> None:
     # The compose Prometheus scrapes with the token compose gives the API.
     token = (DEPLOY / "prometheus" / "metrics-token").read_text().strip()
     assert app["environment"]["COMPLAINTS_METRICS_TOKEN"].endswith(f":-{token}}}")
+
+
+def test_compose_references_resolve() -> None:
+    doc = compose()
+    services = doc["services"]
+    for name, service in services.items():
+        depends = service.get("depends_on", [])
+        assert set(depends) <= set(services), (name, depends)
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if not source.startswith("."):
+                assert source in doc["volumes"], (name, source)
+            else:
+                assert (DEPLOY / source).exists(), (name, source)
+    # Every ${VAR} interpolation has a default, so `up` works without an .env file.
+    text = (DEPLOY / "compose.yaml").read_text()
+    for var in re.findall(r"\$\{([^}]*)\}", text):
+        assert ":-" in var, var
+
+
+def test_the_example_overlay_patches_objects_of_the_base() -> None:
+    overlay = kustomization(DEPLOY / "k8s" / "overlays" / "example")
+    assert overlay["resources"] == ["../../base"]
+    (image,) = overlay["images"]
+    names = {(d["kind"], d["metadata"]["name"]) for d in DOCS}
+    for patch in overlay["patches"]:
+        target = patch["target"]
+        assert (target["kind"], target["name"]) in names, target
+        ops = yaml.safe_load(patch["patch"])
+        if target["kind"] == "Job":  # a new tag is a new setup Job
+            assert ops == [
+                {"op": "replace", "path": "/metadata/name", "value": f"setup-{image['newTag']}"}
+            ]
