@@ -41,8 +41,7 @@ class Beat:
             return
         self._last = now
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.touch()
-        os.utime(self.path)
+        self.path.touch()  # sets the mtime to now, file new or not
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
