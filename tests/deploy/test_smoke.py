@@ -37,9 +37,10 @@ import httpx
 import psycopg
 import pytest
 import redis
+from alembic.script import ScriptDirectory
 
 from pipeline.adapters.s3 import make_s3_client
-from pipeline.db.migrate import with_database
+from pipeline.db.migrate import alembic_config, with_database
 from pipeline.progress import wait_until_settled
 from pipeline.sample import Generator, upload_all
 from pipeline.settings import Settings
@@ -313,6 +314,11 @@ def test_the_manifests_processes_run_as_pods_would(
         assert [p.popen.wait(timeout=120) for p in twice if p.popen] == [0, 0]
         with psycopg.connect(settings.database_url) as conn:
             assert len(conn.execute("SELECT version_num FROM alembic_version").fetchall()) == 1
+        logs = "".join((tmp_path / f"migrate{i}.log").read_text() for i in (1, 2))
+        applied = re.findall(r"Running upgrade \S* ?-> (\w+)", logs)
+        assert sorted(applied) == sorted(set(applied)) and applied, "a revision ran twice"
+        script = ScriptDirectory.from_config(alembic_config(settings.database_url))
+        assert len(applied) == len(list(script.walk_revisions()))
         assert waiter.popen.wait(timeout=60) == 0
 
         pods = {
