@@ -55,7 +55,10 @@ class Settings:
     four_eyes_amount_cents: int = 500_000  # platform decisions above need a second approver
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9191
-    metrics_dir: str = ".local/prometheus-multiproc"
+    metrics_dir: str = ".local/prometheus-multiproc"  # writable: a mounted volume in a pod
+    state_dir: str = ".local/state"  # writable: liveness beat files (pipeline.ops.probe)
+    metrics_token: str = ""  # bearer token the API's /metrics asks for; empty: no /metrics
+    exporter_cache_seconds: float = 10.0  # pipeline-wide gauges are read at most this often
     worker_max_deliveries: int = 10  # then the message is dead-lettered (poison)
     worker_max_retries: int = 8
     worker_min_backoff_ms: int = 500

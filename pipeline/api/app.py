@@ -18,6 +18,7 @@ from pipeline.api.group_commit import GroupCommit
 from pipeline.api.party_tokens import PartyTokens, load_jwks
 from pipeline.api.problems import as_problem_documents
 from pipeline.api.request_context import RequestContext
+from pipeline.api.request_metrics import RequestMetrics
 from pipeline.api.submit_endpoint import SubmitEndpoint
 from pipeline.db.pool import make_pool
 from pipeline.domain.sla import make_policy
@@ -80,6 +81,7 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
         app.add_middleware(SubmitEndpoint)
     app.add_middleware(Authenticate, tokens=tokens, party=party_tokens(settings))
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)
+    app.add_middleware(RequestMetrics)  # outermost: sees every answer, 413 and 429 too
     return app
 
 

@@ -48,11 +48,15 @@ def queue_stats(client: redis.Redis, queues: list[str]) -> list[QueueStats]:
     return out
 
 
+#: The workers' own heartbeat set (workers.middleware.heartbeat); not Dramatiq's
+#: `__heartbeats__`, which every producer refreshes too.
+WORKERS_KEY = "complaints:worker-heartbeats"
+
+
 def live_workers(client: redis.Redis, heartbeat_timeout_ms: int) -> int:
-    """Broker processes heard from within the heartbeat timeout (workers, and producers
-    such as the relay, which also touch the heartbeat set)."""
+    """Worker processes whose consumers were all fetching within the heartbeat timeout."""
     since = time.time() * 1000 - heartbeat_timeout_ms
-    return int(client.zcount("dramatiq:__heartbeats__", since, "+inf"))
+    return int(client.zcount(WORKERS_KEY, since, "+inf"))
 
 
 def snapshot(

@@ -94,22 +94,26 @@ def status(
 
 def exporter(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port for /metrics.")] = 9300,
+    port: Annotated[int, typer.Option(help="Port for /metrics and /healthz.")] = 9300,
 ) -> None:
-    """Serve the status screen's figures as Prometheus gauges.
+    """Serve the pipeline-wide gauges (queues, outbox, SLA, dead letters, live workers) for
+    Prometheus: run exactly one; reads are cached for COMPLAINTS_EXPORTER_CACHE_SECONDS."""
+    import signal
+    import threading
 
-    Standalone: the API's /metrics serves the same gauges."""
-    from prometheus_client import start_http_server
-
-    from pipeline.ops.metrics import registry_with
+    from pipeline.ops.metrics import Cached, registry_with, serve
     from pipeline.ops.status import snapshot
 
     settings, pool, client = ops_clients()
-    registry = registry_with(lambda: snapshot(pool, client, settings.redis_heartbeat_timeout_ms))
-    start_http_server(port, addr=host, registry=registry)
+    read = Cached(
+        lambda: snapshot(pool, client, settings.redis_heartbeat_timeout_ms),
+        settings.exporter_cache_seconds,
+    )
+    server = serve(registry_with(read), host, port)
     typer.echo(f"serving metrics on http://{host}:{port}/metrics")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pool.close()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.shutdown()
+    pool.close()
