@@ -328,8 +328,10 @@ def _migrate_check(database_url: str, wait: float) -> None:
         time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
 
 
-storage_app = typer.Typer(help="The evidence bucket (COMPLAINTS_S3_BUCKET).")
-app.add_typer(storage_app, name="storage")
+storage_app = typer.Typer(
+    help="The evidence bucket (COMPLAINTS_S3_BUCKET).", rich_markup_mode=MARKUP
+)
+app.add_typer(storage_app, name="storage", rich_help_panel=OPERATE)
 
 
 @storage_app.command("init")
@@ -351,15 +353,17 @@ def storage_init(
         raise typer.Exit(1) from None
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATE)
 def probe(
     component: Annotated[str, typer.Argument(help="worker, relay or scheduler.")],
     max_age: Annotated[
         float | None, typer.Option(help="Seconds a beat stays fresh (default per component).")
     ] = None,
 ) -> None:
-    """Liveness: exit 0 while COMPONENT's beat file in COMPLAINTS_STATE_DIR is fresh, 1 when
-    it stalled (for a Kubernetes exec probe or a compose healthcheck)."""
+    """Liveness of a worker, relay or scheduler, for a Kubernetes exec probe.
+
+    Exit 0 while COMPONENT's beat file in COMPLAINTS_STATE_DIR is fresh, 1 when it stalled
+    (also usable as a compose healthcheck)."""
     from pipeline.ops.probe import DEFAULT_MAX_AGE, check
     from pipeline.settings import Settings
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from standardwebhooks.webhooks import Webhook
 
 from pipeline.logging import get_logger
+from pipeline.notice_texts import texts
 from pipeline.settings import Settings
 
 log = get_logger(__name__)
@@ -33,6 +34,7 @@ def _envelope(n: dict[str, Any]) -> dict[str, Any]:
         "recipient_id": n["recipient_id"],
         "kind": n["kind"],
         "body": n["body"],
+        "texts": texts(n["kind"], n["body"]["status"], n["body"]["title"]),
     }
 
 

@@ -24,11 +24,11 @@ from pipeline.api.problems import (
     Problem,
     ProblemReply,
     invalid_fields,
-    language,
     problem,
 )
 from pipeline.db.json_rows import dumps
 from pipeline.domain.errors import ActionRefused, IdempotencyConflict, NotFound
+from pipeline.i18n import negotiate
 from schemas.action import InvalidMessage
 
 #: Seconds a caller should wait when a dependency is down.
@@ -120,7 +120,7 @@ def request_id() -> str | None:
 
 
 def problem_body(reply: ProblemReply, accept_language: str | None) -> dict[str, Any]:
-    return reply.body(language(accept_language), request_id())
+    return reply.body(negotiate(accept_language), request_id())
 
 
 async def send_problem(send: Send, reply: ProblemReply, accept_language: str | None) -> None:
