@@ -53,7 +53,6 @@ from tests.upstream import send
 pytestmark = pytest.mark.acceptance
 
 COUNT = 200
-TOKEN = "deploy-smoke-token-0123456789"
 NOBODY = 65534
 
 
@@ -291,7 +290,6 @@ def test_the_manifests_processes_run_as_pods_would(
         "COMPLAINTS_S3_ACCESS_KEY": settings.s3_access_key,
         "COMPLAINTS_S3_SECRET_KEY": settings.s3_secret_key,
         "COMPLAINTS_S3_BUCKET": settings.s3_bucket,
-        "COMPLAINTS_API_TOKENS": f'{{"{TOKEN}": ["ingest", "read"]}}',
     }
     cluster = Cluster(root, overrides, tmp_path)
     strays_before = owned_in_temp(cluster.uid)
