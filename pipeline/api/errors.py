@@ -52,7 +52,7 @@ def request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 #: Action refusals that are not conflicts with the complaint's state.
-_REFUSAL_STATUS = {"not_your_complaint": 403, "not_found": 404}
+_REFUSAL_STATUS = {"not_your_complaint": 403, "not_found": 404, "grant_missing": 403}
 
 
 def _action_refused(exc: ActionRefused) -> ProblemReply:

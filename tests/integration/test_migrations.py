@@ -70,7 +70,7 @@ def test_migrate_is_idempotent(database_url: str) -> None:
     migrate(database_url)
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    assert rows == [("0012",)]
+    assert rows == [("0013",)]
 
 
 @pytest.mark.parametrize("pg_type", sorted(PG_ENUMS))
