@@ -42,7 +42,7 @@ INSERT INTO complaints (source, external_id, payload_sha256, status, stage, cate
     waiting_on, due_at)
 SELECT %(source)s, 'l-' || g, repeat('0', 64), m.status::complaint_status, 'parties',
     (enum_range(NULL::complaint_category))[1 + g %% 7], 'b_' || (g %% %(buyers)s),
-    'm_' || (g %% %(merchants)s), 'o_' || g, 12900, 'CNY', now(), now(),
+    'm_' || ((g / 10) %% %(merchants)s), 'o_' || g, 12900, 'CNY', now(), now(),
     'complaint ' || g, 'description of complaint ' || g, 'refund', 12900, 1, now(),
     m.party::party_role,
     CASE WHEN m.party IS NULL THEN NULL
