@@ -60,18 +60,15 @@ def request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 #: Action refusals that are not conflicts with the complaint's state.
-<<<<<<< HEAD
 _REFUSAL_STATUS = {
     "not_your_complaint": 403,
     "actor_not_caller": 403,
     "grant_required": 403,
     "four_eyes": 403,
     "appeal_needs_other_staff": 403,
+    "grant_missing": 403,
     "not_found": 404,
 }
-=======
-_REFUSAL_STATUS = {"not_your_complaint": 403, "not_found": 404, "grant_missing": 403}
->>>>>>> issue-23-lists
 
 
 def _action_refused(exc: ActionRefused) -> ProblemReply:

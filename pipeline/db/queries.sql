@@ -574,7 +574,6 @@ RETURNING n.complaint_id, n.event_seq;
 INSERT INTO counters (name, value) VALUES (%(name)s, %(by)s)
 ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value;
 
-<<<<<<< HEAD
 -- name: latest_decision_step
 -- The newest decision, proposal or appeal of a complaint: a proposal here is pending.
 SELECT event, actor_id, data FROM complaint_events
@@ -616,7 +615,7 @@ WHERE name = %(name)s RETURNING name;
 -- name: list_api_clients
 SELECT name, scopes, enabled, created_at, rotated_at, revoked_at, last_used_at
 FROM api_clients ORDER BY name;
-=======
+
 -- name: work_list
 -- A page of a work list (pipeline.worklist): the filters given (NULL: not filtering), the
 -- caller's visibility among them, after the cursor's (due, id), in (due, id) order, where
@@ -654,4 +653,10 @@ SELECT sla_breaches, penalty_points FROM merchant_stats WHERE merchant_id = %(me
 
 -- name: claim_of
 SELECT claimed_by, claim_expires_at FROM complaints WHERE id = %(id)s;
->>>>>>> issue-23-lists
+
+-- name: console_demo_people
+(SELECT 'buyer' AS role, buyer_id AS id FROM complaints
+ GROUP BY buyer_id ORDER BY max(created_at) DESC LIMIT %(n)s)
+UNION ALL
+(SELECT 'merchant' AS role, merchant_id AS id FROM complaints
+ GROUP BY merchant_id ORDER BY max(created_at) DESC LIMIT %(n)s);
