@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.s3 import make_s3_client
-from pipeline.api import errors, routes, work_routes
+from pipeline.api import errors, my_routes, ops_routes, routes, work_routes
 from pipeline.api.auth import Authenticate, parse_tokens
 from pipeline.api.backlog import Backlog
 from pipeline.api.clients import ClientDirectory
@@ -20,6 +20,7 @@ from pipeline.api.problems import as_problem_documents
 from pipeline.api.request_context import RequestContext
 from pipeline.api.request_metrics import RequestMetrics
 from pipeline.api.submit_endpoint import SubmitEndpoint
+from pipeline import console
 from pipeline.db.pool import make_pool
 from pipeline.domain.sla import make_policy
 from pipeline.settings import Settings
@@ -75,6 +76,9 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
     app.openapi = lambda: as_problem_documents(described())  # type: ignore[method-assign]
     app.include_router(routes.router)
     app.include_router(work_routes.router)
+    app.include_router(my_routes.router)
+    app.include_router(ops_routes.router)
+    console.mount(app, settings)
 
     # Added last runs first: RequestContext, then Authenticate (before any body is read),
     # then SubmitEndpoint, which answers single submissions before FastAPI's router.
