@@ -147,6 +147,12 @@ tools_up() {
         # The package's own server is not wanted: only its promtool.
         { systemctl disable --now prometheus 2>/dev/null || service prometheus stop 2>/dev/null; } >/dev/null || true
     fi
+    # The browser tests (tests/browser) drive Debian's chromium through Playwright; Playwright's
+    # own browser download (`playwright install`) cannot work offline and is never used.
+    if [[ ! -x /usr/bin/chromium ]]; then
+        log "chromium: installing Debian's package for the browser tests"
+        apt_install --no-install-recommends chromium fonts-wqy-zenhei  # + a CJK font for zh-CN
+    fi
 }
 
 case "${1:-}" in

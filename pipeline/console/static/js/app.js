@@ -10,14 +10,14 @@ import { opsPage } from "./ops.js";
 import { signInPage } from "./signin.js";
 
 const ROUTES = [
-  [/^#\/signin$/, () => signInPage()],
-  [/^#\/buyer$/, () => buyerList()],
-  [/^#\/buyer\/new$/, () => fileForm()],
-  [/^#\/merchant$/, () => inbox()],
-  [/^#\/merchant\/scorecard$/, () => scorecard()],
-  [/^#\/staff\/(manual_review|arbitration)$/, (m) => queuePage(m[1])],
-  [/^#\/ops$/, () => opsPage()],
-  [/^#\/c\/([0-9a-f-]{36})$/, (m) => complaintPage(m[1])],
+  [/^#\/signin$/, signInPage],
+  [/^#\/buyer$/, buyerList],
+  [/^#\/buyer\/new$/, fileForm],
+  [/^#\/merchant$/, inbox],
+  [/^#\/merchant\/scorecard$/, scorecard],
+  [/^#\/staff\/(manual_review|arbitration)$/, queuePage],
+  [/^#\/ops$/, opsPage],
+  [/^#\/c\/([0-9a-f-]{36})$/, complaintPage],
 ];
 
 const HOME = { buyer: "#/buyer", merchant: "#/merchant" };

@@ -24,7 +24,7 @@ export function flash(message, kind = "ok") {
 export function showError(err) {
   const body = err.body || {};
   const details = (body.errors || []).map((e) => `${e.path}: ${e.message || e.rule}`);
-  flash([body.title || t("error"), body.detail, ...details].filter(Boolean).join(" — "), "error");
+  flash([body.title || t("error"), body.detail || (err.body ? null : err.message), ...details].filter(Boolean).join(" — "), "error");
 }
 
 // "3 h 20 min left" / "overdue by 5 min": the time left, said plainly.

@@ -1,0 +1,208 @@
+"""The console in a real browser against a real gateway (and, for the lifecycle, real
+workers): buyer, merchant, staff and operator pages, as each person would use them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from pipeline.processes import Fleet
+from pipeline.settings import Settings
+from tests.acceptance.conftest import fleet_env
+from tests.api_server import serving
+from tests.browser.conftest import Person
+from tests.factories import JPEG, complaint_payload
+
+pytestmark = pytest.mark.browser
+
+INGEST = {"Authorization": "Bearer ingest-token-0123456789"}
+SignIn = Callable[..., Person]
+
+
+@pytest.fixture
+def gateway(settings: Settings) -> Iterator[str]:
+    with serving(settings) as url:
+        yield url
+
+
+def status_of(settings: Settings, cid: str) -> str:
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute("SELECT status::text FROM complaints WHERE id = %s", (cid,)).fetchone()
+    return str(row[0]) if row else "missing"
+
+
+def wait_status(settings: Settings, cid: str, want: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while (now := status_of(settings, cid)) != want:
+        assert time.monotonic() < deadline, f"{cid} stayed {now}, expected {want}"
+        time.sleep(0.2)
+
+
+def act(person: Person, action: str, **fields: str) -> None:
+    """Fill and send the form of one action on the complaint page, and wait for the page
+    to show the complaint again without that form's answer pending."""
+    form = person.page.locator(f'form[data-action="{action}"]')
+    for name, value in fields.items():
+        target = form.locator(f'[name="{name}"]')
+        if target.evaluate("e => e.tagName") == "SELECT":
+            target.select_option(value)
+        else:
+            target.fill(value)
+    form.locator("button[type=submit]").click()
+    form.wait_for(state="detached")
+
+
+def shows_status(person: Person, status: str) -> None:
+    person.page.wait_for_selector(f'.badge[data-status="{status}"]')
+
+
+def test_a_complaint_through_its_lifecycle_in_the_browser(
+    settings: Settings, gateway: str, sign_in: SignIn, tmp_path: Any
+) -> None:
+    fleet = Fleet(env=fleet_env(settings), log_dir=tmp_path / "logs", processes=1, threads=4)
+    fleet.start_workers()
+    fleet.start_relay()
+    try:
+        _lifecycle(settings, gateway, sign_in)
+    finally:
+        fleet.stop()
+
+
+def _lifecycle(settings: Settings, gateway: str, sign_in: SignIn) -> None:
+    buyer = sign_in(gateway, "buyer", "b_1")
+    buyer.page.wait_for_selector("h1")
+    buyer.shot("buyer-complaints-empty")
+    buyer.page.get_by_role("link", name="发起投诉").first.click()
+    paid = (datetime.now() - timedelta(days=4)).strftime("%Y-%m-%dT%H:%M")
+    delivered = (datetime.now() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    form = buyer.page.locator("form")
+    form.locator("[name=merchant_id]").fill("m_1")
+    form.locator("[name=order_id]").fill("o_1001")
+    form.locator("[name=amount]").fill("199.00")
+    form.locator("[name=paid_at]").fill(paid)
+    form.locator("[name=delivered_at]").fill(delivered)
+    form.locator("[name=category]").select_option("logistics")
+    form.locator("[name=title]").fill("快递外箱破损，商品压坏")
+    form.locator("[name=description]").fill("收到时外箱破损，台灯灯罩裂开，附开箱照片。")
+    form.locator("[name=requested_remedy]").select_option("refund")
+    form.locator("[name=claimed]").fill("80.00")
+    form.locator("[name=kind]").select_option("photo")
+    form.locator("[name=files]").set_input_files(
+        {"name": "开箱.jpg", "mimeType": "image/jpeg", "buffer": JPEG}
+    )
+    buyer.shot("buyer-file-form")
+    form.locator("button[type=submit]").click()
+    buyer.page.wait_for_url("**/console/#/c/*")
+    cid = buyer.page.url.rsplit("/", 1)[1]
+    assert buyer.page.locator("progress").count() == 0  # the form (and its bars) moved on
+    wait_status(settings, cid, "awaiting_merchant")
+    buyer.page.reload()
+    shows_status(buyer, "awaiting_merchant")
+    buyer.shot("buyer-complaint")
+
+    merchant = sign_in(gateway, "merchant", "m_1")
+    inbox = merchant.page.locator("table").first  # waiting on you, by deadline
+    inbox.get_by_role("link", name="快递外箱破损，商品压坏").wait_for()
+    assert "还剩" in inbox.inner_text()
+    merchant.shot("merchant-inbox")
+    inbox.get_by_role("link", name="快递外箱破损，商品压坏").click()
+    merchant.page.get_by_role("button", name="查看").click()
+    merchant.page.wait_for_selector("img.evidence")
+    merchant.page.wait_for_function("document.querySelector('img.evidence').naturalWidth >= 0")
+    merchant.shot("merchant-complaint")
+    act(merchant, "merchant.accept", remedy_type="refund", amount="30.00")
+    shows_status(merchant, "merchant_proposed")
+
+    buyer.page.reload()
+    shows_status(buyer, "merchant_proposed")
+    act(buyer, "buyer.reject_offer")
+    shows_status(buyer, "in_arbitration")
+
+    staff = sign_in(gateway, "staff", "s_1", "review", "arbitrate")
+    staff.page.wait_for_url("**/#/staff/arbitration")
+    staff.page.locator(f'button[data-id="{cid}"]').wait_for()
+    staff.shot("staff-arbitration-queue")
+    staff.page.locator(f'button[data-id="{cid}"]').click()
+    staff.page.wait_for_url(f"**/#/c/{cid}")
+    staff.page.get_by_text("处理人：s_1").wait_for()
+    staff.shot("staff-complaint")
+    act(staff, "platform.decide", decision="partial", amount="50.00", rule="logistics_damage_4_2")
+    shows_status(staff, "remedy_in_progress")
+
+    merchant.page.reload()
+    act(merchant, "merchant.remedy_executed")
+    shows_status(merchant, "resolved")
+
+    buyer.page.reload()
+    act(buyer, "buyer.confirm")
+    shows_status(buyer, "closed")
+    buyer.page.get_by_text("认可结果").first.wait_for()  # on the timeline
+    buyer.shot("buyer-closed")
+    assert status_of(settings, cid) == "closed"
+    buyer.go("/console/#/buyer")
+    buyer.page.get_by_role("link", name="快递外箱破损，商品压坏").wait_for()
+    buyer.shot("buyer-complaints")
+    merchant.go("/console/#/merchant/scorecard")
+    merchant.page.wait_for_selector(".fact")
+    merchant.shot("merchant-scorecard")
+
+
+def test_an_operator_replays_a_dead_letter_from_the_page(
+    settings: Settings, gateway: str, sign_in: SignIn
+) -> None:
+    from tests.integration.test_console_api import dead_letter
+
+    letter, _ = dead_letter(settings)
+    operator = sign_in(gateway, "staff", "ops_1", "operate")
+    operator.page.wait_for_url("**/#/ops")
+    row = operator.page.locator(f'tr[data-letter="{letter}"]')
+    assert "ValueError: the notifier said no" in row.inner_text()
+    operator.shot("ops")
+    row.get_by_role("button", name="重放").click()
+    operator.page.locator(f'tr[data-letter="{letter}"]', has_text="已重放").wait_for()
+    with psycopg.connect(settings.database_url) as conn:
+        done = conn.execute(
+            "SELECT replayed_at IS NOT NULL FROM dead_letters WHERE id = %s", (letter,)
+        ).fetchone()
+    assert done == (True,)
+    # The page refreshes on its own: a letter dead after it loaded turns up without a reload.
+    later, _ = dead_letter(settings, "review")
+    operator.page.locator(f'tr[data-letter="{later}"]').wait_for(timeout=15_000)
+    operator.page.get_by_role("button", name="English").click()
+    operator.page.get_by_role("heading", name="Dead letters").wait_for()
+    operator.shot("ops-en")
+
+
+def test_merchant_m_1_never_sees_m_2s_complaints(
+    settings: Settings, gateway: str, sign_in: SignIn
+) -> None:
+    ids = {}
+    with httpx.Client(base_url=gateway, headers=INGEST) as api:
+        for merchant in ("m_1", "m_2"):
+            body = complaint_payload(
+                external_id=f"iso-{merchant}", merchant_id=merchant, title=f"给 {merchant} 的投诉"
+            )
+            body["evidence"] = []
+            body["category"] = "other"
+            r = api.post("/v1/complaints", json=body)
+            assert r.status_code == 202, r.text
+            ids[merchant] = r.json()["id"]
+    m1 = sign_in(gateway, "merchant", "m_1")
+    m1.page.get_by_role("link", name="给 m_1 的投诉").wait_for()
+    pages = ["/console/#/merchant", "/console/#/merchant/scorecard", f"/console/#/c/{ids['m_1']}"]
+    for path in pages:
+        m1.go(path)
+        m1.page.wait_for_selector("main h1")
+        assert "m_2" not in m1.page.locator("main").inner_text(), path
+    # Asking for m_2's complaint by its id: the gateway answers 404, the page says so.
+    m1.expect_problem(rf"(HTTP 404: GET .*/v1/complaints/{ids['m_2']})|(404 \(Not Found\))")
+    m1.go(f"/console/#/c/{ids['m_2']}")
+    m1.page.get_by_text(f"no complaint {ids['m_2']}").wait_for()
+    assert "给 m_2 的投诉" not in m1.page.content()
+    m1.shot("merchant-other-complaint-404")
