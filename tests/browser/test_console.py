@@ -3,6 +3,7 @@ workers): buyer, merchant, staff and operator pages, as each person would use th
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from pipeline.settings import Settings
 from tests.acceptance.conftest import fleet_env
 from tests.api_server import serving
 from tests.browser.conftest import Person
-from tests.factories import JPEG, complaint_payload
+from tests.factories import complaint_payload
 
 pytestmark = pytest.mark.browser
 
@@ -74,6 +75,21 @@ def test_a_complaint_through_its_lifecycle_in_the_browser(
         fleet.stop()
 
 
+PHOTO_JS = """() => {
+  const c = document.createElement("canvas"); c.width = 320; c.height = 200;
+  const g = c.getContext("2d");
+  g.fillStyle = "#c9a36b"; g.fillRect(0, 0, 320, 200);
+  g.strokeStyle = "#5a3d1a"; g.lineWidth = 6;
+  g.beginPath(); g.moveTo(60, 30); g.lineTo(170, 110); g.lineTo(130, 180); g.stroke();
+  return c.toDataURL("image/jpeg", 0.9);
+}"""
+
+
+def photo(person: Person) -> bytes:
+    """A real JPEG (a torn box), drawn by the browser itself."""
+    return base64.b64decode(person.page.evaluate(PHOTO_JS).split(",", 1)[1])
+
+
 def _lifecycle(settings: Settings, gateway: str, sign_in: SignIn) -> None:
     buyer = sign_in(gateway, "buyer", "b_1")
     buyer.page.wait_for_selector("h1")
@@ -94,7 +110,7 @@ def _lifecycle(settings: Settings, gateway: str, sign_in: SignIn) -> None:
     form.locator("[name=claimed]").fill("80.00")
     form.locator("[name=kind]").select_option("photo")
     form.locator("[name=files]").set_input_files(
-        {"name": "开箱.jpg", "mimeType": "image/jpeg", "buffer": JPEG}
+        {"name": "开箱.jpg", "mimeType": "image/jpeg", "buffer": photo(buyer)}
     )
     buyer.shot("buyer-file-form")
     form.locator("button[type=submit]").click()
@@ -114,7 +130,8 @@ def _lifecycle(settings: Settings, gateway: str, sign_in: SignIn) -> None:
     inbox.get_by_role("link", name="快递外箱破损，商品压坏").click()
     merchant.page.get_by_role("button", name="查看").click()
     merchant.page.wait_for_selector("img.evidence")
-    merchant.page.wait_for_function("document.querySelector('img.evidence').naturalWidth >= 0")
+    # The buyer's photo, fetched by the merchant's browser with a presigned GET from S3.
+    merchant.page.wait_for_function("document.querySelector('img.evidence').naturalWidth == 320")
     merchant.shot("merchant-complaint")
     act(merchant, "merchant.accept", remedy_type="refund", amount="30.00")
     shows_status(merchant, "merchant_proposed")

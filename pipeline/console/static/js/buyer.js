@@ -21,8 +21,8 @@ export async function fileForm(_, view) {
   const draft = { id: newKey().replace(/-/g, ""), sentAt: null };
   const bars = h("div", { id: "uploads" });
   const form = h("form", { class: "card", onsubmit: (e) => submit(e, draft, bars) },
-    field("f_merchant", h("input", { name: "merchant_id", required: true, pattern: "[A-Za-z0-9_.:-]{1,128}" })),
-    field("f_order", h("input", { name: "order_id", required: true, pattern: "[A-Za-z0-9_.:-]{1,128}" })),
+    field("f_merchant", h("input", { name: "merchant_id", required: true, pattern: "[A-Za-z0-9_.:\\-]{1,128}" })),
+    field("f_order", h("input", { name: "order_id", required: true, pattern: "[A-Za-z0-9_.:\\-]{1,128}" })),
     field("f_order_amount", h("input", { name: "amount", type: "number", min: "0", step: "0.01", required: true })),
     field("f_paid_at", h("input", { name: "paid_at", type: "datetime-local", required: true })),
     field("f_delivered_at", h("input", { name: "delivered_at", type: "datetime-local" })),

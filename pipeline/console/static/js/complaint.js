@@ -99,7 +99,7 @@ export async function complaintPage(m) {
   const id = m[1], who = me(), view = document.getElementById("view");
   const [c, events] = await Promise.all([api("GET", `/v1/complaints/${id}`), api("GET", `/v1/complaints/${id}/events`)]);
   const allowed = (c.allowed_actions[ACTOR[who.role]] || []).filter((a) => !HIDDEN.has(a));
-  view.replaceChildren(
+  view.replaceChildren(...[
     h("h1", {}, c.title),
     h("p", {}, status(c.status), " ", t(`cat.${c.category}`), c.escalation_level ? ` · ${t("level")} ${c.escalation_level}` : ""),
     h("p", {}, c.description),
@@ -112,5 +112,7 @@ export async function complaintPage(m) {
     h("section", {}, h("h2", {}, t("evidence")), evidenceList(c)),
     h("section", {}, h("h2", {}, t("actions")), allowed.length ? allowed.map((a) => actionForm(id, a)) : h("p", { class: "muted" }, t("no_actions"))),
     h("section", {}, h("h2", {}, t("timeline")), h("ol", { class: "timeline" }, events.events.map((e) =>
-      h("li", {}, `${when(e.created_at)} · ${t(`event.${e.event}`, {}, e.event)}`, e.data && e.data.text ? ` — ${e.data.text}` : "")))));
+      h("li", {}, `${when(e.created_at)} · ${t(`party.${e.actor_role}`)} · ${t(`event.${e.event}`, {}, e.event)}`,
+        e.data && e.data.text ? ` — ${e.data.text}` : "")))),
+  ].filter(Boolean));
 }

@@ -37,7 +37,7 @@ export async function signInPage() {
     try { await mint({ role: f.get("role"), sub: f.get("sub"), grants }); location.hash = "#/"; } catch (err) { showError(err); }
   } },
   h("label", {}, h("span", {}, t("f_role")), h("select", { name: "role" }, ["buyer", "merchant", "staff"].map((r) => h("option", { value: r }, t(`role.${r}`))))),
-  h("label", {}, h("span", {}, t("f_id")), h("input", { name: "sub", required: true, pattern: "[A-Za-z0-9_.:-]{1,128}" })),
+  h("label", {}, h("span", {}, t("f_id")), h("input", { name: "sub", required: true, pattern: "[A-Za-z0-9_.:\\-]{1,128}" })),
   h("label", {}, h("span", {}, t("f_grants")), h("input", { name: "grants", placeholder: "review,arbitrate,operate" })),
   h("button", { type: "submit" }, t("sign_in")));
   view.replaceChildren(h("h1", {}, t("signin_title")), h("p", {}, t("signin_local_only")), list, form);
