@@ -239,6 +239,14 @@ def demo(
     threads: Annotated[int, typer.Option(help="Threads per worker process.")] = 8,
     seed: Annotated[int, typer.Option(help="Random seed of the sample.")] = 7,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the load.")] = 600,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            help="Then keep the gateway, web console and workers up on the demo's data, print "
+            "the address and demo people's sign-in links; Ctrl-C stops everything."
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="The gateway's port with --serve.")] = 8000,
 ) -> None:
     """Run the main job: a generated load through real workers, with progress and a summary.
 
@@ -249,11 +257,21 @@ def demo(
     settings = command_settings()
     try:
         ok = run_demo(
-            settings, count=count, processes=processes, threads=threads, seed=seed, timeout=timeout
+            settings,
+            count=count,
+            processes=processes,
+            threads=threads,
+            seed=seed,
+            timeout=timeout,
+            console_url=f"http://127.0.0.1:{port}/console/" if serve else None,
         )
     except DatabaseNotReady as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    if serve:
+        from pipeline.serve import serve as serve_console
+
+        serve_console(settings, "127.0.0.1", port, processes, threads)
     raise typer.Exit(0 if ok else 1)
 
 

@@ -49,7 +49,13 @@ def check_database(settings: Settings) -> None:
 
 
 def run_demo(
-    settings: Settings, count: int, processes: int, threads: int, seed: int, timeout: float
+    settings: Settings,
+    count: int,
+    processes: int,
+    threads: int,
+    seed: int,
+    timeout: float,
+    console_url: str | None = None,
 ) -> bool:
     check_database(settings)
     console = Console(width=None if Console().is_terminal else 120)
@@ -83,7 +89,7 @@ def run_demo(
     finally:
         codes = fleet.stop()
     console.print(f"workers and relay stopped (exit codes {codes}); logs in {log_dir}")
-    _summary(console, settings, source, elapsed)
+    _summary(console, settings, source, elapsed, console_url)
     return ok
 
 
@@ -106,12 +112,6 @@ def _watch(console: Console, settings: Settings, source: str, sent: int, timeout
             p = read_progress(conn, source)
 
 
-def console_address(settings: Settings) -> str | None:
-    """The web console's address for the next steps. There is no console yet: when there is,
-    return its address (from the settings) here, and the summary shows it."""
-    return None
-
-
 def program_name() -> str:
     """How to call `complaints` again: its name when that is the script on PATH, else the
     path it was started by (`.venv/bin/complaints` after `./dev run`)."""
@@ -127,7 +127,9 @@ def program_name() -> str:
         return str(started)
 
 
-def _summary(console: Console, settings: Settings, source: str, elapsed: float) -> None:
+def _summary(
+    console: Console, settings: Settings, source: str, elapsed: float, console_url: str | None
+) -> None:
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         params = {"source": source}
         summary = Summary(
@@ -138,7 +140,7 @@ def _summary(console: Console, settings: Settings, source: str, elapsed: float) 
             elapsed=elapsed,
             example_id=_example(conn, source),
         )
-    render_summary(console, summary, program_name(), console_address(settings))
+    render_summary(console, summary, program_name(), console_url)
 
 
 def _example(conn: psycopg.Connection[tuple[object, ...]], source: str) -> str | None:

@@ -85,8 +85,8 @@ class Summary:
 
 def next_steps(program: str, example_id: str | None, console_url: str | None) -> list[str]:
     """What a newcomer can do after a run, each step a line saying what it shows and the
-    command on its own line (to copy). The console's step appears only when a console exists
-    (`console_url`); there is none yet."""
+    command on its own line (to copy). The console's step appears when it is served
+    (`complaints demo --serve`, `./dev run --serve`)."""
     steps: list[tuple[str, str]] = []
     if example_id:
         steps.append(

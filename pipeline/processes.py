@@ -51,6 +51,9 @@ class Fleet:
     def start_scheduler(self, name: str = "scheduler") -> subprocess.Popen[bytes]:
         return self._spawn(name, ["scheduler"])
 
+    def start_api(self, host: str, port: int, name: str = "api") -> subprocess.Popen[bytes]:
+        return self._spawn(name, ["api", "--host", host, "--port", str(port)])
+
     def kill(self, name: str) -> None:
         """kill -9 the process and everything it forked."""
         proc = self.procs.pop(name)

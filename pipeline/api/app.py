@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import redis
 from fastapi import FastAPI
 
+from pipeline import console
 from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.api import errors, my_routes, ops_routes, routes, work_routes
@@ -20,7 +21,6 @@ from pipeline.api.problems import as_problem_documents
 from pipeline.api.request_context import RequestContext
 from pipeline.api.request_metrics import RequestMetrics
 from pipeline.api.submit_endpoint import SubmitEndpoint
-from pipeline import console
 from pipeline.db.pool import make_pool
 from pipeline.domain.sla import make_policy
 from pipeline.settings import Settings

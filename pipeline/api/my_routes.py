@@ -47,8 +47,10 @@ class Filing(BaseModel):
     evidence: Annotated[list[EvidenceItem], Field(max_length=20)] = []
     submitted_at: Annotated[
         datetime | None,
-        Field(description="When the form was first sent (kept by the console for retries); "
-              "now when absent"),
+        Field(
+            description="When the form was first sent (kept by the console for retries); "
+            "now when absent"
+        ),
     ] = None
 
     model_config = {"extra": "forbid"}
@@ -68,7 +70,7 @@ async def file_my_complaint(
 ) -> Accepted:
     """File a complaint as the signed-in buyer (a party token with role buyer)."""
     if caller.role != "buyer" or caller.party_id is None:
-        raise HTTPException(403, "only a signed-in buyer files here; API clients use /v1/complaints")
+        raise HTTPException(403, "only a signed-in buyer files here (API clients: /v1/complaints)")
     body = filing.model_dump(mode="json", exclude={"draft_id", "submitted_at"})
     submitted = filing.submitted_at or datetime.now(UTC)
     try:

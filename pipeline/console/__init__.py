@@ -61,8 +61,9 @@ def dev_router() -> APIRouter:
         """Demo people: the latest complaints' buyers and merchants, and the demo staff."""
         rows = read(
             request.app.state.pool,
-            lambda conn: conn.execute(q("console_demo_people"), {"n": DEMO_PEOPLE_PER_ROLE})
-            .fetchall(),
+            lambda conn: conn.execute(
+                q("console_demo_people"), {"n": DEMO_PEOPLE_PER_ROLE}
+            ).fetchall(),
         )
         found = [{"role": r["role"], "sub": r["id"], "grants": []} for r in rows]
         staff = [{"role": "staff", "sub": s, "grants": list(g)} for s, g in DEMO_STAFF]

@@ -655,8 +655,10 @@ SELECT sla_breaches, penalty_points FROM merchant_stats WHERE merchant_id = %(me
 SELECT claimed_by, claim_expires_at FROM complaints WHERE id = %(id)s;
 
 -- name: console_demo_people
+-- People to sign in as on the console's development page: the latest complaints' buyers and
+-- the merchants with the most complaints.
 (SELECT 'buyer' AS role, buyer_id AS id FROM complaints
  GROUP BY buyer_id ORDER BY max(created_at) DESC LIMIT %(n)s)
 UNION ALL
 (SELECT 'merchant' AS role, merchant_id AS id FROM complaints
- GROUP BY merchant_id ORDER BY max(created_at) DESC LIMIT %(n)s);
+ GROUP BY merchant_id ORDER BY count(*) DESC, max(created_at) DESC LIMIT %(n)s);

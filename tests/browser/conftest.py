@@ -62,9 +62,7 @@ class Person:
 
 
 @pytest.fixture
-def sign_in(
-    browser: Browser, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., Person]]:
+def sign_in(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Person]]:
     """`sign_in(base, role, sub, *grants)`: a Person signed in through the development sign-in
     link; every person's console errors and failed requests are checked at the end."""
     contexts: list[BrowserContext] = []
@@ -85,9 +83,11 @@ def sign_in(
         page.on("requestfailed", lambda r: person._note(f"failed: {r.method} {r.url}"))
         page.on(
             "response",
-            lambda r: person._note(f"HTTP {r.status}: {r.request.method} {r.url}")
-            if r.status >= 400
-            else None,
+            lambda r: (
+                person._note(f"HTTP {r.status}: {r.request.method} {r.url}")
+                if r.status >= 400
+                else None
+            ),
         )
         as_ = ":".join([role, sub, ",".join(grants)] if grants else [role, sub])
         person.go(f"/console/?as={as_}")

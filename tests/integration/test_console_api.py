@@ -39,9 +39,7 @@ def api(settings: Settings) -> Iterator[httpx.Client]:
 
 
 def dead_letter(settings: Settings, queue: str = "notify") -> tuple[int, str]:
-    message = Message(
-        queue_name=queue, actor_name=queue, args=("x",), kwargs={}, options={}
-    )
+    message = Message(queue_name=queue, actor_name=queue, args=("x",), kwargs={}, options={})
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute(
             q("archive_dead_letter"),

@@ -61,7 +61,10 @@ async function render() {
     const m = hash.match(pattern);
     if (m) {
       view.replaceChildren(h("p", { class: "muted" }, t("loading")));
-      try { stopPage = (await page(m, view)) || null; } catch (err) { view.replaceChildren(h("p", { class: "error" }, String(err.message || err))); }
+      try { stopPage = (await page(m, view)) || null; } catch (err) {
+        const title = err.body && err.body.title;
+        view.replaceChildren(h("h1", {}, title || t("error")), h("p", { class: "error" }, String(err.message || err)));
+      }
       return;
     }
   }

@@ -18,6 +18,9 @@ const FIELDS = {
   "platform.decide": ["outcome", "rule"],
 };
 const HIDDEN = new Set(["buyer.file_followup"]);
+// A second staff member approves a large decision only while one is proposed (four eyes).
+const DECISION_STEPS = new Set(["platform.decision_proposed", "platform.decide", "platform.decide_no_remedy",
+  "platform.approve_decision", "buyer.appeal"]);
 
 function inputs(name) {
   switch (name) {
@@ -97,8 +100,11 @@ function claimButtons(c, who) {
 
 export async function complaintPage(m) {
   const id = m[1], who = me(), view = document.getElementById("view");
-  const [c, events] = await Promise.all([api("GET", `/v1/complaints/${id}`), api("GET", `/v1/complaints/${id}/events`)]);
-  const allowed = (c.allowed_actions[ACTOR[who.role]] || []).filter((a) => !HIDDEN.has(a));
+  const [c, events] = await Promise.all([api("GET", `/v1/complaints/${id}`), api("GET", `/v1/complaints/${id}/events?limit=500`)]);
+  const steps = events.events.filter((e) => DECISION_STEPS.has(e.event));
+  const proposed = steps.length && steps[steps.length - 1].event === "platform.decision_proposed";
+  const allowed = (c.allowed_actions[ACTOR[who.role]] || [])
+    .filter((a) => !HIDDEN.has(a) && (a !== "platform.approve_decision" || proposed));
   view.replaceChildren(...[
     h("h1", {}, c.title),
     h("p", {}, status(c.status), " ", t(`cat.${c.category}`), c.escalation_level ? ` · ${t("level")} ${c.escalation_level}` : ""),
