@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from tests.api_server import PARTY
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -64,12 +66,13 @@ class Person:
 @pytest.fixture
 def sign_in(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Person]]:
     """`sign_in(base, role, sub, *grants)`: a Person signed in through the development sign-in
-    link; every person's console errors and failed requests are checked at the end."""
+    link (or, `handoff=True`, with a token handed over as the marketplace's login would);
+    every person's console errors and failed requests are checked at the end."""
     contexts: list[BrowserContext] = []
     persons: list[Person] = []
     shots = SHOTS / request.node.name
 
-    def make(base: str, role: str, sub: str, *grants: str) -> Person:
+    def make(base: str, role: str, sub: str, *grants: str, handoff: bool = False) -> Person:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         contexts.append(context)
         page = context.new_page()
@@ -89,8 +92,12 @@ def sign_in(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callab
                 else None
             ),
         )
-        as_ = ":".join([role, sub, ",".join(grants)] if grants else [role, sub])
-        person.go(f"/console/?as={as_}")
+        if handoff:  # as the marketplace's login hands a token over in production
+            token = PARTY.mint(role, sub, frozenset(grants))
+            person.go(f"/console/#access_token={token}")
+        else:  # the development sign-in link
+            as_ = ":".join([role, sub, ",".join(grants)] if grants else [role, sub])
+            person.go(f"/console/?as={as_}")
         page.wait_for_selector("#who:not(:empty)")
         persons.append(person)
         return person

@@ -121,6 +121,10 @@ def _lifecycle(settings: Settings, gateway: str, sign_in: SignIn) -> None:
     buyer.page.reload()
     shows_status(buyer, "awaiting_merchant")
     buyer.shot("buyer-complaint")
+    buyer.page.get_by_role("link", name="我的投诉").click()
+    mine = buyer.page.get_by_role("row", name="快递外箱破损，商品压坏")
+    assert "待商家处理" in mine.inner_text() and "还剩" in mine.inner_text()
+    buyer.shot("buyer-complaints")
 
     merchant = sign_in(gateway, "merchant", "m_1")
     inbox = merchant.page.locator("table").first  # waiting on you, by deadline
@@ -136,7 +140,7 @@ def _lifecycle(settings: Settings, gateway: str, sign_in: SignIn) -> None:
     act(merchant, "merchant.accept", remedy_type="refund", amount="30.00")
     shows_status(merchant, "merchant_proposed")
 
-    buyer.page.reload()
+    buyer.page.get_by_role("link", name="快递外箱破损，商品压坏").click()
     shows_status(buyer, "merchant_proposed")
     act(buyer, "buyer.reject_offer")
     shows_status(buyer, "in_arbitration")
@@ -164,7 +168,7 @@ def _lifecycle(settings: Settings, gateway: str, sign_in: SignIn) -> None:
     assert status_of(settings, cid) == "closed"
     buyer.go("/console/#/buyer")
     buyer.page.get_by_role("link", name="快递外箱破损，商品压坏").wait_for()
-    buyer.shot("buyer-complaints")
+    buyer.shot("buyer-complaints-closed")
     merchant.go("/console/#/merchant/scorecard")
     merchant.page.wait_for_selector(".fact")
     merchant.shot("merchant-scorecard")
@@ -210,7 +214,8 @@ def test_merchant_m_1_never_sees_m_2s_complaints(
             r = api.post("/v1/complaints", json=body)
             assert r.status_code == 202, r.text
             ids[merchant] = r.json()["id"]
-    m1 = sign_in(gateway, "merchant", "m_1")
+    m1 = sign_in(gateway, "merchant", "m_1", handoff=True)
+    assert "access_token" not in m1.page.url
     m1.page.get_by_role("link", name="给 m_1 的投诉").wait_for()
     pages = ["/console/#/merchant", "/console/#/merchant/scorecard", f"/console/#/c/{ids['m_1']}"]
     for path in pages:

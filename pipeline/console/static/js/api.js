@@ -34,6 +34,10 @@ export async function api(method, path, body) {
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   const data = text ? JSON.parse(text) : null;
+  if (res.status === 401 && token()) {  // expired or revoked: sign in again
+    signOut();
+    location.hash = "#/signin";
+  }
   if (!res.ok) throw new Problem(res.status, data);
   return data;
 }

@@ -1,5 +1,5 @@
 // The console's router: hash routes, one page module per kind of person.
-import { me, signOut } from "./api.js";
+import { me, signIn, signOut } from "./api.js";
 import { lang, setLang, t, translateStatic } from "./i18n.js";
 import { h, flash } from "./ui.js";
 import { buyerList, fileForm } from "./buyer.js";
@@ -71,6 +71,13 @@ async function render() {
   view.replaceChildren(h("h1", {}, t("not_found")));
 }
 
+// The marketplace's login hands a token over as /console/#access_token=<jwt> (kept in this
+// tab's sessionStorage; the fragment never reaches a server log).
+if (location.hash.startsWith("#access_token=")) {
+  signIn(decodeURIComponent(location.hash.slice("#access_token=".length).split("&")[0]));
+  history.replaceState(null, "", `${location.pathname}#/`);
+}
+
 document.getElementById("lang").addEventListener("click", () => {
   setLang(lang() === "zh-CN" ? "en" : "zh-CN");
   render();
@@ -78,5 +85,9 @@ document.getElementById("lang").addEventListener("click", () => {
 document.getElementById("signout").addEventListener("click", () => {
   signOut(); flash(t("signed_out")); location.hash = "#/signin";
 });
-window.addEventListener("hashchange", () => { document.getElementById("flash").replaceChildren(); render(); });
+window.addEventListener("hashchange", async () => {
+  document.getElementById("flash").replaceChildren();
+  await render();
+  document.getElementById("view").focus({ preventScroll: true });  // keyboard users start at the page
+});
 render();
