@@ -357,15 +357,25 @@ def storage_init(
     create: Annotated[
         bool, typer.Option(help="Create the bucket when missing (else only verify).")
     ] = True,
+    console_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="The web console's origin (e.g. https://console.example.com): browsers there "
+            "may upload and view evidence (bucket CORS). Repeat for several."
+        ),
+    ] = None,
 ) -> None:
     """Create the evidence bucket if missing and allowed; verify put, get and delete."""
     from pipeline.adapters.s3 import make_s3_client
-    from pipeline.ops.storage import StorageError, init_bucket
+    from pipeline.ops.storage import StorageError, allow_console, init_bucket
 
     settings = command_settings()
+    s3 = make_s3_client(settings)
     try:
-        for line in init_bucket(settings, make_s3_client(settings), create=create):
+        for line in init_bucket(settings, s3, create=create):
             typer.echo(line)
+        if console_origin:
+            typer.echo(allow_console(settings, s3, console_origin))
     except StorageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

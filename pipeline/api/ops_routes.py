@@ -27,14 +27,11 @@ class Replayed(BaseModel):
     replayed: int
 
 
-def _operator(caller: Caller) -> Caller:
+async def operator(caller: Annotated[Caller, Depends(require("read"))]) -> Caller:
+    """Operators are staff with the `operate` grant (API clients have no grants)."""
     if "operate" not in caller.grants:
         raise HTTPException(403, "operator pages need the staff grant 'operate'")
     return caller
-
-
-async def operator(caller: Annotated[Caller, Depends(require("read"))]) -> Caller:
-    return _operator(caller)
 
 
 Operator = Annotated[Caller, Depends(operator)]

@@ -69,3 +69,29 @@ def init_bucket(settings: Settings, s3: Any, create: bool = True) -> list[str]:
         raise StorageError(f"bucket {bucket} at {where} returned other bytes than were put")
     done.append(f"verified put, get and delete in {bucket}")
     return done
+
+
+#: What the web console's browser sends to the bucket: the presigned evidence PUT (with its
+#: content type and checksum headers) and the presigned GET of a viewed item.
+CONSOLE_CORS_METHODS = ["PUT", "GET"]
+CONSOLE_CORS_HEADERS = ["content-type", "x-amz-checksum-sha256"]
+
+
+def allow_console(settings: Settings, s3: Any, origins: list[str]) -> str:
+    """Let browsers on the console's origins upload and view evidence (bucket CORS); other
+    origins stay refused. Replaces the bucket's CORS rules."""
+    rule = {
+        "AllowedOrigins": origins,
+        "AllowedMethods": CONSOLE_CORS_METHODS,
+        "AllowedHeaders": CONSOLE_CORS_HEADERS,
+        "ExposeHeaders": ["ETag"],
+        "MaxAgeSeconds": 600,
+    }
+    try:
+        s3.put_bucket_cors(Bucket=settings.s3_bucket, CORSConfiguration={"CORSRules": [rule]})
+    except (ClientError, BotoCoreError) as exc:
+        raise StorageError(
+            f"bucket {settings.s3_bucket}: could not set CORS for the console ({exc}); "
+            "these credentials need s3:PutBucketCORS"
+        ) from None
+    return f"CORS: the console at {', '.join(origins)} may PUT and GET evidence"

@@ -22,6 +22,7 @@ from pipeline.api.app import create_app
 from pipeline.db.queries import q
 from pipeline.settings import Settings
 from tests.api_server import as_party, problem_code, serving
+from tests.cli import run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -168,3 +169,25 @@ def test_outside_local_runs_there_is_no_development_sign_in(settings: Settings) 
         405,
     )
     assert client.get("/console/").status_code == 200
+
+
+def preflight(settings: Settings, origin: str) -> httpx.Response:
+    return httpx.options(
+        f"{settings.s3_endpoint}/{settings.s3_bucket}/evidence/b_7/x.jpg",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "content-type,x-amz-checksum-sha256",
+        },
+    )
+
+
+def test_storage_init_lets_the_consoles_origin_upload_and_no_other(settings: Settings) -> None:
+    done = run_cli(settings, "storage", "init", "--console-origin", "https://console.example")
+    assert done.returncode == 0, done.stderr
+    assert "CORS: the console at https://console.example may PUT and GET" in done.stdout
+    allowed = preflight(settings, "https://console.example")
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://console.example"
+    other = preflight(settings, "https://elsewhere.example")
+    assert "access-control-allow-origin" not in other.headers
