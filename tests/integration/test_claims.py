@@ -83,6 +83,12 @@ def test_two_staff_claiming_at_once_one_gets_it(api: httpx.Client, settings: Set
     winner = next(k for k, r in answers.items() if r.status_code == 200)
     loser = next(r for r in answers.values() if r.status_code == 409)
     assert problem_code(loser) == "claimed_by_another"
+    assert loser.json()["title"] == "Another staff member is working this complaint"
+    again = api.post(
+        f"/v1/complaints/{cid}/claim",
+        headers={**(BOB if winner == "ann" else ANN), "Accept-Language": "zh-CN"},
+    )
+    assert again.status_code == 409 and again.json()["title"] == "其他小二正在处理该投诉"
     holder = f"s_{winner}"
     other = BOB if winner == "ann" else ANN
     view = api.get(f"/v1/complaints/{cid}", headers=ANN).json()
