@@ -11,12 +11,9 @@ import httpx
 import psycopg
 import pytest
 
-from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
 from tests.api_server import as_party, problem_code, serving
-from tests.factories import JPEG, complaint_payload
-from tests.inline import action, drain_outbox
-from workers.runtime import bound
+from tests.inline import action, forwarded_complaint
 
 pytestmark = pytest.mark.integration
 
@@ -38,14 +35,8 @@ def api(settings: Settings) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def forwarded(api: httpx.Client, settings: Settings) -> str:
-    make_s3_client(settings).put_object(
-        Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
-    )
-    cid = api.post("/v1/complaints", json=complaint_payload(), headers=INGEST).json()["id"]
-    with bound(settings):
-        drain_outbox(settings)
-    return str(cid)
+def forwarded(settings: Settings) -> str:
+    return forwarded_complaint(settings)
 
 
 def act(
