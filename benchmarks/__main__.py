@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -218,6 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     only = {f.strip() for f in args.only.split(",") if f.strip()}
     if not only or only - set(FIGURES):
         parser.error(f"--only takes figures from: {', '.join(FIGURES)}; got {args.only!r}")
+    # The harness measures the local services (deploy/local), with their S3 identity; its
+    # worker processes inherit this.
+    os.environ.setdefault("COMPLAINTS_ENV", "local")
     console = Console(width=170)
     result = measure(args.quick, only, console)
     console.print(table(result))

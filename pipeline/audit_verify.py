@@ -1,5 +1,6 @@
 """`complaints audit verify`: recompute every complaint's event chain and report the first
-broken link of each (an edited, removed or reordered event, or a wrong chain head)."""
+broken link of each (an edited, removed or reordered event, or a wrong chain head), and how
+much it checked."""
 
 from __future__ import annotations
 
@@ -21,12 +22,30 @@ class Break:
     reason: str
 
 
-def verify(conn: psycopg.Connection[Any], complaint_id: str | None = None) -> Iterator[Break]:
+@dataclass
+class Checked:
+    """How much a verification read: complaints (one chain each) and their events."""
+
+    chains: int = 0
+    events: int = 0
+
+    def summary(self, broken: int) -> str:
+        chains = "chain" if self.chains == 1 else "chains"
+        events = "event" if self.events == 1 else "events"
+        return f"{broken} broken of {self.chains} {chains} checked ({self.events} {events})"
+
+
+def verify(
+    conn: psycopg.Connection[Any], complaint_id: str | None = None, checked: Checked | None = None
+) -> Iterator[Break]:
+    """The first broken link of each chain; `checked`, when given, counts what was read."""
+    tally = checked if checked is not None else Checked()
     with conn.cursor(row_factory=dict_row) as cur:
         heads = {
             str(r["id"]): r["chain_head"]
             for r in cur.execute(q("chain_heads"), {"id": complaint_id}).fetchall()
         }
+    tally.chains = len(heads)
     current: str | None = None
     prev: str | None = None
     expected_seq = 1
@@ -35,6 +54,7 @@ def verify(conn: psycopg.Connection[Any], complaint_id: str | None = None) -> It
     with conn.transaction(), conn.cursor(name="audit", row_factory=dict_row) as cur:
         cur.execute(q("chain_events"), {"id": complaint_id})
         for e in cur:
+            tally.events += 1
             cid = str(e["complaint_id"])
             if cid != current:
                 if current is not None and not broken and heads.get(current) != prev:

@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 
 from pipeline.cli_context import command_settings
+from pipeline.cli_help import DEVELOP, LOOK, MARKUP, OPERATE, RUN, hide_flag_types
+from pipeline.clients_cli import clients_app
 from pipeline.domain.routing import all_queues
 from pipeline.inspect_cli import audit_app, merchants, show
 from pipeline.ops.dlq_cli import dlq_app
@@ -24,44 +26,60 @@ app = typer.Typer(
     help="Complaint-handling pipeline (投诉处理): migrations, workers, relay and tools.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=MARKUP,
 )
+hide_flag_types()
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def migrate(
     create_database: bool = typer.Option(
         True, help="Create the database named in COMPLAINTS_DATABASE_URL if missing."
     ),
+    check: bool = typer.Option(
+        False, "--check", help="Change nothing: exit 0 at the newest migration, else 1."
+    ),
+    wait: float = typer.Option(0.0, help="With --check: keep checking for up to N seconds."),
 ) -> None:
     """Apply database migrations up to the newest (idempotent)."""
     from pipeline.db.migrate import ensure_database
     from pipeline.db.migrate import migrate as run_migrations
 
     settings = command_settings()
+    if check:
+        _migrate_check(settings.database_url, wait)
+        return
     if create_database and ensure_database(settings.database_url):
         typer.echo("created database")
     run_migrations(settings.database_url)
     typer.echo("database is at the newest migration")
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def worker(
-    processes: Annotated[int, typer.Option(help="Worker processes (default: CPU count).")] = 0,
+    processes: Annotated[
+        int, typer.Option(help="Worker processes.", show_default="the CPU count")
+    ] = 0,
     threads: Annotated[int, typer.Option(help="Threads per worker process.")] = 8,
     queues: Annotated[
         list[str] | None,
-        typer.Option("--queues", "-Q", help="Queues to consume (repeat); default: all."),
+        typer.Option(
+            "--queues", "-Q", metavar="QUEUE", help="A queue to consume (repeat); default: all."
+        ),
     ] = None,
     shutdown_timeout: Annotated[
         float, typer.Option(help="On SIGTERM, seconds to let in-flight messages finish.")
     ] = 30.0,
     module: Annotated[
         list[str] | None,
-        typer.Option(help="Extra modules declaring actors on the same broker (repeat)."),
+        typer.Option(
+            metavar="MODULE", help="An extra module declaring actors on the broker (repeat)."
+        ),
     ] = None,
 ) -> None:
-    """Run Dramatiq workers for the pipeline's actors (wraps the dramatiq CLI); metrics on
-    COMPLAINTS_METRICS_HOST:COMPLAINTS_METRICS_PORT."""
+    """Run Dramatiq workers for the pipeline's actors.
+
+    Wraps the dramatiq CLI; metrics on COMPLAINTS_METRICS_HOST:COMPLAINTS_METRICS_PORT."""
     settings = command_settings()
     wanted = queues or all_queues()
     unknown = sorted(set(wanted) - set(all_queues()))
@@ -88,11 +106,19 @@ def worker(
     os.execv(sys.executable, args)
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def relay(
-    batch: Annotated[int, typer.Option(help="Outbox rows published per transaction.")] = 0,
+    batch: Annotated[
+        int,
+        typer.Option(
+            help="Outbox rows published per transaction.",
+            show_default="COMPLAINTS_RELAY_BATCH_SIZE",
+        ),
+    ] = 0,
 ) -> None:
-    """Publish committed outbox rows to Redis (run one or more; they never double-claim)."""
+    """Publish committed outbox rows to Redis.
+
+    Run one or more: they never claim the same row twice."""
     from pipeline.db.pool import opened_pool
     from workers.broker import broker
     from workers.coalesce import group_sizes
@@ -109,11 +135,19 @@ def relay(
         run_relay(pool, broker, sizes, batch_size, settings.relay_idle_seconds)
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def scheduler(
-    batch: Annotated[int, typer.Option(help="Deadlines claimed per transaction.")] = 0,
+    batch: Annotated[
+        int,
+        typer.Option(
+            help="Deadlines claimed per transaction.",
+            show_default="COMPLAINTS_SCHEDULER_BATCH_SIZE",
+        ),
+    ] = 0,
 ) -> None:
-    """Fire due deadlines and 80 % warnings through the outbox (any number may run)."""
+    """Fire due deadlines and 80 % warnings through the outbox.
+
+    Any number may run: each claims due rows with FOR UPDATE SKIP LOCKED."""
     from pipeline.db.pool import opened_pool
     from workers.scheduler import run_scheduler
 
@@ -127,7 +161,7 @@ def scheduler(
         )
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def api(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -139,12 +173,13 @@ def api(
     run(command_settings(), host, port, workers)
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def ingest(
     file: Annotated[
         Path,
         typer.Argument(
             help="complaint.v1 objects, one JSON per line.",
+            metavar="FILE",
             exists=True,
             dir_okay=False,
             readable=True,
@@ -156,8 +191,10 @@ def ingest(
         Path | None, typer.Option(help="Where invalid lines go (default FILE.rejects.jsonl).")
     ] = None,
 ) -> None:
-    """Stream a JSONL file into the pipeline: valid lines accepted (idempotently), invalid
-    ones quarantined and written to a rejects file; a summary at the end."""
+    """Stream a JSONL file of complaints into the pipeline, with a progress bar.
+
+    Valid lines are accepted (idempotently: a file can be sent again); invalid ones are
+    quarantined and written to a rejects file. A summary at the end."""
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -195,7 +232,7 @@ def ingest(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def demo(
     count: Annotated[int, typer.Option(help="Complaints to generate and ingest.")] = 2000,
     processes: Annotated[int, typer.Option(help="Worker processes.")] = 2,
@@ -203,7 +240,10 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the sample.")] = 7,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the load.")] = 600,
 ) -> None:
-    """Run the main job: workers + relay, a generated sample load, progress, summary."""
+    """Run the main job: a generated load through real workers, with progress and a summary.
+
+    Starts workers, relay and scheduler, sends realistic complaints (broken ones included) to
+    the intake queue, shows each stage's progress and ends with a summary and what to do next."""
     from pipeline.demo import DatabaseNotReady, run_demo
 
     settings = command_settings()
@@ -217,17 +257,19 @@ def demo(
     raise typer.Exit(0 if ok else 1)
 
 
-# Registered here, so `--help` lists them where they always were: after `demo`.
-app.command()(show)
-app.command()(merchants)
-app.command()(status)
-app.command()(exporter)
-app.add_typer(dlq_app, name="dlq")
-app.add_typer(tokens_app, name="tokens")
-app.add_typer(audit_app, name="audit")
+app.command(rich_help_panel=LOOK)(show)
+app.command(rich_help_panel=LOOK)(merchants)
+app.add_typer(audit_app, name="audit", rich_help_panel=LOOK)
+app.command(rich_help_panel=OPERATE)(status)
+app.command(rich_help_panel=OPERATE)(exporter)
+app.add_typer(dlq_app, name="dlq", rich_help_panel=OPERATE)
+app.add_typer(clients_app, name="clients", rich_help_panel=OPERATE)
+app.add_typer(tokens_app, name="tokens", rich_help_panel=DEVELOP)
 
-schemas_app = typer.Typer(help="The published contract (JSON Schema + OpenAPI).")
-app.add_typer(schemas_app, name="schemas")
+schemas_app = typer.Typer(
+    help="The published contract (JSON Schema and OpenAPI).", rich_markup_mode=MARKUP
+)
+app.add_typer(schemas_app, name="schemas", rich_help_panel=DEVELOP)
 
 
 @schemas_app.command("export")
@@ -239,7 +281,7 @@ def schemas_export() -> None:
         typer.echo(f"wrote {path}")
 
 
-@app.command()
+@app.command(rich_help_panel=DEVELOP)
 def bench(
     quick: Annotated[
         bool, typer.Option(help="Small sizes, one run each (under 3 minutes).")
@@ -251,18 +293,86 @@ def bench(
         ),
     ] = None,
 ) -> None:
-    """Run the benchmark harness (same as `python -m benchmarks`): each figure next to a
-    baseline measured in the same run; prints a table and writes JSON to benchmarks/results."""
+    """Run the benchmark harness (same as `python -m benchmarks`).
+
+    Each figure next to a baseline measured in the same run; prints a table and writes JSON to
+    benchmarks/results."""
     from benchmarks.__main__ import main as bench_main
 
     bench_main((["--quick"] if quick else []) + (["--only", only] if only else []))
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATE)
 def config() -> None:
     """Print the effective settings (secrets masked) and the environment variables read."""
     settings = command_settings()
     typer.echo(json.dumps({"settings": settings.redacted(), "env": env_names()}, indent=2))
+
+
+def _migrate_check(database_url: str, wait: float) -> None:
+    from pipeline.db.migrate import missing_revisions
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            missing = missing_revisions(database_url)
+            problem = f"{len(missing)} migration(s) not applied: {'; '.join(missing)}"
+        except Exception as exc:  # no database yet, or PostgreSQL away
+            missing, problem = ["?"], f"cannot read the migration state: {exc}"
+        if not missing:
+            typer.echo("database is at the newest migration")
+            return
+        if time.monotonic() >= deadline:
+            typer.echo(f"error: {problem}", err=True)
+            raise typer.Exit(1)
+        time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
+
+
+storage_app = typer.Typer(
+    help="The evidence bucket (COMPLAINTS_S3_BUCKET).", rich_markup_mode=MARKUP
+)
+app.add_typer(storage_app, name="storage", rich_help_panel=OPERATE)
+
+
+@storage_app.command("init")
+def storage_init(
+    create: Annotated[
+        bool, typer.Option(help="Create the bucket when missing (else only verify).")
+    ] = True,
+) -> None:
+    """Create the evidence bucket if missing and allowed; verify put, get and delete."""
+    from pipeline.adapters.s3 import make_s3_client
+    from pipeline.ops.storage import StorageError, init_bucket
+
+    settings = command_settings()
+    try:
+        for line in init_bucket(settings, make_s3_client(settings), create=create):
+            typer.echo(line)
+    except StorageError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command(rich_help_panel=OPERATE)
+def probe(
+    component: Annotated[str, typer.Argument(help="worker, relay or scheduler.")],
+    max_age: Annotated[
+        float | None, typer.Option(help="Seconds a beat stays fresh (default per component).")
+    ] = None,
+) -> None:
+    """Liveness of a worker, relay or scheduler, for a Kubernetes exec probe.
+
+    Exit 0 while COMPONENT's beat file in COMPLAINTS_STATE_DIR is fresh, 1 when it stalled
+    (also usable as a compose healthcheck)."""
+    from pipeline.ops.probe import DEFAULT_MAX_AGE, check
+    from pipeline.settings import Settings
+
+    if component not in DEFAULT_MAX_AGE:
+        raise typer.BadParameter(f"one of {sorted(DEFAULT_MAX_AGE)}", param_hint="COMPONENT")
+    limit = max_age if max_age is not None else DEFAULT_MAX_AGE[component]
+    healthy, why = check(Settings.from_env().state_dir, component, limit)
+    typer.echo(why, err=not healthy)
+    raise typer.Exit(0 if healthy else 1)
 
 
 def main() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -9,13 +12,13 @@ from pathlib import Path
 
 import psycopg
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import Progress
 
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.db.queries import q
+from pipeline.demo_report import Summary, add_bars, bar_columns, render_summary, update_bars
 from pipeline.processes import Fleet
-from pipeline.progress import read_progress
+from pipeline.progress import read_progress, stage_bars
 from pipeline.sample import Generator, upload_all
 from pipeline.settings import Settings
 
@@ -85,67 +88,59 @@ def run_demo(
 
 
 def _watch(console: Console, settings: Settings, source: str, sent: int, timeout: float) -> bool:
-    columns = (
-        TextColumn("{task.description:<22}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
     deadline = time.monotonic() + timeout
     with (
         psycopg.connect(settings.database_url, autocommit=True) as conn,
-        Progress(*columns, console=console) as bars,
+        Progress(*bar_columns(), console=console) as bars,
     ):
-        arrived = bars.add_task("intake (persisted)", total=sent)
-        reviewed = bars.add_task("review", total=None)
-        evidence = bars.add_task("evidence checked", total=None)
-        dispatched = bars.add_task("sent to merchant", total=None)
-        notified = bars.add_task("notifications", total=None)
+        p = read_progress(conn, source)
+        tasks = add_bars(bars, stage_bars(p, sent))
         while True:
-            p = read_progress(conn, source)
-            bars.update(arrived, completed=p.arrived)
-            bars.update(reviewed, completed=p.reviewed, total=p.complaints)
-            bars.update(evidence, completed=p.evidence_checked, total=p.complaints)
-            bars.update(dispatched, completed=p.dispatched, total=p.complaints)
-            bars.update(notified, completed=p.delivered, total=p.notifications)
+            update_bars(bars, tasks, stage_bars(p, sent))
             if p.settled(sent):
                 return True
             if time.monotonic() > deadline:
                 console.print(f"[red]timed out after {timeout}s[/]: {asdict(p)}")
                 return False
             time.sleep(0.3)
+            p = read_progress(conn, source)
+
+
+def console_address(settings: Settings) -> str | None:
+    """The web console's address for the next steps. There is no console yet: when there is,
+    return its address (from the settings) here, and the summary shows it."""
+    return None
+
+
+def program_name() -> str:
+    """How to call `complaints` again: its name when that is the script on PATH, else the
+    path it was started by (`.venv/bin/complaints` after `./dev run`)."""
+    started = Path(sys.argv[0]).resolve()
+    on_path = shutil.which("complaints")
+    if started.name != "complaints":  # e.g. `python -m pipeline.cli`
+        return "complaints"
+    if on_path and Path(on_path).resolve() == started:
+        return "complaints"
+    try:
+        return os.path.relpath(started)
+    except ValueError:
+        return str(started)
 
 
 def _summary(console: Console, settings: Settings, source: str, elapsed: float) -> None:
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         params = {"source": source}
-        by_status = conn.execute(q("summary_by_status_category"), params).fetchall()
-        rejections = conn.execute(q("summary_rejections"), params).fetchall()
-        verdicts = conn.execute(q("summary_verdicts"), params).fetchall()
-        progress = read_progress(conn, source)
-
-    categories = sorted({c for _, c, _ in by_status})
-    table = Table(title="Complaints by status and category")
-    table.add_column("status")
-    for c in categories:
-        table.add_column(c, justify="right")
-    table.add_column("total", justify="right", style="bold")
-    for status in sorted({s for s, _, _ in by_status}):
-        counts = {c: n for s, c, n in by_status if s == status}
-        table.add_row(
-            status, *(str(counts.get(c, "")) for c in categories), str(sum(counts.values()))
+        summary = Summary(
+            by_status=[tuple(r) for r in conn.execute(q("summary_by_status_category"), params)],
+            rejections=[tuple(r) for r in conn.execute(q("summary_rejections"), params)],
+            verdicts=[tuple(r) for r in conn.execute(q("summary_verdicts"), params)],
+            progress=read_progress(conn, source),
+            elapsed=elapsed,
+            example_id=_example(conn, source),
         )
-    console.print(table)
-    for title, rows in (("Rejections by reason", rejections), ("Evidence verdicts", verdicts)):
-        t = Table(title=title)
-        t.add_column("code")
-        t.add_column("count", justify="right")
-        for code, n in rows:
-            t.add_row(str(code), str(n))
-        console.print(t)
-    rate = progress.complaints / elapsed if elapsed else 0.0
-    console.print(
-        f"[bold]{progress.complaints}[/] complaints persisted, {progress.quarantined} quarantined,"
-        f" {progress.delivered}/{progress.notifications} notifications delivered;"
-        f" elapsed {elapsed:.1f}s, throughput {rate:.1f} complaints/s"
-    )
+    render_summary(console, summary, program_name(), console_address(settings))
+
+
+def _example(conn: psycopg.Connection[tuple[object, ...]], source: str) -> str | None:
+    row = conn.execute(q("summary_example_complaint"), {"source": source}).fetchone()
+    return str(row[0]) if row else None

@@ -9,13 +9,17 @@ from typing import Annotated
 import typer
 
 from pipeline.cli_context import command_settings, connect
+from pipeline.cli_help import MARKUP
 
 
 def show(
-    complaint_id: Annotated[str, typer.Argument(help="Complaint id (UUID).")],
+    complaint_id: Annotated[str, typer.Argument(metavar="ID", help="Complaint id (UUID).")],
     events: Annotated[bool, typer.Option(help="Include the event timeline.")] = True,
 ) -> None:
-    """Print a complaint as parties see it: status, clocks, allowed actions, timeline."""
+    """Print one complaint as its parties see it (JSON).
+
+    Its status, evidence verdicts, deadlines (who must act by when), the actions each role may
+    take now, the outcome and the timeline of events with their audit hashes."""
     from datetime import UTC, datetime
 
     from pipeline.domain.errors import NotFound
@@ -40,7 +44,10 @@ def merchants(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
 ) -> None:
-    """Merchant scorecard (提高商家服务质量): complaints, answers in time, outcomes, penalties."""
+    """The merchant scorecard (提高商家服务质量).
+
+    Per merchant: complaints received (per 1,000 orders where known), the share answered in
+    time, the median response, outcomes, deadline breaches and penalty points."""
     from datetime import UTC, datetime, timedelta
 
     from rich.console import Console
@@ -85,22 +92,29 @@ def merchants(
     console.print(table)
 
 
-audit_app = typer.Typer(help="The tamper-evident audit trail (hash chain over events).")
+audit_app = typer.Typer(
+    help="The tamper-evident audit trail (a hash chain over each complaint's events).",
+    rich_markup_mode=MARKUP,
+)
 
 
 @audit_app.command("verify")
 def audit_verify(
     complaint: Annotated[str | None, typer.Option(help="Only this complaint id.")] = None,
 ) -> None:
-    """Recompute the event chains; print the first broken link of each; exit 1 if any."""
-    from pipeline.audit_verify import verify
+    """Recompute the event chains and say how many were checked.
+
+    Prints the first broken link of each broken chain, and how many chains and events were
+    checked; exits 1 if any chain is broken."""
+    from pipeline.audit_verify import Checked, verify
 
     settings = command_settings()
     broken = 0
+    checked = Checked()
     with connect(settings) as conn:
-        for b in verify(conn, complaint):
+        for b in verify(conn, complaint, checked):
             broken += 1
             at = f"event {b.seq}" if b.seq is not None else "head"
             typer.echo(f"BROKEN {b.complaint_id} at {at}: {b.reason}")
-    typer.echo(f"{broken} broken chain(s)")
+    typer.echo(checked.summary(broken))
     raise typer.Exit(1 if broken else 0)

@@ -1,5 +1,5 @@
-"""Business metrics (transitions, SLA events, evidence verdicts, quarantined inputs, stage
-latency), counted only for committed work.
+"""Business metrics (transitions, SLA events, evidence verdicts and store errors, quarantined
+inputs, stage latency), counted only for committed work.
 
 prometheus_client is imported lazily: a worker process must set PROMETHEUS_MULTIPROC_DIR
 before the first import so that every forked worker writes to the shared directory."""
@@ -33,6 +33,11 @@ def families() -> dict[str, Any]:
                 ),
                 "verdict": Counter(
                     "complaints_evidence_verdicts_total", "Evidence items judged", ["verdict"]
+                ),
+                "store_error": Counter(
+                    "complaints_evidence_store_errors_total",
+                    "Evidence reads the store could not answer (no verdict drawn; retried)",
+                    ["reason"],
                 ),
                 "quarantined": Counter(
                     "complaints_quarantined_total", "Inputs kept in quarantine", ["via"]

@@ -1,4 +1,6 @@
-"""How far a load has got through the automated stages, read from PostgreSQL."""
+"""How far a load has got through the automated stages, read from PostgreSQL, and the bars
+that show it: each bar's total is what can still reach its stage, so a finished run reads as
+finished, with what left the flow before that stage named beside it."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ class Progress:
     reviewed: int
     evidence_checked: int
     dispatched: int
+    rejected: int
+    held_for_review: int
+    awaiting_evidence: int
     in_flight: int
     notifications: int
     delivered: int
@@ -36,6 +41,53 @@ class Progress:
             and self.delivered == self.notifications
             and self.outbox_backlog == 0
         )
+
+
+@dataclass(frozen=True)
+class StageBar:
+    description: str
+    completed: int
+    total: int
+    note: str = ""  # what left the flow before this stage, and why
+
+
+def _note(prefix: str, *parts: tuple[int, str]) -> str:
+    named = ", ".join(f"{n} {why}" for n, why in parts if n)
+    return f"{prefix} {named}" if named else ""
+
+
+def stage_bars(p: Progress, sent: int) -> list[StageBar]:
+    """The demo's bars. A complaint rejected or held for manual review at review never comes
+    to the evidence check, and one waiting for the buyer's evidence never to the merchant:
+    they are taken off the later bars' totals (while a load runs, those totals shrink as
+    review and evidence decide)."""
+    passed_review = p.complaints - p.rejected - p.held_for_review
+    return [
+        StageBar(
+            "intake",
+            p.arrived,
+            sent,
+            _note("incl.", (p.quarantined, "quarantined (invalid messages)")),
+        ),
+        StageBar("review", p.reviewed, p.complaints),
+        StageBar(
+            "evidence checked",
+            p.evidence_checked,
+            passed_review,
+            _note(
+                "left at review:",
+                (p.rejected, "rejected"),
+                (p.held_for_review, "held for manual review"),
+            ),
+        ),
+        StageBar(
+            "sent to merchant",
+            p.dispatched,
+            passed_review - p.awaiting_evidence,
+            _note("left at evidence:", (p.awaiting_evidence, "awaiting the buyer's evidence")),
+        ),
+        StageBar("notifications", p.delivered, p.notifications),
+    ]
 
 
 def read_progress(conn: psycopg.Connection[Any], source: str) -> Progress:

@@ -1,4 +1,8 @@
-"""Settings from environment variables prefixed COMPLAINTS_; defaults point at local services."""
+"""Settings from environment variables prefixed COMPLAINTS_; defaults point at local services.
+
+S3 credentials have no silent default: unset, boto3's default chain finds them (environment,
+profile, container or instance role, web identity). Only COMPLAINTS_ENV=local (exported by
+`./dev`, `deploy/local/services.sh` and the tests) fills in the local SeaweedFS identity."""
 
 from __future__ import annotations
 
@@ -14,8 +18,11 @@ class Settings:
     database_url: str = "postgresql://complaints:complaints@127.0.0.1:5432/complaints"
     redis_url: str = "redis://127.0.0.1:6379/0"
     s3_endpoint: str = "http://127.0.0.1:18333"
-    s3_access_key: str = "complaints"
-    s3_secret_key: str = "complaints-secret"  # local development credential only
+    env: str = ""  # "local": the local set-up's defaults (LOCAL_DEFAULTS) apply
+    s3_access_key: str = ""  # empty: boto3's default credential chain
+    s3_secret_key: str = ""
+    s3_session_token: str = ""  # with an explicit temporary key pair
+    s3_ca_bundle: str = ""  # PEM file of CAs trusted for an https endpoint (boto3 and ours)
     s3_bucket: str = "complaints-evidence"
     s3_region: str = "us-east-1"
     log_format: str = "auto"  # auto | json | console
@@ -43,16 +50,23 @@ class Settings:
     evidence_get_seconds: int = 300  # presigned evidence downloads live this long
     claim_lease_seconds: int = 900  # a staff claim returns to the queue after this
     api_commit_group_max: int = 100  # single submissions sharing one transaction, at most
+    api_client_cache_seconds: float = 30.0  # a revoked client is refused within this
     party_token_jwks: str = ""  # JWKS JSON, or @path to a file; empty: no party tokens
     party_token_issuer: str = "complaints-local"
     party_token_audience: str = "complaints-api"
+    four_eyes_amount_cents: int = 500_000  # platform decisions above need a second approver
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9191
-    metrics_dir: str = ".local/prometheus-multiproc"
+    metrics_dir: str = ".local/prometheus-multiproc"  # writable: a mounted volume in a pod
+    state_dir: str = ".local/state"  # writable: liveness beat files (pipeline.ops.probe)
+    metrics_token: str = ""  # bearer token the API's /metrics asks for; empty: no /metrics
+    exporter_cache_seconds: float = 10.0  # pipeline-wide gauges are read at most this often
     worker_max_deliveries: int = 10  # then the message is dead-lettered (poison)
     worker_max_retries: int = 8
     worker_min_backoff_ms: int = 500
     worker_max_backoff_ms: int = 60_000
+    evidence_min_backoff_ms: int = 1_000  # retries of evidence-store reads (workers.actors)
+    evidence_max_backoff_ms: int = 300_000
     worker_idle_poll_ms: int = 1000  # safety poll of an idle queue (wake-ups do the rest)
     redis_heartbeat_timeout_ms: int = 60_000
     redis_maintenance_chance: int = 1_000  # per million broker commands
@@ -62,6 +76,8 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        if env.get(PREFIX + "ENV") == "local":
+            values.update(LOCAL_DEFAULTS)
         for field in fields(cls):
             raw = env.get(PREFIX + field.name.upper())
             if raw is None:
@@ -86,6 +102,10 @@ class Settings:
                 value = f"{scheme}://***@{rest.split('@', 1)[1]}"
             out[field.name] = value
         return out
+
+
+#: The local SeaweedFS identity (deploy/local/services.sh): used only with COMPLAINTS_ENV=local.
+LOCAL_DEFAULTS = {"s3_access_key": "complaints", "s3_secret_key": "complaints-secret"}
 
 
 def _parse(name: str, raw: str, kind: type[int] | type[float]) -> int | float:

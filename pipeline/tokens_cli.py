@@ -10,8 +10,12 @@ from typing import Annotated
 import typer
 
 from pipeline.cli_context import command_settings
+from pipeline.cli_help import MARKUP
 
-tokens_app = typer.Typer(help="Party tokens (JWT) for local runs: make a key set, sign tokens.")
+tokens_app = typer.Typer(
+    help="Party tokens (JWT) for local runs: make a key set, sign tokens.",
+    rich_markup_mode=MARKUP,
+)
 
 
 @tokens_app.command("keygen")

@@ -1,4 +1,5 @@
-"""What parties see: the complaint view (DESIGN §6), its timeline, the merchant scorecard."""
+"""What parties see: the complaint view (docs/contracts.md, section 8), its timeline, the
+merchant scorecard."""
 
 from __future__ import annotations
 

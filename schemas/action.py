@@ -26,6 +26,7 @@ ActionName = Literal[
     "platform.approve_review",
     "platform.reject_review",
     "platform.decide",
+    "platform.approve_decision",
     "platform.suspend",
     "platform.resume",
 ]

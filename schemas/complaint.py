@@ -77,7 +77,8 @@ CONTENT_TYPES: dict[EvidenceKind, frozenset[str]] = {
     },
 }
 
-#: Items accepted in one message; beyond DESIGN's 20 the evidence stage answers `too_many`.
+#: Items accepted in one message; past the 20th the evidence stage answers `too_many`
+#: (docs/contracts.md, section 5).
 MAX_EVIDENCE_ITEMS_IN_MESSAGE = 100
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import psycopg
@@ -8,6 +9,10 @@ import pytest
 from pipeline.settings import Settings
 from tests import services
 from tests.services import Conn
+
+# The tests run against the local services (deploy/local): their S3 identity, also in the
+# worker and CLI processes the tests start (they inherit this environment).
+os.environ.setdefault("COMPLAINTS_ENV", "local")
 
 
 @pytest.fixture(scope="session")

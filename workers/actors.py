@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -10,16 +11,23 @@ import dramatiq
 import structlog
 from dramatiq.middleware import CurrentMessage
 
+from pipeline.adapters.evidence_store import EvidenceStoreUnavailable
 from pipeline.db.store import Store
 from pipeline.domain.errors import ActionRefused
 from pipeline.handlers.actions import handle_action, record_refusal
 from pipeline.handlers.dispatch import handle_dispatch, handle_route
-from pipeline.handlers.evidence import check_item, handle_evidence, handle_evidence_many
+from pipeline.handlers.evidence import (
+    check_item,
+    handle_evidence,
+    handle_evidence_many,
+    note_store_error,
+)
 from pipeline.handlers.intake import intake_message, quarantine
 from pipeline.handlers.notify import handle_notify
 from pipeline.handlers.review import Skipped, handle_review, handle_review_many
 from pipeline.handlers.sla import handle_breach, handle_breach_many, handle_warning
 from pipeline.logging import get_logger
+from pipeline.settings import Settings
 from schemas.action import InvalidMessage, parse_action
 from workers.broker import broker  # noqa: F401  (sets the broker before actors are declared)
 from workers.runtime import runtime
@@ -81,6 +89,36 @@ def _alone(step: Step, message_id: str | None, **payload: Any) -> object:
         return step(store, message_id, **payload)
 
 
+def _store_retries(settings: Settings) -> dict[str, Any]:
+    """Retries of the actors that read the evidence store. A store outage (a deleted
+    bucket, a rotated key) outlasts a database blip: backoff grows to the longer
+    `evidence_max_backoff_ms`. Bounded: `worker_max_retries` retries stay under the
+    delivery limit, then the message is dead-lettered (`complaints dlq replay` once fixed)."""
+    return {
+        "max_retries": settings.worker_max_retries,
+        "min_backoff": settings.evidence_min_backoff_ms,
+        "max_backoff": settings.evidence_max_backoff_ms,
+    }
+
+
+STORE_RETRIES = _store_retries(Settings.from_env())
+
+
+@contextmanager
+def _store_errors_noted() -> Iterator[None]:
+    """A store failure (directly, or as the cause of a failed group) is logged and counted;
+    it still propagates, so the message is retried."""
+    try:
+        yield
+    except Exception as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, EvidenceStoreUnavailable):
+            cause = cause.__cause__
+        if cause is not None:
+            note_store_error(runtime().uow, cause)
+        raise
+
+
 def _evidence(message_id: str | None, complaint_id: str) -> object:
     rt = runtime()
     return handle_evidence(rt.uow, rt.evidence, complaint_id, message_id=message_id)
@@ -104,6 +142,8 @@ def _group(
     ordered = sorted(items, key=lambda item: str(item[1]["complaint_id"]))
     try:
         results = together(ordered)
+    except EvidenceStoreUnavailable:
+        raise  # the store is out for every item: judging them one by one would not help
     except Exception as exc:
         log.info("group transaction failed; items one by one", error=type(exc).__name__)
         _each(alone, ordered)
@@ -165,14 +205,17 @@ def review_many(items: Items) -> None:
     _group(items, _reviews_together, partial(_alone, _review))
 
 
-@dramatiq.actor(queue_name="evidence")
+@dramatiq.actor(queue_name="evidence", **STORE_RETRIES)
 def evidence(complaint_id: str) -> None:
-    _done(_evidence(_message_id(), complaint_id))
+    with _store_errors_noted():
+        _done(_evidence(_message_id(), complaint_id))
 
 
-@dramatiq.actor(queue_name="evidence")
+@dramatiq.actor(queue_name="evidence", **STORE_RETRIES)
 def evidence_many(items: Items) -> None:
-    _group(items, _evidence_together, _evidence)
+    """A store failure fails the whole group: nothing is written, the message is retried."""
+    with _store_errors_noted():
+        _group(items, _evidence_together, _evidence)
 
 
 @dramatiq.actor(queue_name="route")
@@ -228,16 +271,23 @@ def act(payload: Any) -> None:
         return
     checked = None
     if action.action == "merchant.dispute":  # S3 is read outside the transaction
-        checked = [
-            check_item(
-                {**item.model_dump(), "position": i, "submitted_by_id": action.actor.id},
-                rt.evidence,
-            )
-            for i, item in enumerate(action.evidence or [])
-        ]
+        with _store_errors_noted():
+            checked = [
+                check_item(
+                    {**item.model_dump(), "position": i, "submitted_by_id": action.actor.id},
+                    rt.evidence,
+                )
+                for i, item in enumerate(action.evidence or [])
+            ]
     try:
         with rt.uow() as store:
-            result = handle_action(store, action, checked, message_id=_message_id())
+            result = handle_action(
+                store,
+                action,
+                checked,
+                message_id=_message_id(),
+                four_eyes_cents=rt.settings.four_eyes_amount_cents,
+            )
     except ActionRefused as exc:
         with rt.uow() as store:
             record_refusal(store, payload, exc, message_id=_message_id())

@@ -23,6 +23,7 @@ from pipeline.domain.routing import all_queues
 from pipeline.settings import Settings
 from workers.middleware.dead_letters import DeadLetterArchive
 from workers.middleware.delivery_limit import DeliveryLimit
+from workers.middleware.heartbeat import Heartbeat
 from workers.middleware.log_context import LogContext
 from workers.middleware.runtime_lifecycle import RuntimeLifecycle
 from workers.middleware.stage_latency import StageLatency
@@ -53,10 +54,11 @@ def build_broker(settings: Settings) -> WakingRedisBroker:
             DeliveryLimit(),
             DeadLetterArchive(),
             StageLatency(),
+            Heartbeat(settings),
         ],
     )
     if os.environ.get("dramatiq_prom_db"):
-        from dramatiq.middleware.prometheus import Prometheus
+        from workers.middleware.prometheus import Prometheus
 
         broker.add_middleware(Prometheus())
     for queue in all_queues():

@@ -1,6 +1,8 @@
 """What `complaints worker` sets before it hands over to the dramatiq CLI: Dramatiq's own
-knobs from the settings, and a fresh Prometheus multiprocess directory. Imports no actor,
-so the benchmark harness can use it without declaring any."""
+knobs from the settings, a fresh Prometheus multiprocess directory and the state directory
+for liveness beats. Imports no actor, so the benchmark harness can use it without declaring
+any. Both directories are settings (COMPLAINTS_METRICS_DIR, COMPLAINTS_STATE_DIR): in a
+container they point at a mounted volume, the root filesystem being read-only."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+from pipeline.ops.probe import pid_alive
 from pipeline.settings import Settings
 
 
@@ -20,10 +23,23 @@ def dramatiq_env(settings: Settings) -> dict[str, str]:
 
 def prepare_metrics_dir(settings: Settings) -> None:
     """A fresh multiprocess directory per worker start (stale files would skew counters),
-    set before any worker process imports prometheus_client."""
+    set before any worker process imports prometheus_client; and the state directory,
+    without the beat files of worker processes that are gone."""
     path = Path(settings.metrics_dir)
     shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        state = Path(settings.state_dir)
+        state.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(
+            f"cannot create {exc.filename}: COMPLAINTS_METRICS_DIR and COMPLAINTS_STATE_DIR "
+            "must name writable directories (a mounted volume in a container)"
+        ) from None
+    for beat in state.glob("worker-*.beat"):
+        pid = beat.stem.removeprefix("worker-")
+        if pid.isdigit() and not pid_alive(int(pid)):
+            beat.unlink(missing_ok=True)
     os.environ["dramatiq_prom_db"] = str(path)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
     os.environ["dramatiq_prom_host"] = settings.metrics_host

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
 from pipeline.logging import get_logger
+from pipeline.ops.probe import Beat, beat_path
+from pipeline.settings import Settings
 from workers.coalesce import messages_for
 from workers.publish import publish_batch
 
@@ -57,8 +59,13 @@ def run_relay(
     batch_size: int = 500,
     idle_seconds: float = 0.05,
     stop: threading.Event | None = None,
+    beat: Callable[[], None] | None = None,
 ) -> None:
+    """Loop until SIGTERM/SIGINT or `stop`; `beat` after every successful batch (the
+    liveness probe's evidence, pipeline.ops.probe; by default the beat file in
+    COMPLAINTS_STATE_DIR)."""
     stop = stop or threading.Event()
+    beat = beat or Beat(beat_path(Settings.from_env().state_dir, "relay"))
     for sig in (signal.SIGTERM, signal.SIGINT):
         if threading.current_thread() is threading.main_thread():
             signal.signal(sig, lambda *_: stop.set())
@@ -71,6 +78,7 @@ def run_relay(
             log.exception("relay batch failed; retrying")
             stop.wait(1.0)
             continue
+        beat()
         published += sent
         wait = next_wait(wait, sent, idle_seconds)
         if sent < batch_size:

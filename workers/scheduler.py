@@ -16,6 +16,8 @@ from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
 from pipeline.logging import get_logger
+from pipeline.ops.probe import Beat, beat_path
+from pipeline.settings import Settings
 from workers.redrive import redrive
 
 log = get_logger("workers.scheduler")
@@ -53,8 +55,13 @@ def run_scheduler(
     stop: threading.Event | None = None,
     clock: Callable[[], datetime] = utcnow,
     redrive_after: float = 120.0,
+    beat: Callable[[], None] | None = None,
 ) -> None:
+    """Loop until SIGTERM/SIGINT or `stop`; `beat` after every successful tick (the
+    liveness probe's evidence, pipeline.ops.probe; by default the beat file in
+    COMPLAINTS_STATE_DIR)."""
     stop = stop or threading.Event()
+    beat = beat or Beat(beat_path(Settings.from_env().state_dir, "scheduler"))
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
@@ -77,6 +84,7 @@ def run_scheduler(
             log.exception("scheduler tick failed; retrying")
             stop.wait(1.0)
             continue
+        beat()
         totals[0] += tick.fired
         totals[1] += tick.warned
         if tick.fired or tick.warned:

@@ -41,8 +41,11 @@ class WokenConsumer(_RedisConsumer):
         self.wake_ups = broker.wake_ups
         self.wake = broker.wake_ups.register(queue_name)
         self.drained = False
+        #: When this consumer last came round its loop (workers.middleware.heartbeat).
+        self.polled_at = time.monotonic()
 
     def __next__(self) -> Any:
+        self.polled_at = time.monotonic()
         try:
             while True:
                 if self.message_cache:

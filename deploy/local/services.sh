@@ -10,6 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="${COMPLAINTS_LOCAL_DIR:-$ROOT/.local}"
 RUN="$LOCAL/run"
 VENV="${COMPLAINTS_VENV:-$ROOT/.venv}"
+export COMPLAINTS_ENV="${COMPLAINTS_ENV:-local}"  # s3_ready.py: the local S3 identity
 mkdir -p "$RUN"
 
 PG_HOST=127.0.0.1
@@ -136,8 +137,20 @@ s3_down() {
     rm -f "$RUN/started.seaweedfs" "$RUN/seaweedfs.pid"
 }
 
+# ---------------------------------------------------------------- tools the tests run
+# promtool (Debian package `prometheus`) checks the Prometheus config, rules and metrics in
+# tests/deploy; installed here so those tests run (they fail, not skip, without it).
+tools_up() {
+    if ! command -v promtool >/dev/null; then
+        log "promtool: installing the prometheus package"
+        apt_install --no-install-recommends prometheus
+        # The package's own server is not wanted: only its promtool.
+        { systemctl disable --now prometheus 2>/dev/null || service prometheus stop 2>/dev/null; } >/dev/null || true
+    fi
+}
+
 case "${1:-}" in
-    up) pg_up; redis_up; s3_up; log "all services answer" ;;
+    up) pg_up; redis_up; s3_up; tools_up; log "all services answer" ;;
     down) s3_down; redis_down; pg_down ;;
     status)
         pg_answers && echo "postgresql: up" || echo "postgresql: down"

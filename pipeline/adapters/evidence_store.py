@@ -10,13 +10,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from pipeline.adapters.s3 import make_s3_client
-from pipeline.adapters.s3_range import S3RangeReader
+from pipeline.adapters.s3 import make_s3_client, s3_session
+from pipeline.adapters.s3_range import (
+    NOT_FOUND_CODES,
+    EvidenceStoreUnavailable,
+    S3RangeReader,
+    reason_of,
+)
 from pipeline.settings import Settings
 
-_NOT_FOUND = frozenset({"404", "NoSuchKey", "NotFound"})
+__all__ = ["EvidenceStoreUnavailable", "ObjectFacts", "S3EvidenceStore", "probe_bucket"]
+
+#: A key no evidence has: `probe_bucket` asks for it as the evidence stage asks for any.
+PROBE_KEY = "evidence/.probe/absent"
 #: Objects up to this size are read whole in one ranged GET and hashed here: one request
 #: answers existence, size, file signature and SHA-256 (most evidence is this small).
 #: That GET goes through `S3RangeReader` (about a third of boto3's CPU per call).
@@ -45,13 +53,35 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code"))
 
 
+def _unavailable(exc: ClientError | BotoCoreError) -> EvidenceStoreUnavailable:
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return EvidenceStoreUnavailable(reason_of(_code(exc), status), str(exc))
+    return EvidenceStoreUnavailable(reason_of(type(exc).__name__), str(exc))
+
+
+def probe_bucket(s3_client: Any, bucket: str) -> str | None:
+    """None if the evidence stage can read `bucket` (a ranged GET of a key that does not
+    exist answers NoSuchKey), else the reason it cannot ("NoSuchBucket", "AccessDenied",
+    "SignatureDoesNotMatch", "EndpointConnectionError", ...)."""
+    try:
+        s3_client.get_object(Bucket=bucket, Key=PROBE_KEY, Range="bytes=0-0")
+    except ClientError as exc:
+        return None if _code(exc) in NOT_FOUND_CODES else _unavailable(exc).reason
+    except BotoCoreError as exc:
+        return _unavailable(exc).reason
+    return None
+
+
 class S3EvidenceStore:
-    """Errors other than "not found" propagate, so the stage is retried, not failed."""
+    """Only "this object does not exist" becomes None; any other trouble raises
+    EvidenceStoreUnavailable, so the stage is retried, never judged."""
 
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.bucket = settings.s3_bucket
-        self.s3 = client or make_s3_client(settings)
-        self.reader = S3RangeReader(settings)
+        session = s3_session(settings)  # one credential source for both clients
+        self.s3 = client or make_s3_client(settings, session=session)
+        self.reader = S3RangeReader(settings, session.get_credentials())
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -82,9 +112,13 @@ class S3EvidenceStore:
         try:
             meta = self.s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         except ClientError as exc:
-            if _code(exc) in _NOT_FOUND:
+            # A HEAD answer has no body: a bare 404 right after the GET found the object
+            # means it was deleted in between.
+            if _code(exc) in {"404", *NOT_FOUND_CODES}:
                 return None
-            raise
+            raise _unavailable(exc) from exc
+        except BotoCoreError as exc:
+            raise _unavailable(exc) from exc
         checksum = meta.get("ChecksumSHA256")
         full_object = meta.get("ChecksumType", "FULL_OBJECT") != "COMPOSITE"
         sha = None
@@ -94,7 +128,14 @@ class S3EvidenceStore:
         return ObjectFacts(int(meta["ContentLength"]), head, sha)
 
     def sha256_hex(self, key: str) -> str:
-        body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as exc:
+            if _code(exc) in NOT_FOUND_CODES:
+                raise  # deleted since it was inspected: the retry judges it missing
+            raise _unavailable(exc) from exc
+        except BotoCoreError as exc:
+            raise _unavailable(exc) from exc
         digest = hashlib.sha256()
         for chunk in iter(lambda: body.read(1024 * 1024), b""):
             digest.update(chunk)

@@ -8,12 +8,17 @@ to end (py-spy --gil), more than the stage's own work. This writes the request i
 or up to the close) directly.
 
 Any failure closes the thread's connection and raises HttpError; the caller retries on a
-new one (a kept-alive socket the server has closed in the meantime fails like that)."""
+new one (a kept-alive socket the server has closed in the meantime fails like that). A body
+is read up to the caller's `max_body` at most: past it the connection is dropped (a server
+that ignores Range must not make it read a whole large object). Control characters in the
+request target or headers are refused before anything is sent (UnsafeRequest)."""
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,8 +27,18 @@ MAX_HEAD_BYTES = 64 * 1024
 RECV_BYTES = 256 * 1024
 
 
+#: A request target: visible ASCII only (no CR, LF, space or other control character).
+_TARGET = re.compile(r"[\x21-\x7e]+")
+_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an RFC 9110 token
+_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # no CR, LF, NUL or other control
+
+
 class HttpError(Exception):
     """The connection failed or the server's answer was not HTTP/1.x."""
+
+
+class UnsafeRequest(ValueError):
+    """A request target or header that would split or smuggle a request."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,15 @@ class Response:
     status: int
     headers: dict[str, str]  # names in lower case
     body: bytes
+    truncated: bool = False  # the body went on past `max_body`; the connection was dropped
+
+
+def _check(target: str, headers: Mapping[str, str]) -> None:
+    if not _TARGET.fullmatch(target):
+        raise UnsafeRequest(f"request target with a control character or space: {target!r}")
+    for name, value in headers.items():
+        if not _NAME.fullmatch(name) or not _VALUE.fullmatch(value):
+            raise UnsafeRequest(f"header {name!r} has a character not allowed there")
 
 
 class _Connection:
@@ -77,22 +101,27 @@ class _Connection:
             headers[name.strip().lower()] = value.strip()
         return int(code), version, headers
 
-    def chunked(self) -> bytes:
-        parts = []
+    def chunked(self, limit: int) -> tuple[bytes, bool]:
+        parts, got = [], 0
         while size := int(self.line().split(b";", 1)[0].strip(), 16):  # ValueError if not hex
+            if got + size > limit:
+                parts.append(self.take(limit - got))
+                return b"".join(parts), True
             parts.append(self.take(size))
+            got += size
             if self.take(2) != b"\r\n":
                 raise HttpError("a chunk does not end where its size says")
         while self.line():  # trailer fields, up to the empty line
             pass
-        return b"".join(parts)
+        return b"".join(parts), False
 
-    def to_close(self) -> bytes:
+    def to_close(self, limit: int) -> tuple[bytes, bool]:
         try:
-            while True:
+            while len(self.buffer) <= limit:
                 self.fill()
         except HttpError:
-            return self.take(len(self.buffer))
+            return self.take(len(self.buffer)), False
+        return self.take(limit), True
 
 
 class KeptAliveGet:
@@ -115,8 +144,10 @@ class KeptAliveGet:
         self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self.local = threading.local()
 
-    def get(self, target: str, headers: Mapping[str, str]) -> Response:
-        """`target` is the request path (already quoted); `headers` must include Host."""
+    def get(self, target: str, headers: Mapping[str, str], max_body: int | None = None) -> Response:
+        """`target` is the request path (already quoted); `headers` must include Host.
+        At most `max_body` bytes of the body are read (`truncated` says there were more)."""
+        _check(target, headers)
         conn: _Connection | None = getattr(self.local, "conn", None)
         if conn is None:
             try:
@@ -128,7 +159,7 @@ class KeptAliveGet:
         )
         try:
             conn.sock.sendall((request + "\r\n").encode("latin-1"))
-            return self._response(conn)
+            return self._response(conn, sys.maxsize if max_body is None else max_body)
         except (OSError, ValueError, HttpError) as exc:
             self.close()
             raise HttpError(f"GET from {self.origin} failed: {exc!r}") from exc
@@ -137,24 +168,27 @@ class KeptAliveGet:
     def origin(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def _response(self, conn: _Connection) -> Response:
+    def _response(self, conn: _Connection, limit: int) -> Response:
         status, version, headers = conn.head()
         while 100 <= status < 200:  # interim answers precede the real one
             status, version, headers = conn.head()
         keep = version != "HTTP/1.0" and headers.get("connection", "").lower() != "close"
+        truncated = False
         if status in (204, 304):
             body = b""
         elif "chunked" in headers.get("transfer-encoding", "").lower():
-            body = conn.chunked()
+            body, truncated = conn.chunked(limit)
         elif (length := headers.get("content-length")) is not None:
             if not length.isdigit():
                 raise HttpError(f"bad Content-Length {length[:40]!r}")
-            body = conn.take(int(length))
+            truncated = int(length) > limit
+            body = conn.take(min(int(length), limit))
         else:
-            body, keep = conn.to_close(), False
-        if not keep:
+            body, truncated = conn.to_close(limit)
+            keep = False
+        if truncated or not keep:
             self.close()
-        return Response(status, headers, body)
+        return Response(status, headers, body, truncated)
 
     def _connect(self) -> _Connection:
         sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)

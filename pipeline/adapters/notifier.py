@@ -1,14 +1,20 @@
-"""Notification channels: a log channel for local runs, an HMAC-signed webhook for real use."""
+"""Notification channels: a log channel for local runs, a webhook signed as Standard
+Webhooks sign (https://www.standardwebhooks.com) for real use."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
+import binascii
 import json
 import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from standardwebhooks.webhooks import Webhook
+
 from pipeline.logging import get_logger
+from pipeline.notice_texts import texts
 from pipeline.settings import Settings
 
 log = get_logger(__name__)
@@ -28,6 +34,7 @@ def _envelope(n: dict[str, Any]) -> dict[str, Any]:
         "recipient_id": n["recipient_id"],
         "kind": n["kind"],
         "body": n["body"],
+        "texts": texts(n["kind"], n["body"]["status"], n["body"]["title"]),
     }
 
 
@@ -43,26 +50,54 @@ class LogNotifier:
         )
 
 
-class WebhookNotifier:
-    """POSTs JSON with `X-Signature: sha256=<hex HMAC of the body>`; the receiver dedupes on
-    `X-Notification-Id` (a crash after the POST but before commit sends it again)."""
+def _signing_secret(secret: str) -> Webhook:
+    """`whsec_` and the base64 of 24 to 64 random bytes, as Standard Webhooks prescribe."""
+    prefix, _, encoded = secret.partition("_")
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if prefix != "whsec" or not 24 <= len(key) <= 64:
+        raise ValueError(
+            "COMPLAINTS_NOTIFY_WEBHOOK_SECRET must be whsec_ and the base64 of 24-64 random "
+            'bytes (python -c \'import base64,os; print("whsec_" + '
+            "base64.b64encode(os.urandom(32)).decode())')"
+        )
+    return Webhook(key)
 
-    def __init__(self, url: str, secret: str, timeout: float = 5.0) -> None:
+
+class WebhookNotifier:
+    """POSTs JSON signed with the Standard Webhooks headers: `webhook-id` (the same for
+    every delivery of one notification: a crash after the POST but before the commit sends
+    it again, and receivers dedupe on it), `webhook-timestamp` (this attempt's, so a
+    captured call is refused once it is old) and `webhook-signature`
+    (`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`)."""
+
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        timeout: float = 5.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         if not url.startswith(("http://", "https://")):
             raise ValueError("COMPLAINTS_NOTIFY_WEBHOOK_URL must be an http(s) URL")
-        self.url, self.secret, self.timeout = url, secret.encode(), timeout
+        self.url, self.signer, self.timeout = url, _signing_secret(secret), timeout
+        self.clock = clock
 
     def deliver(self, notification: dict[str, Any]) -> None:
-        body = json.dumps(_envelope(notification), ensure_ascii=False, default=str).encode()
-        signature = hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        body = json.dumps(_envelope(notification), ensure_ascii=False, default=str)
+        webhook_id = f"ntf_{notification['id']}"
+        now = self.clock().astimezone(UTC)  # sign() reads it as UTC
         request = urllib.request.Request(
             self.url,
-            data=body,
+            data=body.encode(),
             method="POST",
             headers={
                 "Content-Type": "application/json",
-                "X-Signature": f"sha256={signature}",
-                "X-Notification-Id": str(notification["id"]),
+                "webhook-id": webhook_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": self.signer.sign(webhook_id, now, body),
             },
         )
         with urllib.request.urlopen(request, timeout=self.timeout) as response:

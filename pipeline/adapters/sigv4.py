@@ -10,9 +10,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from typing import Protocol
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SIGNED_HEADERS = "host;range;x-amz-content-sha256;x-amz-date"
+
+
+class Frozen(Protocol):
+    @property
+    def access_key(self) -> str: ...
+    @property
+    def secret_key(self) -> str: ...
+    @property
+    def token(self) -> str | None: ...
+
+
+class CredentialSource(Protocol):
+    """botocore's Credentials, RefreshableCredentials (a role's, refreshed before they
+    expire) or anything with the same method."""
+
+    def get_frozen_credentials(self) -> Frozen: ...
 
 
 def _hmac(key: bytes, text: str) -> bytes:
@@ -20,54 +37,58 @@ def _hmac(key: bytes, text: str) -> bytes:
 
 
 class RangeGetSigner:
-    def __init__(self, access_key: str, secret_key: str, region: str, service: str = "s3"):
-        self.access_key = access_key
-        self.secret = secret_key
+    def __init__(self, credentials: CredentialSource, region: str, service: str = "s3"):
+        self.credentials = credentials
         self.region = region
         self.service = service
-        self._day = ""
-        self._key = b""
+        self._cached: tuple[str, str, bytes] = ("", "", b"")  # day, secret, key
 
-    def _signing_key(self, day: str) -> bytes:
-        if day != self._day:  # a race here only derives the same key twice
-            key = _hmac(f"AWS4{self.secret}".encode(), day)
+    def _signing_key(self, day: str, secret: str) -> bytes:
+        cached_day, cached_secret, key = self._cached
+        if (day, secret) != (cached_day, cached_secret):  # a race derives the same key twice
+            key = _hmac(f"AWS4{secret}".encode(), day)
             for part in (self.region, self.service, "aws4_request"):
                 key = _hmac(key, part)
-            self._key, self._day = key, day
-        return self._key
+            self._cached = (day, secret, key)
+        return key
 
     def headers(
         self, host: str, path: str, byte_range: str, now: float | None = None
     ) -> dict[str, str]:
         """Headers for `GET path` (as sent: already URI-encoded, S3 does not encode it
-        again) on `host` (with its port) with `Range: byte_range`."""
+        again) on `host` (with its port) with `Range: byte_range`; temporary credentials'
+        session token is sent and signed as `X-Amz-Security-Token`."""
+        creds = self.credentials.get_frozen_credentials()
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None else now))
         day = amz_date[:8]
+        lines = [
+            f"host:{host}",
+            f"range:{byte_range}",
+            f"x-amz-content-sha256:{EMPTY_SHA256}",
+            f"x-amz-date:{amz_date}",
+        ]
+        signed = SIGNED_HEADERS
+        if creds.token:
+            lines.append(f"x-amz-security-token:{creds.token}")
+            signed += ";x-amz-security-token"
         canonical = "\n".join(
-            (
-                "GET",
-                path,
-                "",  # no query string
-                f"host:{host}",
-                f"range:{byte_range}",
-                f"x-amz-content-sha256:{EMPTY_SHA256}",
-                f"x-amz-date:{amz_date}",
-                "",
-                SIGNED_HEADERS,
-                EMPTY_SHA256,
-            )
+            ("GET", path, "", *lines, "", signed, EMPTY_SHA256)  # "": no query string
         )
         scope = f"{day}/{self.region}/{self.service}/aws4_request"
         to_sign = "\n".join(
             ("AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest())
         )
-        signature = hmac.new(self._signing_key(day), to_sign.encode(), hashlib.sha256).hexdigest()
-        return {
+        key = self._signing_key(day, creds.secret_key)
+        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        headers = {
             "Range": byte_range,
             "X-Amz-Date": amz_date,
             "X-Amz-Content-SHA256": EMPTY_SHA256,
-            "Authorization": (
-                f"AWS4-HMAC-SHA256 Credential={self.access_key}/{scope}, "
-                f"SignedHeaders={SIGNED_HEADERS}, Signature={signature}"
-            ),
         }
+        if creds.token:
+            headers["X-Amz-Security-Token"] = creds.token
+        headers["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={creds.access_key}/{scope}, "
+            f"SignedHeaders={signed}, Signature={signature}"
+        )
+        return headers

@@ -13,10 +13,12 @@ from pipeline.adapters.s3 import make_s3_client
 from pipeline.api import errors, routes, work_routes
 from pipeline.api.auth import Authenticate, parse_tokens
 from pipeline.api.backlog import Backlog
+from pipeline.api.clients import ClientDirectory
 from pipeline.api.group_commit import GroupCommit
 from pipeline.api.party_tokens import PartyTokens, load_jwks
 from pipeline.api.problems import as_problem_documents
 from pipeline.api.request_context import RequestContext
+from pipeline.api.request_metrics import RequestMetrics
 from pipeline.api.submit_endpoint import SubmitEndpoint
 from pipeline.db.pool import make_pool
 from pipeline.domain.sla import make_policy
@@ -27,6 +29,11 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
     """The gateway. `submit_endpoint=False` leaves single submissions to FastAPI's router
     (the route that documents them): a test compares the two answer for answer."""
     tokens = parse_tokens(settings.api_tokens)
+    if tokens and settings.env != "local":
+        raise ValueError(
+            "COMPLAINTS_API_TOKENS is for local runs (COMPLAINTS_ENV=local); "
+            "give each caller an API client instead: complaints clients create NAME --scopes …"
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,6 +43,7 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
         )
         pool.open(wait=True, timeout=30)
         app.state.pool = pool
+        app.state.clients = ClientDirectory(pool, settings.api_client_cache_seconds)
         app.state.redis = redis.Redis.from_url(settings.redis_url)
         app.state.s3 = make_s3_client(settings)
         app.state.evidence = S3EvidenceStore(settings, app.state.s3)
@@ -74,6 +82,7 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
         app.add_middleware(SubmitEndpoint)
     app.add_middleware(Authenticate, tokens=tokens, party=party_tokens(settings))
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)
+    app.add_middleware(RequestMetrics)  # outermost: sees every answer, 413 and 429 too
     return app
 
 

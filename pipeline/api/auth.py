@@ -10,15 +10,16 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pipeline.api.caller import Caller
+from pipeline.api.caller import SCOPES, Caller
+from pipeline.api.clients import ClientDirectory
 from pipeline.api.errors import reply_for, send_problem
 from pipeline.api.party_tokens import PartyTokenError, PartyTokens
 
-SCOPES = frozenset({"ingest", "read", "act:buyer", "act:merchant", "act:platform"})
 #: Paths that need a caller; the probes and metrics do not.
 PROTECTED_PREFIX = "/v1/"
 
@@ -26,7 +27,8 @@ bearer = HTTPBearer(auto_error=False, description="Bearer token; scopes from set
 
 
 def parse_tokens(spec: str) -> dict[str, Caller]:
-    """COMPLAINTS_API_TOKENS: `{"<token>": ["ingest", "read"], …}`."""
+    """COMPLAINTS_API_TOKENS: `{"<token>": ["ingest", "read"], …}`, for local runs only;
+    elsewhere callers are API clients (`complaints clients create`)."""
     if not spec.strip():
         return {}
     try:
@@ -60,11 +62,15 @@ def _unauthorised(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def authenticate(
-    tokens: dict[str, Caller], party: PartyTokens | None, authorization: str | None
+async def authenticate(
+    tokens: dict[str, Caller],
+    party: PartyTokens | None,
+    clients: ClientDirectory | None,
+    authorization: str | None,
 ) -> Caller:
-    """The caller presenting this Authorization header: an API client's token or a person's
-    party token (a JWT); 401 when none, an unknown one, or one that does not verify."""
+    """The caller presenting this Authorization header: a local token, a person's party token
+    (a JWT) or an API client's secret; 401 when none, an unknown one, or one that does not
+    verify."""
     token = bearer_token(authorization)
     if token is None:
         raise _unauthorised("missing bearer token")
@@ -78,6 +84,10 @@ def authenticate(
             return party.verify(token)
         except PartyTokenError as exc:
             raise _unauthorised(str(exc)) from None
+    if clients is not None:
+        found = await run_in_threadpool(clients.lookup, token)
+        if found is not None:
+            return found
     raise _unauthorised("unknown bearer token")
 
 
@@ -100,7 +110,8 @@ class Authenticate:
             raw = headers.get(b"authorization")
             try:
                 header = raw.decode("latin-1") if raw else None
-                scope["caller"] = authenticate(self.tokens, self.party, header)
+                clients = getattr(scope["app"].state, "clients", None)
+                scope["caller"] = await authenticate(self.tokens, self.party, clients, header)
             except HTTPException as exc:
                 reply = reply_for(exc)
                 assert reply is not None

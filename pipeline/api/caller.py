@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: What a caller's token may allow.
+SCOPES = frozenset({"ingest", "read", "act:buyer", "act:merchant", "act:platform"})
+
 
 @dataclass(frozen=True)
 class Caller:

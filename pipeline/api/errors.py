@@ -18,9 +18,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
-from pipeline.api.problems import MEDIA_TYPE, Problem, ProblemReply, invalid_fields, problem
+from pipeline.adapters.evidence_store import EvidenceStoreUnavailable
+from pipeline.api.problems import (
+    MEDIA_TYPE,
+    Problem,
+    ProblemReply,
+    invalid_fields,
+    problem,
+)
 from pipeline.db.json_rows import dumps
 from pipeline.domain.errors import ActionRefused, IdempotencyConflict, NotFound
+from pipeline.i18n import negotiate
 from schemas.action import InvalidMessage
 
 #: Seconds a caller should wait when a dependency is down.
@@ -52,7 +60,14 @@ def request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 #: Action refusals that are not conflicts with the complaint's state.
-_REFUSAL_STATUS = {"not_your_complaint": 403, "not_found": 404, "grant_missing": 403}
+_REFUSAL_STATUS = {
+    "not_your_complaint": 403,
+    "actor_not_caller": 403,
+    "grant_required": 403,
+    "four_eyes": 403,
+    "appeal_needs_other_staff": 403,
+    "not_found": 404,
+}
 
 
 def _action_refused(exc: ActionRefused) -> ProblemReply:
@@ -81,6 +96,7 @@ REPLIES: dict[type[Exception], Callable[[Any], ProblemReply]] = {
     Unavailable: lambda exc: problem(
         503, str(exc), headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
     ),
+    EvidenceStoreUnavailable: _unavailable("the evidence store"),
     psycopg.OperationalError: _unavailable("the database"),
     psycopg_pool.PoolTimeout: _unavailable("the database"),
     redis.ConnectionError: _unavailable("the message broker"),
@@ -104,9 +120,7 @@ def request_id() -> str | None:
 
 
 def problem_body(reply: ProblemReply, accept_language: str | None) -> dict[str, Any]:
-    from pipeline.api.problems import language
-
-    return reply.body(language(accept_language), request_id())
+    return reply.body(negotiate(accept_language), request_id())
 
 
 async def send_problem(send: Send, reply: ProblemReply, accept_language: str | None) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pipeline.i18n import translate
+
 MEDIA_TYPE = "application/problem+json"
 
 
@@ -31,38 +33,36 @@ class Problem(BaseModel):
     allowed: dict[str, list[str]] | None = None
 
 
-#: code -> (English title, Chinese title). A code not listed takes its status's title.
-TITLES: dict[str, tuple[str, str]] = {
-    "malformed_json": ("The body is not valid JSON", "请求体不是有效的 JSON"),
-    "invalid": ("Some fields are invalid", "部分字段无效"),
-    "unauthorized": ("Authentication required", "需要身份认证"),
-    "forbidden": ("Not permitted", "无权执行此操作"),
-    "not_found": ("Not found", "未找到"),
-    "not_your_complaint": ("Not a party to this complaint", "您不是该投诉的当事方"),
-    "method_not_allowed": ("Method not allowed", "不支持该请求方法"),
-    "conflict": ("Conflicts with an earlier request", "与先前的请求冲突"),
-    "idempotency_key_reused": (
-        "Idempotency key already used for another request",
-        "幂等键已用于另一请求",
-    ),
-    "not_allowed_now": ("Not allowed in the complaint's current state", "投诉当前状态不允许此操作"),
-    "appeal_already_used": ("The complaint was appealed already", "该投诉已申诉过"),
-    "appeal_window_closed": ("The appeal window has closed", "申诉期限已过"),
-    "amount_exceeds_order": ("The amount exceeds the order amount", "金额超过订单金额"),
-    "followup_mismatch": ("A follow-up must concern the same order", "追加投诉必须针对同一订单"),
-    "claimed_by_another": (
-        "Another staff member is working this complaint",
-        "其他小二正在处理该投诉",
-    ),
-    "not_in_queue": ("The complaint is in no staff queue", "该投诉不在任何处理队列中"),
-    "not_holder": ("You do not hold a claim on this complaint", "您未认领该投诉"),
-    "grant_missing": ("Your staff grants do not cover this", "您的权限不包括此操作"),
-    "evidence_not_viewable": ("This evidence item cannot be served", "该证据项无法提供查看"),
-    "too_large": ("Request body too large", "请求体过大"),
-    "unsupported_media_type": ("The body must be JSON", "请求体必须为 JSON"),
-    "overloaded": ("Too many complaints waiting; retry later", "待处理投诉过多，请稍后重试"),
-    "unavailable": ("A dependency is unavailable; retry later", "依赖服务暂不可用，请稍后重试"),
-    "internal": ("Internal error", "内部错误"),
+#: code -> title (English; pipeline/i18n translates). A code not listed takes its status's.
+TITLES: dict[str, str] = {
+    "malformed_json": "The body is not valid JSON",
+    "invalid": "Some fields are invalid",
+    "unauthorized": "Authentication required",
+    "forbidden": "Not permitted",
+    "not_found": "Not found",
+    "not_your_complaint": "Not a party to this complaint",
+    "actor_not_caller": "You may act only as yourself",
+    "grant_required": "Your role does not allow this action",
+    "four_eyes": "A second staff member must approve this",
+    "appeal_needs_other_staff": "An appeal is decided by other staff",
+    "no_pending_decision": "No decision waits for approval",
+    "method_not_allowed": "Method not allowed",
+    "conflict": "Conflicts with an earlier request",
+    "idempotency_key_reused": "Idempotency key already used for another request",
+    "not_allowed_now": "Not allowed in the complaint's current state",
+    "appeal_already_used": "The complaint was appealed already",
+    "appeal_window_closed": "The appeal window has closed",
+    "amount_exceeds_order": "The amount exceeds the order amount",
+    "followup_mismatch": "A follow-up must concern the same order",
+    "claimed_by_another": "Another staff member is working this complaint",
+    "not_in_queue": "The complaint is in no staff queue",
+    "not_holder": "You do not hold a claim on this complaint",
+    "evidence_not_viewable": "This evidence item cannot be served",
+    "too_large": "Request body too large",
+    "unsupported_media_type": "The body must be JSON",
+    "overloaded": "Too many complaints waiting; retry later",
+    "unavailable": "A dependency is unavailable; retry later",
+    "internal": "Internal error",
 }
 STATUS_CODES: dict[int, str] = {
     400: "malformed_json",
@@ -80,26 +80,6 @@ STATUS_CODES: dict[int, str] = {
 }
 
 
-def language(accept_language: str | None) -> str:
-    """`zh` when the caller's first language we have is Chinese, else `en`."""
-    ranked = []
-    for i, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        ranked.append((-q, i, tag.strip().lower()))
-    for _, _, tag in sorted(ranked):
-        if tag.startswith("zh"):
-            return "zh"
-        if tag.startswith("en") or tag == "*":
-            return "en"
-    return "en"
-
-
 @dataclass(frozen=True)
 class ProblemReply:
     status: int
@@ -110,10 +90,10 @@ class ProblemReply:
     headers: dict[str, str] = field(default_factory=dict)
 
     def body(self, lang: str = "en", request_id: str | None = None) -> dict[str, Any]:
-        en, zh = TITLES.get(self.code) or TITLES[STATUS_CODES.get(self.status, "internal")]
+        title = TITLES.get(self.code) or TITLES[STATUS_CODES.get(self.status, "internal")]
         out: dict[str, Any] = {
             "type": f"/problems/{self.code}",
-            "title": zh if lang == "zh" else en,
+            "title": translate(title, lang),
             "status": self.status,
             "detail": self.detail,
         }

@@ -1,4 +1,4 @@
-"""HTTP routes: parse, call a handler in a unit of work, answer (DESIGN §6)."""
+"""HTTP routes: parse, call a handler in a unit of work, answer (docs/contracts.md §8)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,16 @@ from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field, ValidationError
 
+from pipeline.adapters.evidence_store import probe_bucket
 from pipeline.api.auth import any_scope, ensure_scope, require
 from pipeline.api.caller import Caller
 from pipeline.api.errors import documented
+from pipeline.api.visibility import (
+    as_caller,
+    ensure_grant,
+    ensure_own_prefix,
+    ensure_visible,
+)
 from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
 from pipeline.domain.evidence_rules import size_limit
@@ -71,7 +78,9 @@ class Submitter(BaseModel):
 
 
 class UploadIn(BaseModel):
-    submitter: Submitter
+    submitter: Submitter | None = Field(
+        None, description="Whose prefix the key goes under; a party token's own when omitted"
+    )
     filename: Annotated[str, Field(min_length=1, max_length=200)]
     kind: EvidenceKind
     content_type: str
@@ -176,28 +185,30 @@ def submit_batch(batch: BatchIn, request: Request) -> BatchOut:
     return BatchOut(results=[r for r in results if r is not None])
 
 
-@router.get(
-    "/v1/complaints/{complaint_id}",
-    responses=documented(401, 403, 404, 422),
-    dependencies=[Depends(require("read"))],
-)
-def get_complaint(complaint_id: uuid.UUID, request: Request) -> dict[str, Any]:
-    """Status, evidence verdicts, clocks (who must act by when), allowed actions, outcome."""
-    return read(request.app.state.pool, lambda conn: complaint_view(conn, str(complaint_id), now()))
+@router.get("/v1/complaints/{complaint_id}", responses=documented(401, 403, 404, 422))
+def get_complaint(
+    complaint_id: uuid.UUID, request: Request, caller: Annotated[Caller, Depends(require("read"))]
+) -> dict[str, Any]:
+    """Status, evidence verdicts, clocks (who must act by when), allowed actions, outcome.
+    A buyer or merchant sees only their own complaints (another's answers 404)."""
+
+    def query(conn: Any) -> dict[str, Any]:
+        ensure_visible(conn, caller, str(complaint_id))
+        return complaint_view(conn, str(complaint_id), now())
+
+    return read(request.app.state.pool, query)
 
 
-@router.get(
-    "/v1/complaints/{complaint_id}/events",
-    responses=documented(401, 403, 404, 422),
-    dependencies=[Depends(require("read"))],
-)
+@router.get("/v1/complaints/{complaint_id}/events", responses=documented(401, 403, 404, 422))
 def get_events(
     complaint_id: uuid.UUID,
     request: Request,
+    caller: Annotated[Caller, Depends(require("read"))],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
 ) -> dict[str, Any]:
     def query(conn: Any) -> list[dict[str, Any]]:
+        ensure_visible(conn, caller, str(complaint_id))
         complaint_view(conn, str(complaint_id), now())  # 404 when unknown
         return timeline(conn, str(complaint_id), limit, offset)
 
@@ -231,11 +242,19 @@ def post_action(
                 }
             ]
         )
-    action = parse_action({**body, "complaint_id": str(complaint_id)})
+    action = parse_action({**as_caller(caller, body), "complaint_id": str(complaint_id)})
     ensure_scope(caller, f"act:{action.actor.role}")
+    ensure_grant(caller, action.action)
+    read(request.app.state.pool, lambda conn: ensure_visible(conn, caller, str(complaint_id)))
     checked = _precheck(request, action)
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
-        result = handle_action(store, action, checked, caller=caller.name)
+        result = handle_action(
+            store,
+            action,
+            checked,
+            caller=caller.name,
+            four_eyes_cents=request.app.state.settings.four_eyes_amount_cents,
+        )
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return ActionOut(
@@ -269,7 +288,10 @@ def presign_upload(
 ) -> UploadOut:
     """A SigV4 presigned PUT for a key under the submitter's own prefix, bound to the
     declared content type, size and SHA-256."""
-    ensure_scope(caller, f"act:{body.submitter.role}")
+    submitter = ensure_own_prefix(
+        caller, body.submitter.model_dump() if body.submitter is not None else None
+    )
+    ensure_scope(caller, f"act:{submitter['role']}")
     if body.content_type not in CONTENT_TYPES[body.kind]:
         raise InvalidMessage(
             [
@@ -291,7 +313,7 @@ def presign_upload(
             ]
         )
     name = _SAFE_NAME.sub("-", body.filename).strip(".-")[:80] or "file"
-    key = f"evidence/{body.submitter.id}/{uuid.uuid4().hex}-{name}"
+    key = f"evidence/{submitter['id']}/{uuid.uuid4().hex}-{name}"
     checksum = base64.b64encode(bytes.fromhex(body.sha256)).decode()
     # The key stays ASCII; the name as given (without folders) is kept, percent-encoded, in
     # the object's metadata for the download's Content-Disposition.
@@ -328,42 +350,58 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses=documented(503))
 async def readyz(request: Request, response: Response) -> dict[str, Any]:
-    """PostgreSQL, Redis and S3 answer."""
+    """Ready while PostgreSQL answers (every request needs it). Redis and S3 are reported:
+    without them the gateway still serves reads and accepts submissions into the outbox,
+    so it is `degraded`, not unready (taking every replica out would stop that too)."""
     state = request.app.state
 
     def postgres() -> None:
         with state.pool.connection(timeout=2) as conn:
             conn.execute("SELECT 1")
 
+    def s3() -> None:
+        reason = probe_bucket(state.s3, state.settings.s3_bucket)
+        if reason is not None:
+            raise RuntimeError(reason)
+
     def probe() -> dict[str, str]:
         checks: dict[str, str] = {}
-        for name, fn in (
-            ("postgres", postgres),
-            ("redis", state.redis.ping),
-            ("s3", lambda: state.s3.head_bucket(Bucket=state.settings.s3_bucket)),
-        ):
+        for name, fn in (("postgres", postgres), ("redis", state.redis.ping), ("s3", s3)):
             try:
                 fn()
                 checks[name] = "ok"
-            except Exception as exc:  # any failure means "not ready"
-                checks[name] = f"down: {type(exc).__name__}"
+            except Exception as exc:  # reported, never raised
+                reason = str(exc) if isinstance(exc, RuntimeError) else type(exc).__name__
+                checks[name] = f"down: {reason}"
         return checks
 
     checks = await run_in_threadpool(probe)
-    ready = all(v == "ok" for v in checks.values())
+    ready = checks["postgres"] == "ok"
+    degraded = sorted(k for k, v in checks.items() if k != "postgres" and v != "ok")
     response.status_code = 200 if ready else 503
-    return {"ready": ready, "checks": checks}
+    return {"ready": ready, "degraded": degraded, "checks": checks}
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        401: {"description": "Missing or wrong bearer token"},
+        404: {"description": "No COMPLAINTS_METRICS_TOKEN configured: no /metrics"},
+    },
+)
 def metrics(request: Request) -> Response:
-    """Process metrics and the pipeline's queue, outbox, SLA and dead-letter gauges."""
-    from pipeline.ops.metrics import registry_with
-    from pipeline.ops.status import snapshot
+    """This process's metrics, for Prometheus holding COMPLAINTS_METRICS_TOKEN as a bearer
+    token (the pipeline-wide gauges come from `complaints exporter`). Without a configured
+    token there is no /metrics: it is not for the public port."""
+    import hmac
 
-    state = request.app.state
-    registry = registry_with(
-        lambda: snapshot(state.pool, state.redis, state.settings.redis_heartbeat_timeout_ms)
-    )
-    body = generate_latest() + generate_latest(registry)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    token = request.app.state.settings.metrics_token
+    given = request.headers.get("authorization", "")
+    if not token:
+        return Response("metrics disabled: set COMPLAINTS_METRICS_TOKEN\n", status_code=404)
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return Response(
+            "bearer token required\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from psycopg import sql
 
 import schemas
@@ -44,6 +45,25 @@ def migrate(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def missing_revisions(database_url: str) -> list[str]:
+    """Migrations not yet applied, oldest first ("<revision> <message>"); empty when the
+    database is at the newest. Reads only: `complaints migrate --check` (an init
+    container's wait for the migration Job) changes nothing."""
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        table = conn.execute("SELECT to_regclass('alembic_version') AS t").fetchone()
+        rows = (
+            conn.execute("SELECT version_num FROM alembic_version").fetchall()
+            if (table and table[0])
+            else []
+        )
+    applied = {r.revision for v in rows for r in script.iterate_revisions(v[0], "base")}
+    newest_first = list(script.walk_revisions())
+    return [
+        f"{r.revision} {r.doc}".strip() for r in reversed(newest_first) if r.revision not in applied
+    ]
+
+
 def ensure_database(database_url: str) -> bool:
     """Create the database named in the URL if it is missing. Returns True if created."""
     name = urlsplit(database_url).path.lstrip("/")
@@ -51,6 +71,9 @@ def ensure_database(database_url: str) -> bool:
         raise ValueError("COMPLAINTS_DATABASE_URL names no database")
     admin = with_database(database_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
+        # Two `migrate` started at once (two setup Jobs, compose and a pod) must not both
+        # try CREATE DATABASE: serialise the check-and-create; released with the session.
+        conn.execute("SELECT pg_advisory_lock(7426150002)")
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists:
             return False

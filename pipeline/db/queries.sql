@@ -215,7 +215,10 @@ SELECT
       AS reviewed,
     count(*) FILTER (WHERE status = 'awaiting_evidence' OR stage IN ('route', 'dispatch', 'parties'))
       AS evidence_checked,
-    count(*) FILTER (WHERE status = 'awaiting_merchant') AS dispatched,
+    count(*) FILTER (WHERE stage = 'parties') AS dispatched,
+    count(*) FILTER (WHERE status = 'rejected') AS rejected,
+    count(*) FILTER (WHERE status = 'in_review' AND stage = 'manual_review') AS held_for_review,
+    count(*) FILTER (WHERE status = 'awaiting_evidence') AS awaiting_evidence,
     count(*) FILTER (
       WHERE status = 'received'
          OR (status = 'in_review' AND stage IN ('intake', 'review', 'evidence', 'route', 'dispatch'))
@@ -234,6 +237,11 @@ WHERE source = %(source)s GROUP BY 1, 2 ORDER BY 1, 2;
 -- name: summary_rejections
 SELECT rejection_reason, count(*) AS n FROM complaints
 WHERE source = %(source)s AND status = 'rejected' GROUP BY 1 ORDER BY 2 DESC;
+
+-- name: summary_example_complaint
+-- One complaint of a run for the next steps: one the merchant must answer if there is one.
+SELECT id FROM complaints WHERE source = %(source)s
+ORDER BY status = 'awaiting_merchant' DESC, created_at, id LIMIT 1;
 
 -- name: summary_verdicts
 SELECT coalesce(e.verdict::text, 'unchecked') AS verdict, count(*) AS n
@@ -453,6 +461,33 @@ SELECT
 -- name: complaints_by_status
 SELECT status::text AS status, count(*) AS n FROM complaints GROUP BY 1 ORDER BY 1;
 
+-- name: count_store_error
+-- Evidence-store failures by reason in hourly counters ('evidence_store_errors:<reason>:
+-- <UTC hour>'), kept for seven days: `complaints status` shows the recent ones.
+WITH pruned AS (
+    DELETE FROM counters
+    WHERE starts_with(name, 'evidence_store_errors:')
+      AND split_part(name, ':', 3) < to_char(now() AT TIME ZONE 'UTC' - interval '7 days',
+                                             'YYYY-MM-DD"T"HH24')
+)
+INSERT INTO counters (name, value)
+VALUES ('evidence_store_errors:' || %(reason)s || ':'
+        || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), 1)
+ON CONFLICT (name) DO UPDATE SET value = counters.value + 1;
+
+-- name: store_errors_by_reason
+-- `recent`: in this UTC hour and the one before.
+SELECT split_part(name, ':', 2) AS reason,
+       sum(value) AS last_7_days,
+       coalesce(sum(value) FILTER (
+           WHERE split_part(name, ':', 3)
+               >= to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', 'YYYY-MM-DD"T"HH24')
+       ), 0) AS recent,
+       max(split_part(name, ':', 3)) AS last_hour
+FROM counters
+WHERE starts_with(name, 'evidence_store_errors:')
+GROUP BY 1 ORDER BY 1;
+
 -- name: lock_review_keys
 -- Serialise reviews of the same buyer, order and category (the duplicate check reads the
 -- others): one transaction-scoped advisory lock per key of these complaints, taken in key
@@ -576,3 +611,45 @@ SELECT sla_breaches, penalty_points FROM merchant_stats WHERE merchant_id = %(me
 
 -- name: claim_of
 SELECT claimed_by, claim_expires_at FROM complaints WHERE id = %(id)s;
+
+-- name: latest_decision_step
+-- The newest decision, proposal or appeal of a complaint: a proposal here is pending.
+SELECT event, actor_id, data FROM complaint_events
+WHERE complaint_id = %(complaint_id)s
+  AND event IN ('platform.decision_proposed', 'platform.decide', 'platform.decide_no_remedy',
+                'platform.approve_decision', 'buyer.appeal')
+ORDER BY seq DESC LIMIT 1;
+
+-- name: appealed_decision
+-- The decision the newest appeal appealed (none when the complaint was never appealed).
+SELECT d.actor_id, d.data FROM complaint_events d
+WHERE d.complaint_id = %(complaint_id)s
+  AND d.event IN ('platform.decide', 'platform.decide_no_remedy', 'platform.approve_decision')
+  AND d.seq < (SELECT max(a.seq) FROM complaint_events a
+               WHERE a.complaint_id = %(complaint_id)s AND a.event = 'buyer.appeal')
+ORDER BY d.seq DESC LIMIT 1;
+
+-- name: complaint_parties
+SELECT buyer_id, merchant_id FROM complaints WHERE id = %(id)s;
+
+-- name: api_client_by_secret
+SELECT name, scopes, enabled FROM api_clients WHERE secret_sha256 = %(digest)s;
+
+-- name: touch_api_client
+UPDATE api_clients SET last_used_at = now() WHERE name = %(name)s;
+
+-- name: create_api_client
+INSERT INTO api_clients (name, secret_sha256, scopes) VALUES (%(name)s, %(digest)s, %(scopes)s)
+ON CONFLICT (name) DO NOTHING RETURNING name;
+
+-- name: rotate_api_client
+UPDATE api_clients SET secret_sha256 = %(digest)s, rotated_at = now()
+WHERE name = %(name)s AND enabled RETURNING name;
+
+-- name: revoke_api_client
+UPDATE api_clients SET enabled = false, revoked_at = coalesce(revoked_at, now())
+WHERE name = %(name)s RETURNING name;
+
+-- name: list_api_clients
+SELECT name, scopes, enabled, created_at, rotated_at, revoked_at, last_used_at
+FROM api_clients ORDER BY name;

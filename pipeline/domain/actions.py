@@ -21,11 +21,26 @@ ACTION_EVENTS: dict[str, Event] = {
     "platform.approve_review": Event.REVIEW_APPROVED,
     "platform.reject_review": Event.REVIEW_REJECTED_BY_PLATFORM,
     "platform.decide": Event.DECIDE,
+    "platform.approve_decision": Event.DECISION_APPROVED,
     "platform.suspend": Event.SUSPEND,
     "platform.resume": Event.RESUME,
 }
 _EVENT_ACTIONS = {event: name for name, event in ACTION_EVENTS.items()}
 _EVENT_ACTIONS[Event.DECIDE_NO_REMEDY] = "platform.decide"
+_EVENT_ACTIONS[Event.DECISION_PROPOSED] = "platform.decide"
+
+#: The staff grant (party tokens) each platform action needs.
+ACTION_GRANTS: dict[str, str] = {
+    "platform.approve_review": "review",
+    "platform.reject_review": "review",
+    "platform.decide": "arbitrate",
+    "platform.approve_decision": "arbitrate",
+    "platform.suspend": "arbitrate",
+    "platform.resume": "arbitrate",
+}
+#: Platform decisions awarding more than this need a second staff member's approval
+#: (the default of COMPLAINTS_FOUR_EYES_AMOUNT_CENTS).
+FOUR_EYES_AMOUNT_CENTS = 500_000
 
 #: Actions that also need the complaint at a given automated stage.
 STAGE_GUARD: dict[str, Stage] = {

@@ -16,7 +16,7 @@ SIZE_LIMITS: dict[EvidenceKind, int] = {
 DEFAULT_SIZE_LIMIT = 20 * MB
 HEAD_BYTES = 512
 
-#: At least one ok item of a kind in each group (DESIGN §3 requirements table).
+#: At least one ok item of a kind in each group (docs/contracts.md, section 5).
 REQUIREMENTS: dict[Category, tuple[frozenset[EvidenceKind], ...]] = {
     Category.PRODUCT_QUALITY: (frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO}),),
     Category.NOT_AS_DESCRIBED: (frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO}),),

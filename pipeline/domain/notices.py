@@ -24,6 +24,8 @@ RECIPIENTS: dict[Event, tuple[Role, ...]] = {
     Event.REJECT_OFFER: (M, P),
     Event.DECIDE: (B, M),
     Event.DECIDE_NO_REMEDY: (B, M),
+    Event.DECISION_PROPOSED: (P,),
+    Event.DECISION_APPROVED: (B, M),
     Event.REMEDY_EXECUTED: (B,),
     Event.CONFIRM: (M,),
     Event.APPEAL: (M, P),

@@ -38,7 +38,7 @@ class ReviewContext:
     manual_review_recent_complaints: int = 5
 
 
-#: Complaint window per category: days after which anchor (DESIGN §3).
+#: Complaint window per category: days after which anchor (docs/contracts.md, section 4).
 WINDOWS: dict[Category, tuple[Anchor, int]] = {
     Category.PRODUCT_QUALITY: ("delivered", 15),
     Category.NOT_AS_DESCRIBED: ("delivered", 15),

@@ -1,5 +1,6 @@
-"""Deadlines as data (DESIGN §3): who must act, by when, what a breach does, when a clock
-pauses; windows per status with per-category entries, in natural or business time."""
+"""Deadlines as data (docs/contracts.md, section 2): who must act, by when, what a breach
+does, when a clock pauses; windows per status with per-category entries, in natural or
+business time."""
 
 from __future__ import annotations
 

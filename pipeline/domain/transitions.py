@@ -32,6 +32,8 @@ class Event(StrEnum):
     REJECT_OFFER = "buyer.reject_offer"
     DECIDE = "platform.decide"
     DECIDE_NO_REMEDY = "platform.decide_no_remedy"
+    DECISION_PROPOSED = "platform.decision_proposed"  # above the four-eyes amount
+    DECISION_APPROVED = "platform.approve_decision"  # by a second staff member
     REMEDY_EXECUTED = "merchant.remedy_executed"
     CONFIRM = "buyer.confirm"
     APPEAL = "buyer.appeal"
@@ -108,6 +110,8 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     # The system decides for the buyer when the merchant lets its deadline pass.
     (S.IN_ARBITRATION, E.DECIDE): (S.REMEDY_IN_PROGRESS, frozenset({P, X})),
     (S.IN_ARBITRATION, E.DECIDE_NO_REMEDY): (S.RESOLVED, frozenset({P})),
+    (S.IN_ARBITRATION, E.DECISION_PROPOSED): (S.IN_ARBITRATION, frozenset({P})),
+    (S.IN_ARBITRATION, E.DECISION_APPROVED): (S.REMEDY_IN_PROGRESS, frozenset({P})),
     (S.IN_ARBITRATION, E.SLA_ARBITRATION_BREACHED): (S.IN_ARBITRATION, frozenset({X})),
     (S.REMEDY_IN_PROGRESS, E.REMEDY_EXECUTED): (S.RESOLVED, frozenset({M})),
     (S.REMEDY_IN_PROGRESS, E.SLA_REMEDY_BREACHED): (S.RESOLVED, frozenset({X})),

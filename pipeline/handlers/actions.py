@@ -12,7 +12,12 @@ from psycopg.types.json import Jsonb
 
 from pipeline.db.json_rows import dumps
 from pipeline.db.store import Complaint, Store
-from pipeline.domain.actions import ACTION_EVENTS, FOLLOWUP_FROM, STAGE_GUARD, allowed_by_role
+from pipeline.domain.actions import (
+    ACTION_EVENTS,
+    FOLLOWUP_FROM,
+    FOUR_EYES_AMOUNT_CENTS,
+    STAGE_GUARD,
+)
 from pipeline.domain.errors import (
     ActionRefused,
     ForbiddenActor,
@@ -24,6 +29,9 @@ from pipeline.domain.remedy_rules import RemedyFacts, broken_rule
 from pipeline.domain.status import Category, EvidenceKind, Role, Stage, Status, Verdict
 from pipeline.domain.transitions import Event
 from pipeline.handlers import intake
+from pipeline.handlers.claims import live_holder
+from pipeline.handlers.common import ActionContext, actor_fields, refuse, within_order
+from pipeline.handlers.decisions import approve_decision, decide
 from schemas.action import ActionV1
 from schemas.complaint import EvidenceItem
 
@@ -46,10 +54,6 @@ class ActionResult:
 QUEUE_CALLER = "queue"
 
 
-def refuse(c: Complaint, code: str, message: str) -> ActionRefused:
-    return ActionRefused(code, message, allowed_by_role(c.status, c.stage))
-
-
 def authorise(c: Complaint, a: ActionV1) -> None:
     owner = {"buyer": c["buyer_id"], "merchant": c["merchant_id"]}.get(a.actor.role)
     if owner is not None and owner != a.actor.id:
@@ -58,22 +62,13 @@ def authorise(c: Complaint, a: ActionV1) -> None:
         )
 
 
-def _within_order(c: Complaint, *amounts: int | None) -> None:
-    for amount in amounts:
-        if amount is not None and amount > c["order_amount_cents"]:
-            raise refuse(
-                c,
-                "amount_exceeds_order",
-                f"amount {amount} exceeds the order amount {c['order_amount_cents']}",
-            )
-
-
 def handle_action(
     store: Store,
     a: ActionV1,
     checked: list[ItemCheck] | None = None,
     message_id: str | None = None,
     caller: str = QUEUE_CALLER,
+    four_eyes_cents: int = FOUR_EYES_AMOUNT_CENTS,
 ) -> ActionResult:
     """`checked`: verdicts for a dispute's evidence, computed against S3 before the call;
     `caller`: who sent it (its idempotency keys are its own)."""
@@ -84,6 +79,9 @@ def handle_action(
     if replay is not None:
         return replay
     authorise(c, a)
+    holder = live_holder(c.row, store.clock()) if a.actor.role == "platform" else None
+    if holder is not None and holder != a.actor.id:
+        raise refuse(c, "claimed_by_another", f"{holder} holds this complaint's claim")
     if a.action == "buyer.file_followup":
         followup = _file_followup(store, c, a)
         _keep(store, a, caller, followup, None)
@@ -92,7 +90,7 @@ def handle_action(
         raise refuse(c, "not_allowed_now", f"{a.action} needs stage {STAGE_GUARD[a.action]}")
     apply_action: Apply = APPLY.get(a.action, _plain)
     try:
-        after = apply_action(store, c, a, checked, message_id)
+        after = apply_action(store, c, a, ActionContext(checked, message_id, four_eyes_cents))
     except (IllegalTransition, ForbiddenActor) as exc:
         raise refuse(c, "not_allowed_now", str(exc)) from None
     result = ActionResult(after.id, after.status)
@@ -158,22 +156,18 @@ def _keep(store: Store, a: ActionV1, caller: str, result: ActionResult, seq: int
     )
 
 
-def _common(a: ActionV1, message_id: str | None) -> dict[str, Any]:
-    return {"role": Role(a.actor.role), "actor_id": a.actor.id, "message_id": message_id}
-
-
-def _plain(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+def _plain(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     data = {"text": a.text} if a.text else {}
-    return store.apply(c, ACTION_EVENTS[a.action], data=data, **_common(a, mid))
+    return store.apply(c, ACTION_EVENTS[a.action], data=data, **actor_fields(a, ctx))
 
 
-def _accept(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+def _accept(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     remedy = a.remedy
     assert remedy is not None
-    _within_order(c, remedy.amount_cents, remedy.compensation_cents)
+    within_order(c, remedy.amount_cents, remedy.compensation_cents)
     proposed = remedy.model_dump(exclude_none=True)
     after = store.apply(
-        c, Event.MERCHANT_ACCEPT, remedy=proposed, data={"remedy": proposed}, **_common(a, mid)
+        c, Event.MERCHANT_ACCEPT, remedy=proposed, data={"remedy": proposed}, **actor_fields(a, ctx)
     )
     store.bump_merchant(c["merchant_id"], accepted=1)
     ok_kinds = {
@@ -196,11 +190,9 @@ def _accept(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) ->
     return store.apply(after, Event.REMEDY_REFUSED, data={"rule": rule, "remedy": proposed})
 
 
-def _dispute(
-    store: Store, c: Complaint, a: ActionV1, checked: list[ItemCheck] | None, mid: str | None
-) -> Complaint:
+def _dispute(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     items = a.evidence or []
-    checks = checked or []
+    checks = ctx.checked or []
     if len(checks) != len(items):
         raise ValueError("dispute evidence must be checked against storage before handling")
     base = _next_position(store, c.id)
@@ -214,13 +206,16 @@ def _dispute(
         store.effects.append(("verdict", (check.verdict.value,)))
     verdicts = {str(base + i): ch.verdict.value for i, ch in enumerate(checks)}
     after = store.apply(
-        c, Event.MERCHANT_DISPUTE, data={"text": a.text, "verdicts": verdicts}, **_common(a, mid)
+        c,
+        Event.MERCHANT_DISPUTE,
+        data={"text": a.text, "verdicts": verdicts},
+        **actor_fields(a, ctx),
     )
     store.bump_merchant(c["merchant_id"], disputed=1)
     return after
 
 
-def _supply(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+def _supply(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     base = _next_position(store, c.id)
     for offset, item in enumerate(a.evidence or []):
         store.run("insert_evidence", _evidence_row(c, a, item, base + offset, Role.BUYER))
@@ -229,7 +224,7 @@ def _supply(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) ->
         Event.SUPPLY_EVIDENCE,
         stage=Stage.EVIDENCE,
         data={"items": len(a.evidence or [])},
-        **_common(a, mid),
+        **actor_fields(a, ctx),
     )
     store.enqueue("evidence", "evidence", c.id)
     return after
@@ -256,15 +251,15 @@ def _evidence_row(
     }
 
 
-def _accept_offer(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+def _accept_offer(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     remedy = c["remedy"] or {}
     outcome = {"decision": "agreed", "remedy": remedy, "amount_cents": remedy.get("amount_cents")}
     return store.apply(
-        c, Event.ACCEPT_OFFER, outcome=outcome, data={"outcome": outcome}, **_common(a, mid)
+        c, Event.ACCEPT_OFFER, outcome=outcome, data={"outcome": outcome}, **actor_fields(a, ctx)
     )
 
 
-def _appeal(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+def _appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     if c.status is not Status.RESOLVED:
         raise refuse(c, "not_allowed_now", f"appeal needs status resolved, not {c.status}")
     if store.one("count_events", {"complaint_id": c.id, "event": Event.APPEAL})["n"]:  # type: ignore[index]
@@ -277,52 +272,35 @@ def _appeal(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) ->
         Event.APPEAL,
         escalation_level=c["escalation_level"] + 1,
         data={"text": a.text},
-        **_common(a, mid),
+        **actor_fields(a, ctx),
     )
 
 
-def _decide(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
-    outcome = a.outcome
-    assert outcome is not None
-    _within_order(c, outcome.amount_cents)
-    decided = {
-        **outcome.model_dump(exclude_none=True),
-        "rule": a.rule,
-        "level": c["escalation_level"],
-    }
-    no_remedy = outcome.decision == "merchant_wins"
-    event = Event.DECIDE_NO_REMEDY if no_remedy else Event.DECIDE
-    after = store.apply(c, event, outcome=decided, data=decided, **_common(a, mid))
-    if not no_remedy:
-        store.bump_merchant(c["merchant_id"], lost=1)
-    return after
-
-
-def _suspend(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+def _suspend(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     return store.apply(
-        c, Event.SUSPEND, suspended_from=c.status, data={"text": a.text}, **_common(a, mid)
+        c, Event.SUSPEND, suspended_from=c.status, data={"text": a.text}, **actor_fields(a, ctx)
     )
 
 
-def _resume(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+def _resume(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     return store.apply(
-        c, Event.RESUME, suspended_from=None, data={"text": a.text}, **_common(a, mid)
+        c, Event.RESUME, suspended_from=None, data={"text": a.text}, **actor_fields(a, ctx)
     )
 
 
-def _approve(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
-    after = store.apply(c, Event.REVIEW_APPROVED, stage=Stage.EVIDENCE, **_common(a, mid))
+def _approve(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
+    after = store.apply(c, Event.REVIEW_APPROVED, stage=Stage.EVIDENCE, **actor_fields(a, ctx))
     store.enqueue("evidence", "evidence", c.id)
     return after
 
 
-def _reject_review(store: Store, c: Complaint, a: ActionV1, _: Any, mid: str | None) -> Complaint:
+def _reject_review(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     return store.apply(
         c,
         Event.REVIEW_REJECTED_BY_PLATFORM,
         rejection_reason=a.reason,
         data={"reason": a.reason},
-        **_common(a, mid),
+        **actor_fields(a, ctx),
     )
 
 
@@ -348,14 +326,15 @@ def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult
     return ActionResult(parent.id, parent.status, followup_id=result.complaint_id)
 
 
-Apply = Callable[[Store, Complaint, ActionV1, list[ItemCheck] | None, str | None], Complaint]
+Apply = Callable[[Store, Complaint, ActionV1, ActionContext], Complaint]
 APPLY: dict[str, Apply] = {
     "merchant.accept": _accept,
     "merchant.dispute": _dispute,
     "buyer.supply_evidence": _supply,
     "buyer.accept_offer": _accept_offer,
     "buyer.appeal": _appeal,
-    "platform.decide": _decide,
+    "platform.decide": decide,
+    "platform.approve_decision": approve_decision,
     "platform.suspend": _suspend,
     "platform.resume": _resume,
     "platform.approve_review": _approve,

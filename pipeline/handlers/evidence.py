@@ -1,7 +1,8 @@
 """Evidence: check each new item against object storage, then the category's requirements.
 
 S3 is read outside the database transaction (no row lock held across network calls); the
-result is written only if the complaint has not moved on meanwhile.
+result is written only if the complaint has not moved on meanwhile. A store that cannot
+answer (EvidenceStoreUnavailable) fails the whole call before anything is written.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.adapters.evidence_store import EvidenceStore
+from pipeline.adapters.evidence_store import EvidenceStore, EvidenceStoreUnavailable
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.evidence_rules import (
     HEAD_BYTES,
@@ -25,12 +26,28 @@ from pipeline.domain.evidence_rules import (
 from pipeline.domain.status import Category, EvidenceKind, Stage, Status, Verdict
 from pipeline.domain.transitions import Event
 from pipeline.handlers.review import Skipped, expect
+from pipeline.logging import get_logger
 
 UnitOfWork = Callable[[], AbstractContextManager[Store]]
 
+log = get_logger("pipeline.evidence")
+
+
+def note_store_error(uow: UnitOfWork, exc: EvidenceStoreUnavailable) -> None:
+    """Log and count a store failure (metric and durable counter) in a transaction of its
+    own: the stage's transaction has rolled back. Counting never hides the failure."""
+    log.warning("evidence store unavailable; no verdict, retried", reason=exc.reason)
+    try:
+        with uow() as store:
+            store.run("count_store_error", {"reason": exc.reason})
+            store.effects.append(("store_error", (exc.reason,)))
+    except Exception as failed:  # the database may be down too: the retry still happens
+        log.warning("store error not counted", error=type(failed).__name__)
+
 
 def check_item(item: dict[str, Any], store: EvidenceStore) -> ItemCheck:
-    """The verdict for one evidence item (DESIGN §3 verdicts, first failing check wins)."""
+    """The verdict for one evidence item (docs/contracts.md §5, first failing check wins).
+    Raises EvidenceStoreUnavailable when the store cannot tell whether the object exists."""
     key, kind = item["key"], EvidenceKind(item["kind"])
     if item["position"] >= MAX_ITEMS:
         return ItemCheck(Verdict.TOO_MANY, f"at most {MAX_ITEMS} items per complaint")

@@ -8,8 +8,11 @@ from typing import Annotated
 import typer
 
 from pipeline.cli_context import ops_clients
+from pipeline.cli_help import MARKUP
 
-dlq_app = typer.Typer(help="Dead letters, copied to PostgreSQL so they never expire.")
+dlq_app = typer.Typer(
+    help="Dead letters, copied to PostgreSQL so they never expire.", rich_markup_mode=MARKUP
+)
 
 
 @dlq_app.command("sync")
@@ -27,9 +30,9 @@ def dlq_list(
     queue: Annotated[str | None, typer.Option(help="Only this queue.")] = None,
     actor: Annotated[str | None, typer.Option(help="Only this actor.")] = None,
     pending: Annotated[bool, typer.Option(help="Only letters not yet replayed.")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 100,
 ) -> None:
-    """List dead letters (id, actor, queue, failures, last failure, replayed)."""
+    """List dead letters: id, actor, queue, failures, last failure, when replayed."""
     from pipeline.ops.dlq import list_letters
 
     _, pool, _ = ops_clients()
@@ -44,7 +47,9 @@ def dlq_list(
 
 
 @dlq_app.command("show")
-def dlq_show(letter_id: Annotated[int, typer.Argument(help="Dead letter id.")]) -> None:
+def dlq_show(
+    letter_id: Annotated[int, typer.Argument(metavar="ID", help="Dead letter id.")],
+) -> None:
     """One dead letter with its payload and error."""
     from pipeline.ops.dlq import render, show
 
@@ -59,12 +64,16 @@ def dlq_show(letter_id: Annotated[int, typer.Argument(help="Dead letter id.")]) 
 
 @dlq_app.command("replay")
 def dlq_replay(
-    letter_id: Annotated[int | None, typer.Argument(help="One letter (default: filter).")] = None,
+    letter_id: Annotated[
+        int | None, typer.Argument(metavar="ID", help="One letter (default: filter).")
+    ] = None,
     queue: Annotated[str | None, typer.Option(help="Every pending letter of this queue.")] = None,
     actor: Annotated[str | None, typer.Option(help="Every pending letter of this actor.")] = None,
     all_letters: Annotated[bool, typer.Option("--all", help="Every pending letter.")] = False,
 ) -> None:
-    """Re-enqueue dead letters with their original message ids; each is replayed once."""
+    """Re-enqueue dead letters with their original message ids.
+
+    Each letter is replayed once; name one letter, or choose them by queue, by actor or all."""
     if letter_id is None and queue is None and actor is None and not all_letters:
         raise typer.BadParameter("name a letter id, --queue, --actor or --all")
     from pipeline.ops.dlq import replay
@@ -83,7 +92,9 @@ def dlq_purge(
         bool, typer.Option("--yes-delete-replayed", help="Required: confirms the deletion.")
     ] = False,
 ) -> None:
-    """Delete dead letters that were already replayed (pending ones are kept)."""
+    """Delete dead letters that were already replayed.
+
+    Letters not yet replayed are kept."""
     if not yes:
         raise typer.BadParameter("purging needs --yes-delete-replayed")
     from pipeline.ops.dlq import purge

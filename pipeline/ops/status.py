@@ -1,5 +1,6 @@
 """One snapshot of the pipeline for operators: queues (from Redis), outbox, complaints,
-deadlines and dead letters (from PostgreSQL), live workers (the broker's heartbeats)."""
+deadlines, dead letters and evidence-store errors (from PostgreSQL), live workers (the
+broker's heartbeats)."""
 
 from __future__ import annotations
 
@@ -47,11 +48,15 @@ def queue_stats(client: redis.Redis, queues: list[str]) -> list[QueueStats]:
     return out
 
 
+#: The workers' own heartbeat set (workers.middleware.heartbeat); not Dramatiq's
+#: `__heartbeats__`, which every producer refreshes too.
+WORKERS_KEY = "complaints:worker-heartbeats"
+
+
 def live_workers(client: redis.Redis, heartbeat_timeout_ms: int) -> int:
-    """Broker processes heard from within the heartbeat timeout (workers, and producers
-    such as the relay, which also touch the heartbeat set)."""
+    """Worker processes whose consumers were all fetching within the heartbeat timeout."""
     since = time.time() * 1000 - heartbeat_timeout_ms
-    return int(client.zcount("dramatiq:__heartbeats__", since, "+inf"))
+    return int(client.zcount(WORKERS_KEY, since, "+inf"))
 
 
 def snapshot(
@@ -60,6 +65,7 @@ def snapshot(
     with pool.connection() as conn:
         counts = conn.execute(q("status_counts")).fetchone() or {}
         by_status = conn.execute(q("complaints_by_status")).fetchall()
+        store_errors = conn.execute(q("store_errors_by_reason")).fetchall()
     return {
         "queues": [asdict(s) for s in queue_stats(client, all_queues())],
         "outbox_backlog": int(counts.get("outbox_backlog") or 0),
@@ -69,5 +75,15 @@ def snapshot(
         "deadlines_breached_last_hour": int(counts.get("deadlines_breached_last_hour") or 0),
         "dead_letters_pending": int(counts.get("dead_letters_pending") or 0),
         "redriven_total": int(counts.get("redriven_total") or 0),
+        # by reason: this UTC hour and the last (recent), the last 7 days, last hour seen
+        "evidence_store_errors": [
+            {
+                "reason": r["reason"],
+                "recent": int(r["recent"]),
+                "last_7_days": int(r["last_7_days"]),
+                "last_hour": r["last_hour"],
+            }
+            for r in store_errors
+        ],
         "live_workers": live_workers(client, heartbeat_timeout_ms),
     }

@@ -16,8 +16,11 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
     watch: Annotated[float, typer.Option(help="Refresh every N seconds (0: once).")] = 0,
 ) -> None:
-    """One screen: queues (depth, delayed, dead, oldest), outbox, complaints by status,
-    deadlines at risk, dead letters, live workers."""
+    """The status screen: queues, outbox, complaints, deadlines, dead letters, workers.
+
+    Per queue its depth, delayed and dead messages and the oldest message's age; the outbox
+    backlog; complaints by status; deadlines warned and breached in the last hour; dead
+    letters not yet replayed; evidence-store errors by reason; live workers."""
     from rich.console import Console, Group
     from rich.live import Live
     from rich.table import Table
@@ -59,7 +62,17 @@ def status(
             "redriven_total",
         ):
             facts.add_row(key.replace("_", " "), str(s[key]))
-        return Group(queues, statuses, facts)
+        tables = [queues, statuses, facts]
+        if s["evidence_store_errors"]:
+            store = Table(title="Evidence store errors (no verdict drawn; retried)")
+            for col in ("reason", "this hour and last", "7 days", "last seen (UTC hour)"):
+                store.add_column(col, justify="left" if col == "reason" else "right")
+            for row in s["evidence_store_errors"]:
+                store.add_row(
+                    row["reason"], str(row["recent"]), str(row["last_7_days"]), row["last_hour"]
+                )
+            tables.append(store)
+        return Group(*tables)
 
     try:
         if as_json:
@@ -81,20 +94,26 @@ def status(
 
 def exporter(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port for /metrics.")] = 9300,
+    port: Annotated[int, typer.Option(help="Port for /metrics and /healthz.")] = 9300,
 ) -> None:
-    """Serve the queue, outbox, SLA and dead-letter gauges for Prometheus (standalone)."""
-    from prometheus_client import start_http_server
+    """Serve the pipeline-wide gauges (queues, outbox, SLA, dead letters, live workers) for
+    Prometheus: run exactly one; reads are cached for COMPLAINTS_EXPORTER_CACHE_SECONDS."""
+    import signal
+    import threading
 
-    from pipeline.ops.metrics import registry_with
+    from pipeline.ops.metrics import Cached, registry_with, serve
     from pipeline.ops.status import snapshot
 
     settings, pool, client = ops_clients()
-    registry = registry_with(lambda: snapshot(pool, client, settings.redis_heartbeat_timeout_ms))
-    start_http_server(port, addr=host, registry=registry)
+    read = Cached(
+        lambda: snapshot(pool, client, settings.redis_heartbeat_timeout_ms),
+        settings.exporter_cache_seconds,
+    )
+    server = serve(registry_with(read), host, port)
     typer.echo(f"serving metrics on http://{host}:{port}/metrics")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pool.close()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.shutdown()
+    pool.close()

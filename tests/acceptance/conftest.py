@@ -12,6 +12,7 @@ from tests.api_server import free_port
 
 METRICS_PORT = free_port()
 METRICS_DIR = tempfile.mkdtemp(prefix="complaints-prom-")
+STATE_DIR = tempfile.mkdtemp(prefix="complaints-state-")
 
 
 def fleet_env(settings: Settings) -> dict[str, str]:
@@ -29,6 +30,7 @@ def fleet_env(settings: Settings) -> dict[str, str]:
         "COMPLAINTS_LOG_LEVEL": "INFO",
         "COMPLAINTS_METRICS_PORT": str(METRICS_PORT),
         "COMPLAINTS_METRICS_DIR": METRICS_DIR,
+        "COMPLAINTS_STATE_DIR": STATE_DIR,
     }
 
 

@@ -1,5 +1,6 @@
-"""Every lifecycle path of DESIGN §3 driven through real dramatiq workers and the relay:
-complaints and actions arrive as queue messages, as they would from upstream systems."""
+"""Every lifecycle path of docs/contracts.md (section 1) driven through real dramatiq workers
+and the relay: complaints and actions arrive as queue messages, as they would from upstream
+systems."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -251,12 +252,47 @@ def test_health_ready_metrics(api: httpx.Client) -> None:
         "redis": "ok",
         "s3": "ok",
     }
-    assert "python_info" in api.get("/metrics").text
+    assert ready.json()["degraded"] == []
+    # No COMPLAINTS_METRICS_TOKEN: no /metrics on the public port.
+    assert api.get("/metrics").status_code == 404
 
 
-def test_readyz_reports_a_down_dependency(settings: Settings) -> None:
+def test_metrics_answer_only_with_the_metrics_token(settings: Settings) -> None:
+    token = "metrics-token-0123456789"
+    with serving(settings, metrics_token=token) as url:
+        wrong = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer nope"})
+        httpx.get(f"{url}/v1/complaints/{uuid.uuid4()}", headers=READ)
+        right = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert wrong.status_code == 401
+    assert right.status_code == 200 and "python_info" in right.text
+    # Request metrics by route template (never the raw path) and status.
+    assert (
+        'complaints_api_requests_total{method="GET",route="/v1/complaints/{complaint_id}",'
+        'status="404"}' in right.text
+    )
+    assert 'complaints_api_requests_total{method="GET",route="/metrics",status="401"}' in right.text
+    assert 'complaints_api_request_duration_seconds_count{method="GET",route="/metrics"}' in (
+        right.text
+    )
+    # The pipeline-wide gauges come from the exporter only (one place, no double counts).
+    assert "complaints_queue_depth" not in right.text
+
+
+def test_readyz_reports_s3_and_redis_down_as_degraded_not_unready(settings: Settings) -> None:
     from dataclasses import replace
 
-    with serving(replace(settings, s3_endpoint="http://127.0.0.1:9")) as url:
+    down = replace(settings, s3_endpoint="http://127.0.0.1:9", redis_url="redis://127.0.0.1:9/0")
+    with serving(down) as url:
         r = httpx.get(f"{url}/readyz", timeout=30)
-    assert r.status_code == 503 and r.json()["checks"]["s3"].startswith("down")
+    body = r.json()
+    assert r.status_code == 200 and body["ready"] is True, body
+    assert body["degraded"] == ["redis", "s3"] and body["checks"]["s3"].startswith("down")
+
+
+def test_readyz_names_why_the_evidence_bucket_cannot_be_read(settings: Settings) -> None:
+    from dataclasses import replace
+
+    with serving(replace(settings, s3_bucket="no-such-bucket-for-readyz")) as url:
+        body = httpx.get(f"{url}/readyz", timeout=30).json()
+    assert body["ready"] is True and body["degraded"] == ["s3"]
+    assert body["checks"]["s3"] == "down: NoSuchBucket"

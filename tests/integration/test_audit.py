@@ -49,8 +49,13 @@ def test_intact_chains_verify(settings: Settings, two_complaints: list[str]) -> 
             (two_complaints[0],),
         ).fetchone() or (None, None)
     assert head == last and head is not None
+    with psycopg.connect(settings.database_url) as conn:
+        (events,) = conn.execute("SELECT count(*) FROM complaint_events").fetchone() or (0,)
     result = run_cli(settings, "audit", "verify")
-    assert result.returncode == 0 and "0 broken" in result.stdout
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1] == f"0 broken of 2 chains checked ({events} events)"
+    one = run_cli(settings, "audit", "verify", "--complaint", two_complaints[1])
+    assert one.stdout.splitlines()[-1].startswith("0 broken of 1 chain checked (")
 
 
 @pytest.mark.parametrize(
@@ -88,6 +93,7 @@ def test_tampering_is_caught_at_the_first_broken_link(
     assert reason in breaks[0].reason
     result = run_cli(settings, "audit", "verify", "--complaint", target)
     assert result.returncode == 1 and f"BROKEN {target}" in result.stdout
+    assert "1 broken of 1 chain checked (" in result.stdout
 
 
 def test_exported_timeline_can_be_checked_by_a_third_party(

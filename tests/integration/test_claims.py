@@ -171,7 +171,7 @@ def test_deciding_takes_it_out_of_the_queue_and_clears_the_claim(
 def test_who_may_work_which_queue(api: httpx.Client, settings: Settings) -> None:
     cid = flagged(api, settings)
     r = api.post(f"/v1/complaints/{cid}/claim", headers=ARBITER)  # no review grant
-    assert r.status_code == 403 and problem_code(r) == "grant_missing"
+    assert r.status_code == 403 and problem_code(r) == "grant_required"
     assert api.get("/v1/queues/manual_review", headers=ARBITER).status_code == 403
     assert api.get("/v1/queues/arbitration", headers=ARBITER).json()["items"] == []
     for headers in (as_party("buyer", "b_10293"), as_party("merchant", "m_552"), INGEST):

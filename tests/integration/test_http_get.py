@@ -1,6 +1,7 @@
 """The evidence reader's minimal HTTP/1.1 client against a real local socket server that
 answers with scripted bytes: body framings, connection reuse, a server that closed the
-kept-alive connection, and answers that are not HTTP."""
+kept-alive connection, answers that are not HTTP, bodies past the caller's limit, control
+characters refused, and the S3 CA bundle shared by boto3 and the evidence reader."""
 
 from __future__ import annotations
 
@@ -8,67 +9,20 @@ import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError, SSLError
 
-from pipeline.adapters.http_get import HttpError, KeptAliveGet
+from pipeline.adapters.evidence_store import EvidenceStoreUnavailable
+from pipeline.adapters.http_get import HttpError, KeptAliveGet, UnsafeRequest
+from pipeline.adapters.s3 import make_s3_client
+from pipeline.adapters.s3_range import S3RangeReader
+from pipeline.settings import Settings
+from tests.local_http import server
 
 pytestmark = pytest.mark.integration
-
-Answer = Callable[[bytes], bytes | None]  # request head -> bytes to send (None: close)
-
-
-@contextmanager
-def server(
-    answer: Answer, close_after: bool = False, tls: ssl.SSLContext | None = None
-) -> Iterator[tuple[int, list[bytes]]]:
-    """Serves each connection until the client or `answer` closes it (or after the first
-    reply, with `close_after`); yields the port and the request heads received, with an
-    empty entry for each connection accepted."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    seen: list[bytes] = []
-
-    def serve(conn: socket.socket) -> None:
-        if tls is not None:
-            try:
-                conn = tls.wrap_socket(conn, server_side=True)
-            except OSError:  # the client refused the handshake (an untrusted certificate)
-                conn.close()
-                return
-        with conn:
-            buffer = b""
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    buffer += chunk
-                head, _, buffer = buffer.partition(b"\r\n\r\n")
-                seen.append(head)
-                reply = answer(head)
-                if reply is None:
-                    return
-                conn.sendall(reply)
-                if close_after:
-                    return
-
-    def accept() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            seen.append(b"")
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield listener.getsockname()[1], seen
-    finally:
-        listener.close()
 
 
 def client(port: int) -> KeptAliveGet:
@@ -189,3 +143,113 @@ def test_https_with_the_servers_certificate_checked(tmp_path: Path) -> None:
         untrusted = KeptAliveGet("https", "localhost", port, 2.0, 2.0)  # system CAs only
         with pytest.raises(HttpError, match="CERTIFICATE_VERIFY_FAILED"):
             untrusted.get("/c", HOST)
+
+
+@pytest.mark.parametrize(
+    ("target", "headers"),
+    [
+        ("/a\r\nX-Injected: 1", HOST),
+        ("/a b", HOST),
+        ("/a\x00", HOST),
+        ("/a", {**HOST, "Range": "bytes=0-1\r\nX-Injected: 1"}),
+        ("/a", {**HOST, "X-Amz-Security-Token": "t\n"}),
+        ("/a", {**HOST, "Bad Name": "v"}),
+        ("/a", {**HOST, "X:Y": "v"}),
+    ],
+)
+def test_control_characters_are_refused_before_anything_is_sent(
+    target: str, headers: dict[str, str]
+) -> None:
+    with server(lambda head: b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") as (port, seen):
+        with pytest.raises(UnsafeRequest):
+            client(port).get(target, headers)
+    assert seen == []  # not even a connection
+
+
+BIG = 200 * 1024 * 1024
+
+
+def endless(framing: bytes, chunked: bool) -> tuple[int, list[int], threading.Thread]:
+    """A server that answers the first request with a 200 MB body (whatever it was asked)
+    and counts the bytes it could send before the client dropped the connection."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    sent = [0]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        listener.close()
+        with conn:
+            while b"\r\n\r\n" not in conn.recv(65536):
+                pass
+            piece = b"x" * (1024 * 1024)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\n" + framing + b"\r\n")
+                while sent[0] < BIG:
+                    conn.sendall(b"100000\r\n" + piece + b"\r\n" if chunked else piece)
+                    sent[0] += len(piece)
+            except OSError:  # the client closed the connection
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], sent, thread
+
+
+@pytest.mark.parametrize(
+    ("framing", "chunked"),
+    [
+        (b"Content-Length: %d\r\n" % BIG, False),
+        (b"Transfer-Encoding: chunked\r\n", True),
+        (b"Connection: close\r\n", False),
+    ],
+)
+def test_a_body_is_read_up_to_max_body_then_the_connection_is_dropped(
+    framing: bytes, chunked: bool
+) -> None:
+    port, sent, thread = endless(framing, chunked)
+    answer = client(port).get("/bucket/big", {**HOST, "Range": "bytes=0-999"}, max_body=1000)
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert (answer.status, answer.body, answer.truncated) == (200, b"x" * 1000, True)
+    assert sent[0] < BIG // 4, f"the server got {sent[0]} bytes out before the drop"
+
+
+def test_the_range_reader_survives_a_server_that_ignores_range(settings: Settings) -> None:
+    port, sent, thread = endless(b"Content-Length: %d\r\n" % BIG, False)
+    reader = S3RangeReader(replace(settings, s3_endpoint=f"http://127.0.0.1:{port}"))
+    got = reader.read_range("evidence/b_1/big.mp4", 0, 4095)
+    thread.join(timeout=60)
+    assert got is not None and (got.body, got.total_size) == (b"x" * 4096, BIG)
+    assert sent[0] < BIG // 4
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, ssl.SSLContext]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"]
+        + ["-addext", "subjectAltName=DNS:localhost"],
+        check=True,
+        capture_output=True,
+    )
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    return cert, served
+
+
+def test_one_ca_bundle_setting_serves_boto3_and_the_evidence_reader(
+    settings: Settings, tmp_path: Path
+) -> None:
+    cert, served = self_signed(tmp_path)
+    absent = b"<Error><Code>NoSuchKey</Code></Error>"
+    reply = b"HTTP/1.1 404 Not Found\r\nContent-Length: %d\r\n\r\n%s" % (len(absent), absent)
+    with server(lambda head: reply, tls=served) as (port, _):
+        https = replace(settings, s3_endpoint=f"https://localhost:{port}")
+        trusting = replace(https, s3_ca_bundle=str(cert))
+        assert S3RangeReader(trusting).read_range("evidence/b_1/x.jpg", 0, 9) is None
+        with pytest.raises(ClientError, match="NoSuchKey"):  # TLS held: S3 answered
+            make_s3_client(trusting).get_object(Bucket=https.s3_bucket, Key="evidence/x")
+        with pytest.raises(EvidenceStoreUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
+            S3RangeReader(https).read_range("evidence/b_1/x.jpg", 0, 9)
+        with pytest.raises(SSLError):
+            make_s3_client(https).get_object(Bucket=https.s3_bucket, Key="evidence/x")

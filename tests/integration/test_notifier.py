@@ -1,19 +1,24 @@
-"""The webhook channel against a real local HTTP server: HMAC-SHA256 signature, the
-notification id for de-duplication, and a failed POST leaving the notification pending."""
+"""The webhook channel against a real local HTTP server: Standard Webhooks signatures checked
+by the reference verifier (and by hand), a webhook-id stable across redeliveries for
+de-duplication, an old captured call refused, and a failed POST leaving the notification
+pending."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import psycopg
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from pipeline.adapters.notifier import WebhookNotifier, make_notifier
 from pipeline.adapters.s3 import make_s3_client
@@ -25,7 +30,14 @@ from workers.runtime import bound
 
 pytestmark = pytest.mark.integration
 
-SECRET = "webhook-secret-for-tests"
+KEY = b"webhook-signing-key-for-tests-32b"
+SECRET = "whsec_" + base64.b64encode(KEY).decode()
+
+
+def by_hand(headers: dict[str, str], body: bytes) -> str:
+    """The Standard Webhooks signature computed independently of the package."""
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(KEY, signed, hashlib.sha256).digest()).decode()
 
 
 class Receiver:
@@ -38,7 +50,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.calls.append((dict(self.headers), body))
+                receiver.calls.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 if receiver.fail_after > 0:
                     receiver.fail_after -= 1
                     status = 204
@@ -95,15 +107,16 @@ def test_signed_webhook_delivery_retried_until_it_succeeds(
             conn.commit()
         assert pending == (1,)
         drain_outbox(hooked)
-    kinds = []
+    kinds, ids = [], []
     for headers, body in receiver.calls:
-        expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["X-Signature"] == f"sha256={expected}"
-        envelope = json.loads(body)
-        assert headers["X-Notification-Id"] == str(envelope["notification_id"])
+        envelope = Webhook(SECRET).verify(body, headers)  # the reference verifier
+        assert headers["webhook-signature"] == by_hand(headers, body)
+        assert headers["webhook-id"] == f"ntf_{envelope['notification_id']}"
         kinds.append((envelope["kind"], envelope["recipient_role"]))
+        ids.append(headers["webhook-id"])
     # intake.accepted failed once and was sent again; every other one went through once.
     assert kinds.count(("intake.accepted", "buyer")) == 2
+    assert ids[0] == ids[1], "a redelivery keeps its webhook-id: receivers dedupe on it"
     assert sorted(set(kinds)) == [
         ("intake.accepted", "buyer"),
         ("merchant.dispatched", "buyer"),
@@ -154,3 +167,34 @@ def test_a_failure_inside_a_notify_batch_keeps_what_was_delivered(
 def test_webhook_url_must_be_http() -> None:
     with pytest.raises(ValueError, match="http"):
         WebhookNotifier("file:///etc/passwd", SECRET)
+
+
+@pytest.mark.parametrize("secret", ["", "plain-shared-secret", "whsec_c2hvcnQ=", "whsec_!!"])
+def test_the_secret_must_be_a_standard_webhooks_secret(secret: str) -> None:
+    with pytest.raises(ValueError, match="whsec_"):
+        WebhookNotifier("http://127.0.0.1:9/hook", secret)
+
+
+def test_a_captured_call_replayed_later_is_refused(receiver: Receiver) -> None:
+    """A call captured ten minutes ago (its timestamp is then) fails verification now, and
+    moving its timestamp forward breaks its signature."""
+    captured_at = datetime.now(UTC) - timedelta(minutes=10)
+    notification = {
+        "id": 7,
+        "complaint_id": "c-1",
+        "event_seq": 1,
+        "recipient_role": "buyer",
+        "recipient_id": "b_1",
+        "kind": "intake.accepted",
+        "body": {"status": "received"},
+    }
+    WebhookNotifier(receiver.url, SECRET, clock=lambda: captured_at).deliver(notification)
+    WebhookNotifier(receiver.url, SECRET).deliver(notification)  # a redelivery, now
+    (old_headers, old_body), (new_headers, new_body) = receiver.calls
+    assert old_headers["webhook-id"] == new_headers["webhook-id"] == "ntf_7"
+    assert Webhook(SECRET).verify(new_body, new_headers)["notification_id"] == 7
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        Webhook(SECRET).verify(old_body, old_headers)
+    refreshed = {**old_headers, "webhook-timestamp": new_headers["webhook-timestamp"]}
+    with pytest.raises(WebhookVerificationError, match="signature"):
+        Webhook(SECRET).verify(old_body, refreshed)

@@ -99,11 +99,15 @@ def test_relay_coalesces_rows_of_one_actor_and_queue(settings: Settings, pool: A
     broker.close()
 
 
-def test_relay_loop_stops_on_request(settings: Settings, pool: Any) -> None:
+def test_relay_loop_stops_on_request_and_beats_per_loop(settings: Settings, pool: Any) -> None:
     broker = build_broker(settings)
     add_rows(settings, 3)
     stop = threading.Event()
-    thread = threading.Thread(target=run_relay, args=(pool, broker, SIZES, 100, 0.01, stop))
+    beats: list[int] = []
+    thread = threading.Thread(
+        target=run_relay,
+        args=(pool, broker, SIZES, 100, 0.01, stop, lambda: beats.append(1)),
+    )
     thread.start()
     try:
         for _ in range(200):
@@ -115,6 +119,7 @@ def test_relay_loop_stops_on_request(settings: Settings, pool: Any) -> None:
         thread.join(timeout=5)
     assert not thread.is_alive()
     assert len(row_ids(queued(settings, "review"))) == 3
+    assert beats  # the liveness probe's evidence (pipeline.ops.probe)
     broker.close()
 
 

@@ -25,7 +25,7 @@ def test_bad_setting_names_the_variable() -> None:
 
 
 def test_redacted_settings_hide_secrets_and_url_credentials() -> None:
-    shown = Settings(database_url="postgresql://u:pw@h/db").redacted()
+    shown = Settings(database_url="postgresql://u:pw@h/db", s3_secret_key="s").redacted()
     assert shown["s3_secret_key"] == "***"
     assert "pw" not in shown["database_url"] and shown["database_url"].endswith("@h/db")
 

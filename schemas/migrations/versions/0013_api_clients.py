@@ -1,4 +1,4 @@
-"""Work lists: the running clock and the claim on the complaint row, and their indexes.
+"""API clients with hashed secrets, scopes and an enabled flag.
 
 Revision ID: 0013
 Revises: 0012

@@ -1,4 +1,4 @@
--- 0013: what lists filter and sort on sits on the complaint row, so one index answers a
+-- 0014: what lists filter and sort on sits on the complaint row, so one index answers a
 -- page: the party whose clock runs (waiting_on) and that clock's due time (due_at), both
 -- written with the step that moves the clock; and the staff claim (holder and lease).
 -- Pages sort by (coalesce(due_at, 'infinity'), id): complaints without a running clock last.
