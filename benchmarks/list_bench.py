@@ -9,6 +9,7 @@ import json
 import random
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -71,22 +72,28 @@ def seed_complaints(database_url: str, count: int, merchants: int, source: str =
         conn.execute("ANALYZE complaints")
 
 
-def inbox_params(merchant_id: str, limit: int = PAGE) -> dict[str, Any]:
-    """The `work_list` parameters of a merchant's inbox, first page."""
+def inbox_params(
+    merchant_id: str, after: tuple[datetime, str] | None = None, limit: int = PAGE
+) -> dict[str, Any]:
+    """The `work_list` parameters of a merchant's inbox page (after a (due, id) cursor)."""
     return {
         **dict.fromkeys(("buyer_id", "status", "stage", "category", "escalation_level")),
-        **dict.fromkeys(("due_before", "q", "free_at", "holder", "after_due", "after_id")),
+        **dict.fromkeys(("due_before", "q", "free_at", "holder")),
         "merchant_id": merchant_id,
         "waiting_on": "merchant",
+        "after_due": after[0] if after else None,
+        "after_id": after[1] if after else None,
         "limit": limit + 1,
     }
 
 
-def inbox_plan(database_url: str, merchant_id: str) -> str:
+def inbox_plan(
+    database_url: str, merchant_id: str, after: tuple[datetime, str] | None = None
+) -> str:
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
             "EXPLAIN (ANALYZE, BUFFERS) " + q("work_list"),
-            inbox_params(merchant_id),
+            inbox_params(merchant_id, after),
             prepare=False,
         ).fetchall()
     return "\n".join(r[0] for r in rows)

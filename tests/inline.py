@@ -57,3 +57,27 @@ def status_of(settings: Settings, complaint_id: str) -> dict[str, Any]:
         row = conn.execute("SELECT * FROM complaints WHERE id = %s", (complaint_id,)).fetchone()
     assert row is not None
     return row
+
+
+def forwarded_complaint(settings: Settings, **overrides: Any) -> str:
+    """A complaint (tests.factories.complaint_payload with `overrides`) run through intake,
+    review, evidence and routing in-process, so it waits on its merchant; buyer b_10293's
+    photo is put in S3 first."""
+    from pipeline.adapters.s3 import make_s3_client
+    from tests.factories import JPEG, complaint_payload
+    from workers.runtime import bound
+
+    make_s3_client(settings).put_object(
+        Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
+    )
+    payload = complaint_payload(**overrides)
+    with bound(settings):
+        actors.intake.fn(payload)
+        drain_outbox(settings)
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute(
+            "SELECT id::text FROM complaints WHERE source = %s AND external_id = %s",
+            (payload["source"], payload["external_id"]),
+        ).fetchone()
+    assert row is not None
+    return str(row[0])

@@ -66,7 +66,6 @@ _REFUSAL_STATUS = {
     "grant_required": 403,
     "four_eyes": 403,
     "appeal_needs_other_staff": 403,
-    "grant_missing": 403,
     "not_found": 404,
 }
 

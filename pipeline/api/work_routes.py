@@ -8,12 +8,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
 from pipeline.api.auth import require
 from pipeline.api.caller import Caller
-from pipeline.api.errors import documented
+from pipeline.api.errors import Unavailable, documented
 from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
 from pipeline.domain.errors import NotFound
@@ -219,7 +220,7 @@ def merchant_scorecard(
 @router.get(
     "/v1/evidence/{complaint_id}/{index}",
     response_model=EvidenceLink,
-    responses=documented(401, 403, 404, 409, 422),
+    responses=documented(401, 403, 404, 409, 422, 503),
 )
 def evidence_link(
     complaint_id: uuid.UUID,
@@ -242,7 +243,14 @@ def evidence_link(
         item = record_view(store, str(complaint_id), index, viewer)
     state = request.app.state
     expires = state.settings.evidence_get_seconds
-    link = presigned_get(state.s3, state.settings.s3_bucket, item, expires)
+    try:
+        link = presigned_get(state.s3, state.settings.s3_bucket, item, expires)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise NotFound(f"evidence item {index} is no longer stored") from None
+        raise Unavailable("the evidence store is unavailable") from None
+    except BotoCoreError:
+        raise Unavailable("the evidence store is unavailable") from None
     return EvidenceLink.model_validate(link)
 
 

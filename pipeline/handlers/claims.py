@@ -82,7 +82,7 @@ def claim(
     c, queue = _queued(store, complaint_id)
     if QUEUES[queue].grant not in grants:
         raise ActionRefused(
-            "grant_missing", f"working the {queue} queue needs the {QUEUES[queue].grant} grant"
+            "grant_required", f"working the {queue} queue needs the {QUEUES[queue].grant} grant"
         )
     now = store.clock()
     holder = live_holder(c.row, now)

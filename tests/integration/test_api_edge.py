@@ -3,7 +3,6 @@ body limits whatever the framing, strict times, and action idempotency keys per 
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -13,11 +12,10 @@ import httpx
 import psycopg
 import pytest
 
-from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
 from tests.api_server import problem_code, serving
 from tests.factories import JPEG, complaint_payload
-from tests.inline import action, drain_outbox
+from tests.inline import action, drain_outbox, forwarded_complaint
 from workers.runtime import bound
 
 pytestmark = pytest.mark.integration
@@ -38,17 +36,8 @@ def api(settings: Settings) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def forwarded(api: httpx.Client, settings: Settings) -> str:
-    """A complaint waiting on its merchant (m_552), with buyer b_10293's photo."""
-    make_s3_client(settings).put_object(
-        Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
-    )
-    body = json.dumps(complaint_payload()).encode()
-    with serving(settings) as url:  # the default body limit: a complaint is over 1,000 bytes
-        cid = httpx.post(f"{url}/v1/complaints", content=body, headers=INGEST).json()["id"]
-    with bound(settings):
-        drain_outbox(settings)
-    return str(cid)
+def forwarded(settings: Settings) -> str:
+    return forwarded_complaint(settings)
 
 
 def post_action(api: httpx.Client, cid: str, body: Any, who: dict[str, str]) -> httpx.Response:

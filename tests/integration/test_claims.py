@@ -83,6 +83,12 @@ def test_two_staff_claiming_at_once_one_gets_it(api: httpx.Client, settings: Set
     winner = next(k for k, r in answers.items() if r.status_code == 200)
     loser = next(r for r in answers.values() if r.status_code == 409)
     assert problem_code(loser) == "claimed_by_another"
+    assert loser.json()["title"] == "Another staff member is working this complaint"
+    again = api.post(
+        f"/v1/complaints/{cid}/claim",
+        headers={**(BOB if winner == "ann" else ANN), "Accept-Language": "zh-CN"},
+    )
+    assert again.status_code == 409 and again.json()["title"] == "其他小二正在处理该投诉"
     holder = f"s_{winner}"
     other = BOB if winner == "ann" else ANN
     view = api.get(f"/v1/complaints/{cid}", headers=ANN).json()
@@ -165,7 +171,7 @@ def test_deciding_takes_it_out_of_the_queue_and_clears_the_claim(
 def test_who_may_work_which_queue(api: httpx.Client, settings: Settings) -> None:
     cid = flagged(api, settings)
     r = api.post(f"/v1/complaints/{cid}/claim", headers=ARBITER)  # no review grant
-    assert r.status_code == 403 and problem_code(r) == "grant_missing"
+    assert r.status_code == 403 and problem_code(r) == "grant_required"
     assert api.get("/v1/queues/manual_review", headers=ARBITER).status_code == 403
     assert api.get("/v1/queues/arbitration", headers=ARBITER).json()["items"] == []
     for headers in (as_party("buyer", "b_10293"), as_party("merchant", "m_552"), INGEST):

@@ -109,3 +109,18 @@ def test_only_entitled_parties_get_a_link_and_each_access_is_recorded(
     assert all(e["data"]["position"] == 0 for e in events if e["event"] == "evidence.viewed")
     with psycopg.connect(settings.database_url) as conn:
         assert list(verify(conn)) == []
+
+
+def test_an_object_gone_from_the_store_is_404_not_500(
+    api: httpx.Client, complaint: str, settings: Settings
+) -> None:
+    from pipeline.adapters.s3 import make_s3_client
+
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute(
+            "SELECT key FROM evidence_items WHERE complaint_id = %s AND position = 0", (complaint,)
+        ).fetchone()
+    assert row is not None
+    make_s3_client(settings).delete_object(Bucket=settings.s3_bucket, Key=row[0])
+    r = api.get(f"/v1/evidence/{complaint}/0", headers=BUYER)
+    assert r.status_code == 404 and problem_code(r) == "not_found"

@@ -11,12 +11,9 @@ import httpx
 import psycopg
 import pytest
 
-from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
 from tests.api_server import as_party, problem_code, serving
-from tests.factories import JPEG, complaint_payload
-from tests.inline import action, drain_outbox
-from workers.runtime import bound
+from tests.inline import action, forwarded_complaint
 
 pytestmark = pytest.mark.integration
 
@@ -38,14 +35,8 @@ def api(settings: Settings) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def forwarded(api: httpx.Client, settings: Settings) -> str:
-    make_s3_client(settings).put_object(
-        Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
-    )
-    cid = api.post("/v1/complaints", json=complaint_payload(), headers=INGEST).json()["id"]
-    with bound(settings):
-        drain_outbox(settings)
-    return str(cid)
+def forwarded(settings: Settings) -> str:
+    return forwarded_complaint(settings)
 
 
 def act(
@@ -174,3 +165,16 @@ def test_an_appeal_is_decided_by_other_staff(
     assert state(settings, forwarded)[0] == "in_arbitration"
     other = act(api, forwarded, ARBITER_B, "platform.decide", **again)
     assert other.status_code == 200 and other.json()["status"] == "remedy_in_progress"
+
+
+def test_a_claimed_complaint_is_decided_by_its_holder_only(
+    api: httpx.Client, settings: Settings, forwarded: str
+) -> None:
+    _to_arbitration(api, forwarded)
+    assert api.post(f"/v1/complaints/{forwarded}/claim", headers=ARBITER_A).status_code == 200
+    decision = {"outcome": {"decision": "partial", "amount_cents": 3000}, "rule": "rule-7.2"}
+    other = act(api, forwarded, ARBITER_B, "platform.decide", **decision)
+    assert other.status_code == 409 and problem_code(other) == "claimed_by_another"
+    assert state(settings, forwarded)[0] == "in_arbitration"
+    holder = act(api, forwarded, ARBITER_A, "platform.decide", **decision)
+    assert holder.status_code == 200 and holder.json()["status"] == "remedy_in_progress"

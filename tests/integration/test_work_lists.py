@@ -198,3 +198,14 @@ def test_the_inbox_page_is_one_range_of_the_merchant_index(settings: Settings) -
     assert "Index Cond: ((merchant_id = 'm_17'::text) AND (waiting_on = " in plan, plan
     assert "complaints_merchant_work_idx" in plan, plan
     assert "Seq Scan" not in plan and "Filter" not in plan, plan
+    # A later page starts inside the range: the cursor is part of the index condition.
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute(
+            "SELECT due_at, id::text FROM complaints WHERE merchant_id = 'm_17'"
+            " AND waiting_on = 'merchant' ORDER BY due_at, id OFFSET 20 LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    later = inbox_plan(settings.database_url, "m_17", (row[0], row[1]))
+    assert "Index Cond: ((merchant_id = 'm_17'::text) AND (waiting_on = " in later, later
+    assert "ROW(COALESCE(due_at" in later.split("Index Cond", 1)[1].split("\n", 1)[0], later
+    assert "Seq Scan" not in later and "Filter" not in later, later
