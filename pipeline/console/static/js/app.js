@@ -78,6 +78,11 @@ if (location.hash.startsWith("#access_token=")) {
   history.replaceState(null, "", `${location.pathname}#/`);
 }
 
+// The skip link moves focus to the page without touching the route in the hash.
+document.querySelector(".skip").addEventListener("click", (e) => {
+  e.preventDefault();
+  document.getElementById("view").focus();
+});
 document.getElementById("lang").addEventListener("click", () => {
   setLang(lang() === "zh-CN" ? "en" : "zh-CN");
   render();

@@ -22,13 +22,14 @@ const HIDDEN = new Set(["buyer.file_followup"]);
 const DECISION_STEPS = new Set(["platform.decision_proposed", "platform.decide", "platform.decide_no_remedy",
   "platform.approve_decision", "buyer.appeal"]);
 
-function inputs(name) {
+function inputs(name, action) {
   switch (name) {
     case "remedy": return [field("f_remedy", select("remedy_type", REMEDIES, "remedy")),
       field("f_amount", h("input", { name: "amount", type: "number", min: "0", step: "0.01" }))];
     case "text": return [field("f_text", h("textarea", { name: "text", required: true, minlength: "2", maxlength: "2000" }))];
     case "evidence": return [field("f_evidence_kind", select("kind", KINDS, "kind")),
-      field("f_evidence", h("input", { name: "files", type: "file", multiple: true })), h("div", { class: "bars" })];
+      field("f_evidence", h("input", { name: "files", type: "file", multiple: true, required: action === "buyer.supply_evidence" })),
+      h("div", { class: "bars" })];
     case "reason": return [field("f_reason", select("reason", REASONS, "reason"))];
     case "outcome": return [field("f_decision", select("decision", ["buyer_wins", "partial", "merchant_wins"], "decision")),
       field("f_amount", h("input", { name: "amount", type: "number", min: "0", step: "0.01" }))];
@@ -67,7 +68,7 @@ function actionForm(id, action) {
       flash(t("done", { what: t(`action.${action}`) }));
       await complaintPage([null, id]);
     } catch (err) { showError(err); button.disabled = false; }
-  } }, ...(FIELDS[action] || []).flatMap(inputs), h("button", { type: "submit" }, t(`action.${action}`)));
+  } }, ...(FIELDS[action] || []).flatMap((name) => inputs(name, action)), h("button", { type: "submit" }, t(`action.${action}`)));
 }
 
 function evidenceList(c) {
