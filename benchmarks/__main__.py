@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import baselines, ingest_bench, pipeline_bench, sla_bench
+from benchmarks import baselines, ingest_bench, list_bench, pipeline_bench, sla_bench
 from benchmarks.cpu import summary
 from benchmarks.env import BenchEnv, machine_facts, make_env
 from benchmarks.report import table
@@ -31,12 +31,23 @@ def spread(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    last = len(ordered) - 1
+    return {
+        "n": len(ordered),
+        "p50": ordered[min(last, int(0.5 * len(ordered)))],
+        "p95": ordered[min(last, int(0.95 * len(ordered)))],
+        "max": ordered[last],
+    }
+
+
 def ratios(figures: list[float], bases: list[float]) -> dict[str, float]:
     """Each run's figure over the baseline measured just before it, as a spread."""
     return spread([f / b for f, b in zip(figures, bases, strict=True)])
 
 
-FIGURES = ("baselines", "throughput", "latency", "ingest", "sla", "memory")
+FIGURES = ("baselines", "throughput", "latency", "ingest", "sla", "memory", "list")
 
 
 @dataclass
@@ -133,7 +144,7 @@ def measure(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
     pg: dict[str, list[float]] = {"pg_commits": [], "pg_copy": []}
     if only & {"throughput", "latency"}:
         throughput(run, out, noop)
-    else:
+    elif only != {"list"}:  # the list figure stands alone: no worker baseline needed
         for p in (1, 2):
             run.step(f"baseline: no-op drain, {p} process(es) x {THREADS} threads")
             noop[p] = [run.noop_drain(p) for _ in range(run.runs)]
@@ -173,6 +184,19 @@ def measure(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
                 "escalation_seconds": spread([f.escalation_seconds for f in figs]),
                 "cpu_per_breach": summary([(f.cpu, due) for f in figs]),
             }
+
+    if "list" in only:
+        size, merchants, requests = (100_000, 100, 100) if quick else (1_000_000, 1_000, 300)
+        run.step(f"work list: merchant inbox pages of 50 among {size:,} complaints")
+        fig = list_bench.list_pages(env, size, merchants, requests)
+        out["list"] = {
+            "complaints": fig.complaints,
+            "merchants": fig.merchants,
+            "setup_seconds": fig.setup_seconds,
+            "first_page_ms": percentiles(fig.first_page_ms),
+            "next_page_ms": percentiles(fig.next_page_ms),
+            "plan": fig.plan,
+        }
 
     if "memory" in only and not quick:  # quick shows the RSS after the throughput runs
         marks = (50_000, 100_000)

@@ -143,6 +143,21 @@ def table(r: dict[str, Any]) -> Table:
             "100k within noise of 1M",
             verdict(within_noise(small, large)),
         )
+    if "list" in r:
+        fig = r["list"]
+        for key, label in (("first_page_ms", "first page"), ("next_page_ms", "next page")):
+            ms = fig[key]
+            t.add_row(
+                f"work list: merchant inbox, {label} of 50 among {fig['complaints']:,}",
+                f"p50 {ms['p50']:.1f} ms, p95 {ms['p95']:.1f} ms, max {ms['max']:.1f} ms",
+                "",
+                "",
+                "p95 <= 50 ms",
+                verdict(ms["p95"] <= 50),
+            )
+        plan = fig["plan"]
+        uses = "complaints_merchant_work_idx" in plan and "Seq Scan" not in plan
+        t.add_row("work list: plan reads the merchant index", str(uses), "", "", "", "")
     for p, mb in r.get("worker_rss_mb", {}).items():
         t.add_row(
             f"worker RSS after throughput, {p} proc",

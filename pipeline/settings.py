@@ -47,6 +47,8 @@ class Settings:
     api_max_body_bytes: int = 4 * 1024 * 1024
     api_max_backlog: int = 50_000  # unsent outbox rows + waiting review messages
     api_presign_seconds: int = 900
+    evidence_get_seconds: int = 300  # presigned evidence downloads live this long
+    claim_lease_seconds: int = 900  # a staff claim returns to the queue after this
     api_commit_group_max: int = 100  # single submissions sharing one transaction, at most
     api_client_cache_seconds: float = 30.0  # a revoked client is refused within this
     party_token_jwks: str = ""  # JWKS JSON, or @path to a file; empty: no party tokens

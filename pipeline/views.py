@@ -30,6 +30,13 @@ def _clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+def _claim(c: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    """The staff member working the complaint and until when (a lapsed lease: nobody)."""
+    if c["claimed_by"] is None or c["claim_expires_at"] <= now:
+        return None
+    return {"holder": c["claimed_by"], "lease_expires_at": c["claim_expires_at"].isoformat()}
+
+
 def complaint_view(
     conn: psycopg.Connection[Any], complaint_id: str, now: datetime
 ) -> dict[str, Any]:
@@ -72,6 +79,8 @@ def complaint_view(
         if checked
         else [],
         "clocks": [_clock(r, now) for r in clocks],
+        "waiting_on": c["waiting_on"],
+        "claim": _claim(c, now),
         "allowed_actions": allowed_by_role(status, stage),
         "remedy": c["remedy"],
         "outcome": c["outcome"],
@@ -94,13 +103,37 @@ def timeline(
 
 
 def merchant_scorecard(
-    conn: psycopg.Connection[Any], since: datetime, top: int = 20
+    conn: psycopg.Connection[Any], since: datetime, top: int = 20, merchant_id: str | None = None
 ) -> list[dict[str, Any]]:
+    """Merchants by complaints received since `since` (or only `merchant_id`)."""
     window = CLOCKS[Status.AWAITING_MERCHANT].window
+    params = {"since": since, "top": top, "window": window, "merchant_id": merchant_id}
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
-            q("merchant_scorecard"), {"since": since, "top": top, "window": window}
-        ).fetchall()
+        return cur.execute(q("merchant_scorecard"), params).fetchall()
 
 
-__all__ = ["complaint_view", "merchant_scorecard", "timeline"]
+def one_merchant_scorecard(
+    conn: psycopg.Connection[Any], merchant_id: str, since: datetime
+) -> dict[str, Any]:
+    """The scorecard of one merchant; zeros when nothing was dispatched to it since then."""
+    rows = merchant_scorecard(conn, since, 1, merchant_id)
+    if rows:
+        return rows[0]
+    with conn.cursor(row_factory=dict_row) as cur:
+        standing = cur.execute(q("merchant_standing"), {"merchant_id": merchant_id}).fetchone()
+    return {
+        "merchant_id": merchant_id,
+        "received": 0,
+        "per_1000_orders": None,
+        "answered": 0,
+        "answered_in_time_share": None,
+        "median_response_seconds": None,
+        "buyer_wins": 0,
+        "partial": 0,
+        "merchant_wins": 0,
+        "sla_breaches": standing["sla_breaches"] if standing else 0,
+        "penalty_points": standing["penalty_points"] if standing else 0,
+    }
+
+
+__all__ = ["complaint_view", "merchant_scorecard", "one_merchant_scorecard", "timeline"]

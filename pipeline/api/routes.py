@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ from pipeline.domain.evidence_rules import size_limit
 from pipeline.domain.status import EvidenceKind
 from pipeline.handlers.actions import handle_action
 from pipeline.handlers.evidence import check_item
+from pipeline.handlers.evidence_access import FILENAME_META
 from pipeline.handlers.intake import accept_many
 from pipeline.views import complaint_view, timeline
 from schemas.action import ActionV1, InvalidMessage, parse_action
@@ -313,6 +315,9 @@ def presign_upload(
     name = _SAFE_NAME.sub("-", body.filename).strip(".-")[:80] or "file"
     key = f"evidence/{submitter['id']}/{uuid.uuid4().hex}-{name}"
     checksum = base64.b64encode(bytes.fromhex(body.sha256)).decode()
+    # The key stays ASCII; the name as given (without folders) is kept, percent-encoded, in
+    # the object's metadata for the download's Content-Disposition.
+    original = quote(body.filename.replace("\\", "/").rsplit("/", 1)[-1] or name, safe="")
     settings = request.app.state.settings
     url = request.app.state.s3.generate_presigned_url(
         "put_object",
@@ -322,6 +327,7 @@ def presign_upload(
             "ContentType": body.content_type,
             "ContentLength": body.size,
             "ChecksumSHA256": checksum,
+            "Metadata": {FILENAME_META: original},
         },
         ExpiresIn=settings.api_presign_seconds,
     )
@@ -329,6 +335,7 @@ def presign_upload(
         "Content-Type": body.content_type,
         "Content-Length": str(body.size),
         "x-amz-checksum-sha256": checksum,
+        f"x-amz-meta-{FILENAME_META}": original,
     }
     return UploadOut(
         key=key, url=url, method="PUT", headers=headers, expires_in=settings.api_presign_seconds

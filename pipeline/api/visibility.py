@@ -14,18 +14,11 @@ from pipeline.api.caller import Caller
 from pipeline.db.queries import q
 from pipeline.domain.actions import ACTION_GRANTS
 from pipeline.domain.errors import ActionRefused, NotFound
+from pipeline.worklist import sees
 from schemas.action import InvalidMessage
 
 #: The action.v1 actor role a person acts as.
 ACTOR_ROLES = {"buyer": "buyer", "merchant": "merchant", "staff": "platform"}
-
-
-def sees(caller: Caller, buyer_id: str, merchant_id: str) -> bool:
-    if caller.role == "buyer":
-        return caller.party_id == buyer_id
-    if caller.role == "merchant":
-        return caller.party_id == merchant_id
-    return True
 
 
 def ensure_visible(conn: Connection[Any], caller: Caller, complaint_id: str) -> None:
@@ -33,7 +26,7 @@ def ensure_visible(conn: Connection[Any], caller: Caller, complaint_id: str) -> 
     if not caller.is_party:
         return
     row = conn.execute(q("complaint_parties"), {"id": complaint_id}).fetchone()
-    if row is None or not sees(caller, row["buyer_id"], row["merchant_id"]):
+    if row is None or not sees(caller.role, caller.party_id, row["buyer_id"], row["merchant_id"]):
         raise NotFound(f"no complaint {complaint_id}")
 
 

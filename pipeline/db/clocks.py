@@ -7,27 +7,40 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pipeline.domain.sla import CLOCKS, PAUSE_WHILE, Clock
-from pipeline.domain.status import TERMINAL, Category, Status
+from pipeline.domain.status import TERMINAL, Category, Role, Status
 
 if TYPE_CHECKING:
     from pipeline.db.store import Store
 
+#: The complaint row's copy of its running clock (waiting_on, due_at): what lists sort on.
+NOT_RUNNING: dict[str, Any] = {"waiting_on": None, "due_at": None}
 
-def move(store: Store, row: dict[str, Any], source: Status, target: Status, now: datetime) -> None:
+
+def running(party: Role | str, due_at: datetime) -> dict[str, Any]:
+    return {"waiting_on": str(party), "due_at": due_at}
+
+
+def running_of(clock: Clock | None) -> dict[str, Any]:
+    return NOT_RUNNING if clock is None else running(clock.party, clock.due_at)
+
+
+def move(
+    store: Store, row: dict[str, Any], source: Status, target: Status, now: datetime
+) -> dict[str, Any]:
+    """Move the ledger; answer the complaint's running clock afterwards (`running`)."""
     key = {"complaint_id": row["id"], "now": now}
     if target in TERMINAL:
         store.run("close_live_deadlines", key)
-        return
+        return NOT_RUNNING
     pausing = target is Status.SUSPENDED or target in PAUSE_WHILE.get(source, ())
     rule = CLOCKS.get(target)
     # Only a return from suspension, or to a status whose clock pauses, finds a paused clock.
     may_resume = source is Status.SUSPENDED or source in PAUSE_WHILE.get(target, ())
     if rule is not None and not pausing and not may_resume:  # the common step, one statement
-        start(store, row, target, now, replacing=True)
-        return
+        return running_of(start(store, row, target, now, replacing=True))
     store.run("pause_live_deadlines" if pausing else "close_open_deadlines", key)
     if rule is None:
-        return
+        return NOT_RUNNING
     paused = (
         store.one("live_deadline", {"complaint_id": row["id"], "kind": rule.kind})
         if may_resume
@@ -40,8 +53,8 @@ def move(store: Store, row: dict[str, Any], source: Status, target: Status, now:
         store.run(
             "resume_deadline", {"id": paused["id"], "now": now, "due_at": due, "warn_at": warn}
         )
-        return
-    start(store, row, target, now)
+        return running(paused["party"], due)
+    return running_of(start(store, row, target, now))
 
 
 def start(

@@ -32,6 +32,10 @@ UPDATABLE = frozenset(
         "outcome",
         "escalation_level",
         "remedy",
+        "waiting_on",
+        "due_at",
+        "claimed_by",
+        "claim_expires_at",
     }
 )
 #: Every column the set-based update writes (a step's row carries all of them).

@@ -10,12 +10,13 @@ WITH new AS (
         merchant_id, order_id, item_id, sku, order_amount_cents, currency, paid_at,
         delivered_at, submitted_at, title, description, requested_remedy,
         claimed_amount_cents, parent_id, status, stage, version, created_at, updated_at,
-        chain_head
+        chain_head, waiting_on, due_at
     )
     SELECT id, source, external_id, idempotency_key, payload_sha256, category, buyer_id,
         merchant_id, order_id, item_id, sku, order_amount_cents, currency, paid_at,
         delivered_at, submitted_at, title, description, requested_remedy,
-        claimed_amount_cents, parent_id, status, stage, 1, created_at, created_at, chain_head
+        claimed_amount_cents, parent_id, status, stage, 1, created_at, created_at, chain_head,
+        waiting_on, due_at
     FROM jsonb_populate_recordset(NULL::complaints, %(complaints)s)
     ON CONFLICT DO NOTHING
     RETURNING id
@@ -321,6 +322,7 @@ WITH dispatched AS (
     SELECT c.merchant_id, c.id, e.created_at AS at
     FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id
     WHERE e.event = 'merchant.dispatched' AND e.created_at >= %(since)s
+      AND (%(merchant_id)s::text IS NULL OR c.merchant_id = %(merchant_id)s::text)
 ), answered AS (
     SELECT complaint_id, min(created_at) AS at FROM complaint_events
     WHERE event IN ('merchant.accept', 'merchant.dispute') GROUP BY complaint_id
@@ -571,6 +573,44 @@ RETURNING n.complaint_id, n.event_seq;
 -- name: bump_counter
 INSERT INTO counters (name, value) VALUES (%(name)s, %(by)s)
 ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value;
+
+-- name: work_list
+-- A page of a work list (pipeline.worklist): the filters given (NULL: not filtering), the
+-- caller's visibility among them, after the cursor's (due, id), in (due, id) order, where
+-- due is the running clock's due time and complaints without one come last. The sort
+-- expression is the one the complaints_*_work_idx indexes hold, so a page is one index range.
+SELECT c.id, c.status::text AS status, c.stage::text AS stage, c.category::text AS category,
+       c.title, c.buyer_id, c.merchant_id, c.waiting_on::text AS waiting_on, c.due_at,
+       c.escalation_level, c.claimed_by, c.claim_expires_at, c.updated_at
+FROM complaints c
+WHERE (%(buyer_id)s::text IS NULL OR c.buyer_id = %(buyer_id)s::text)
+  AND (%(merchant_id)s::text IS NULL OR c.merchant_id = %(merchant_id)s::text)
+  AND (%(waiting_on)s::party_role IS NULL OR c.waiting_on = %(waiting_on)s::party_role)
+  AND (%(status)s::complaint_status IS NULL OR c.status = %(status)s::complaint_status)
+  AND (%(stage)s::complaint_stage IS NULL OR c.stage = %(stage)s::complaint_stage)
+  AND (%(category)s::complaint_category IS NULL
+       OR c.category = %(category)s::complaint_category)
+  AND (%(escalation_level)s::int IS NULL OR c.escalation_level = %(escalation_level)s::int)
+  AND (%(due_before)s::timestamptz IS NULL
+       OR coalesce(c.due_at, 'infinity'::timestamptz) < %(due_before)s::timestamptz)
+  AND (%(q)s::text IS NULL OR c.title ILIKE %(q)s::text OR c.description ILIKE %(q)s::text)
+  AND (%(free_at)s::timestamptz IS NULL OR c.claimed_by IS NULL
+       OR c.claim_expires_at <= %(free_at)s::timestamptz OR c.claimed_by = %(holder)s::text)
+  AND (%(after_id)s::uuid IS NULL
+       OR (coalesce(c.due_at, 'infinity'::timestamptz), c.id)
+          > (coalesce(%(after_due)s::timestamptz, 'infinity'::timestamptz), %(after_id)s::uuid))
+ORDER BY coalesce(c.due_at, 'infinity'::timestamptz), c.id
+LIMIT %(limit)s;
+
+-- name: evidence_item
+SELECT * FROM evidence_items WHERE complaint_id = %(complaint_id)s AND position = %(position)s;
+
+-- name: merchant_standing
+-- A merchant's running counters, for a scorecard with no complaint in its period.
+SELECT sla_breaches, penalty_points FROM merchant_stats WHERE merchant_id = %(merchant_id)s;
+
+-- name: claim_of
+SELECT claimed_by, claim_expires_at FROM complaints WHERE id = %(id)s;
 
 -- name: latest_decision_step
 -- The newest decision, proposal or appeal of a complaint: a proposal here is pending.

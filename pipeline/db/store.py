@@ -190,17 +190,47 @@ class Store:
         row.update(version=seq, updated_at=now)
         if stage is not None:
             row["stage"] = stage
+        if (row["status"], row["stage"]) != (c.status, c.stage) and "claimed_by" not in updates:
+            row.update(claimed_by=None, claim_expires_at=None)  # it left the staff queue
+        if step.target != c.status:
+            # The row carries its running clock (lists sort on it): known once it moved.
+            row.update(clocks.move(self, row, c.status, step.target, now))
+            self.effects.append(("transition", (c.status.value, step.target.value)))
         self.pending.update(c.row, row)
         self.locked[c.id] = row
         self.pending.events.append(
             {**event_row, "message_id": message_id, "prev_hash": c["chain_head"], "hash": head}
         )
         self._notify(c.id, row, event, seq, notify)
-        if step.target != c.status:
-            clocks.move(self, row, c.status, step.target, now)
-            self.effects.append(("transition", (c.status.value, step.target.value)))
         if event.value.startswith("sla."):
             self.effects.append(("sla", (event.value,)))
+        return Complaint(row)
+
+    def note(
+        self, c: Complaint, event: str, *, role: Role, actor_id: str, data: dict[str, Any]
+    ) -> Complaint:
+        """Append an event that moves nothing (e.g. a party viewed an evidence item), in
+        any status, on the complaint's hash chain like every step's event."""
+        now = self.clock()
+        seq = c["version"] + 1
+        event_row = {
+            "complaint_id": c.id,
+            "seq": seq,
+            "event": event,
+            "from_status": c.status,
+            "to_status": c.status,
+            "actor_role": role,
+            "actor_id": actor_id,
+            "data": data,
+            "created_at": now,
+        }
+        head = audit.link(c["chain_head"], event_row)
+        row = {**c.row, "chain_head": head, "version": seq}
+        self.pending.update(c.row, row)
+        self.locked[c.id] = row
+        self.pending.events.append(
+            {**event_row, "message_id": None, "prev_hash": c["chain_head"], "hash": head}
+        )
         return Complaint(row)
 
     def _notify(

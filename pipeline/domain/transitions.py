@@ -51,6 +51,8 @@ class Event(StrEnum):
     SLA_CONFIRM_TIMEOUT = "sla.confirm_timeout"
     SLA_SUSPENSION_ELAPSED = "sla.suspension_elapsed"
     SLA_WARNING = "sla.warning"
+    CLAIM = "platform.claim"
+    RELEASE = "platform.release"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -79,6 +81,8 @@ _CLOCKED = (
     S.RESOLVED,
     S.SUSPENDED,
 )
+# Statuses with a staff queue: a staff member claims the complaint to work it (lease).
+_QUEUED = (S.IN_REVIEW, S.IN_ARBITRATION)
 _MESSAGING = (S.AWAITING_MERCHANT, S.MERCHANT_PROPOSED, S.IN_ARBITRATION, S.REMEDY_IN_PROGRESS)
 
 TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
@@ -121,6 +125,8 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     **{(s, E.MERCHANT_MESSAGE): (s, frozenset({M})) for s in _MESSAGING},
     **{(s, E.BUYER_MESSAGE): (s, frozenset({B})) for s in _MESSAGING},
     **{(s, E.SLA_WARNING): (s, frozenset({X})) for s in _CLOCKED},
+    **{(s, E.CLAIM): (s, frozenset({P})) for s in _QUEUED},
+    **{(s, E.RELEASE): (s, frozenset({P})) for s in _QUEUED},
 }
 
 

@@ -29,6 +29,7 @@ from pipeline.domain.remedy_rules import RemedyFacts, broken_rule
 from pipeline.domain.status import Category, EvidenceKind, Role, Stage, Status, Verdict
 from pipeline.domain.transitions import Event
 from pipeline.handlers import intake
+from pipeline.handlers.claims import live_holder
 from pipeline.handlers.common import ActionContext, actor_fields, refuse, within_order
 from pipeline.handlers.decisions import approve_decision, decide
 from schemas.action import ActionV1
@@ -78,6 +79,9 @@ def handle_action(
     if replay is not None:
         return replay
     authorise(c, a)
+    holder = live_holder(c.row, store.clock()) if a.actor.role == "platform" else None
+    if holder is not None and holder != a.actor.id:
+        raise refuse(c, "claimed_by_another", f"{holder} holds this complaint's claim")
     if a.action == "buyer.file_followup":
         followup = _file_followup(store, c, a)
         _keep(store, a, caller, followup, None)

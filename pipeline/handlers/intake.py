@@ -16,6 +16,7 @@ from uuid import uuid4
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
+from pipeline.db import clocks
 from pipeline.db.json_rows import json_rows
 from pipeline.db.store import Store
 from pipeline.domain import audit
@@ -198,6 +199,7 @@ def _intake_rows(
             for pos, item in enumerate(c.evidence)
         )
         clock = store.policy.clock_for(status, Category(c.category), now)
+        complaints[-1].update(clocks.running_of(clock))
         if clock is not None:
             deadlines.append(
                 {

@@ -11,7 +11,7 @@ from typing import Any
 from pipeline.db import clocks
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
-from pipeline.domain.status import Role, Status
+from pipeline.domain.status import Category, Role, Status
 from pipeline.domain.transitions import Event
 from pipeline.handlers.review import Skipped
 
@@ -21,6 +21,8 @@ Breach = Callable[[Store, Complaint, dict[str, Any], str | None], Complaint]
 def _escalate(store: Store, c: Complaint, data: dict[str, Any], mid: str | None) -> Complaint:
     """Level +1, the platform's supervisors are told, and a fresh clock starts."""
     event = CLOCKS[c.status].breach_event
+    now = store.clock()
+    fresh = store.policy.clock_for(c.status, Category(c["category"]), now)
     after = store.apply(
         c,
         event,
@@ -28,8 +30,9 @@ def _escalate(store: Store, c: Complaint, data: dict[str, Any], mid: str | None)
         data={**data, "level": c["escalation_level"] + 1},
         message_id=mid,
         notify=(Role.PLATFORM,),
+        **clocks.running_of(fresh),
     )
-    clocks.start(store, after.row, after.status, store.clock())
+    clocks.start(store, after.row, after.status, now)
     return after
 
 

@@ -73,6 +73,11 @@ CREATE TABLE complaints (
     updated_at timestamptz NOT NULL DEFAULT now(),
     remedy jsonb,
     chain_head char(64),
+    -- The running clock's party and due time, and the staff claim (migration 0013).
+    waiting_on party_role CHECK (waiting_on IN ('buyer', 'merchant', 'platform')),
+    due_at timestamptz,
+    claimed_by text CHECK (char_length(claimed_by) BETWEEN 1 AND 128),
+    claim_expires_at timestamptz,
     UNIQUE (source, external_id),
     CHECK ((status = 'rejected') = (rejection_reason IS NOT NULL)),
     CHECK ((status = 'suspended') = (suspended_from IS NOT NULL)),
@@ -84,7 +89,8 @@ CREATE TABLE complaints (
     ),
     CONSTRAINT complaints_outcome_within_order CHECK (
         coalesce((outcome ->> 'amount_cents')::bigint, 0) BETWEEN 0 AND order_amount_cents
-    )
+    ),
+    CONSTRAINT complaints_claim_has_lease CHECK ((claimed_by IS NULL) = (claim_expires_at IS NULL))
 );
 
 -- One open, admitted complaint per buyer, order and category; review rejects the rest as
@@ -94,7 +100,17 @@ CREATE UNIQUE INDEX complaints_one_open_per_order
     WHERE admitted_at IS NOT NULL
       AND status NOT IN ('resolved', 'closed', 'rejected', 'withdrawn');
 CREATE INDEX complaints_status_idx ON complaints (status, updated_at);
-CREATE INDEX complaints_buyer_idx ON complaints (buyer_id, created_at);
+-- Work lists (GET /v1/complaints): each page is one ordered range of one of these,
+-- sorted by the running clock's due time, complaints without one last, then id.
+CREATE INDEX complaints_buyer_work_idx
+    ON complaints (buyer_id, (coalesce(due_at, 'infinity'::timestamptz)), id);
+CREATE INDEX complaints_merchant_work_idx
+    ON complaints (merchant_id, waiting_on, (coalesce(due_at, 'infinity'::timestamptz)), id);
+CREATE INDEX complaints_waiting_work_idx
+    ON complaints (waiting_on, (coalesce(due_at, 'infinity'::timestamptz)), id);
+CREATE INDEX complaints_escalated_work_idx
+    ON complaints (escalation_level, (coalesce(due_at, 'infinity'::timestamptz)), id)
+    WHERE escalation_level > 0;
 
 CREATE TABLE complaint_events (
     complaint_id uuid NOT NULL REFERENCES complaints (id),

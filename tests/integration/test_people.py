@@ -165,3 +165,16 @@ def test_an_appeal_is_decided_by_other_staff(
     assert state(settings, forwarded)[0] == "in_arbitration"
     other = act(api, forwarded, ARBITER_B, "platform.decide", **again)
     assert other.status_code == 200 and other.json()["status"] == "remedy_in_progress"
+
+
+def test_a_claimed_complaint_is_decided_by_its_holder_only(
+    api: httpx.Client, settings: Settings, forwarded: str
+) -> None:
+    _to_arbitration(api, forwarded)
+    assert api.post(f"/v1/complaints/{forwarded}/claim", headers=ARBITER_A).status_code == 200
+    decision = {"outcome": {"decision": "partial", "amount_cents": 3000}, "rule": "rule-7.2"}
+    other = act(api, forwarded, ARBITER_B, "platform.decide", **decision)
+    assert other.status_code == 409 and problem_code(other) == "claimed_by_another"
+    assert state(settings, forwarded)[0] == "in_arbitration"
+    holder = act(api, forwarded, ARBITER_A, "platform.decide", **decision)
+    assert holder.status_code == 200 and holder.json()["status"] == "remedy_in_progress"
