@@ -15,6 +15,7 @@ from pipeline.domain.errors import NotFound
 from pipeline.domain.evidence_rules import unmet_requirements
 from pipeline.domain.sla import CLOCKS
 from pipeline.domain.status import Category, EvidenceKind, Stage, Status, Verdict
+from pipeline.domain.text import text
 
 
 def _clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def complaint_view(
     with conn.cursor(row_factory=dict_row) as cur:
         c = cur.execute(q("get_complaint"), {"id": complaint_id}).fetchone()
         if c is None:
-            raise NotFound(f"no complaint {complaint_id}")
+            raise NotFound(text("no complaint {id}", id=complaint_id))
         items = cur.execute(q("evidence_of"), {"complaint_id": complaint_id}).fetchall()
         clocks = cur.execute(q("live_clocks"), {"complaint_id": complaint_id}).fetchall()
     status, stage = Status(c["status"]), Stage(c["stage"])

@@ -19,6 +19,7 @@ from pipeline.api.caller import SCOPES, Caller
 from pipeline.api.clients import ClientDirectory
 from pipeline.api.errors import reply_for, send_problem
 from pipeline.api.party_tokens import PartyTokenError, PartyTokens
+from pipeline.domain.text import Text, text
 
 #: Paths that need a caller; the probes and metrics do not.
 PROTECTED_PREFIX = "/v1/"
@@ -58,7 +59,7 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def _unauthorised(detail: str) -> HTTPException:
+def _unauthorised(detail: Text) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
@@ -73,27 +74,27 @@ async def authenticate(
     verify."""
     token = bearer_token(authorization)
     if token is None:
-        raise _unauthorised("missing bearer token")
+        raise _unauthorised(text("missing bearer token"))
     for known, caller in tokens.items():
         if hmac.compare_digest(known.encode(), token.encode()):
             return caller
     if token.count(".") == 2:
         if party is None:
-            raise _unauthorised("party tokens are not accepted here")
+            raise _unauthorised(text("party tokens are not accepted here"))
         try:
             return party.verify(token)
         except PartyTokenError as exc:
-            raise _unauthorised(str(exc)) from None
+            raise _unauthorised(exc.args[0]) from None
     if clients is not None:
         found = await run_in_threadpool(clients.lookup, token)
         if found is not None:
             return found
-    raise _unauthorised("unknown bearer token")
+    raise _unauthorised(text("unknown bearer token"))
 
 
 def ensure_scope(caller: Caller, scope: str) -> None:
     if scope not in caller.scopes:
-        raise HTTPException(403, f"token lacks scope {scope!r}")
+        raise HTTPException(403, text("token lacks scope {scope}", scope=scope))
 
 
 class Authenticate:

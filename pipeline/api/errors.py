@@ -28,6 +28,7 @@ from pipeline.api.problems import (
 )
 from pipeline.db.json_rows import dumps
 from pipeline.domain.errors import ActionRefused, IdempotencyConflict, NotFound
+from pipeline.domain.text import Text, text
 from pipeline.i18n import negotiate
 from schemas.action import InvalidMessage
 
@@ -76,33 +77,48 @@ def _action_refused(exc: ActionRefused) -> ProblemReply:
 
 
 def _http_error(exc: StarletteHTTPException) -> ProblemReply:
-    return problem(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+    detail = exc.detail if isinstance(exc.detail, Text) else str(exc.detail)
+    return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
 
 
-def _unavailable(what: str) -> Callable[[Exception], ProblemReply]:
+def _message(exc: Exception) -> str | Text:
+    """The sentence an error was raised with (a Text is translated where it is shown)."""
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, Text) else str(exc)
+
+
+def _unavailable(sentence: Text) -> Callable[[Exception], ProblemReply]:
     retry = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
-    return lambda exc: problem(503, f"{what} is unavailable", headers=retry)
+    return lambda exc: problem(503, sentence, headers=retry)
+
+
+DATABASE_DOWN = text("the database is unavailable")
+BROKER_DOWN = text("the message broker is unavailable")
 
 
 REPLIES: dict[type[Exception], Callable[[Any], ProblemReply]] = {
     RequestValidationError: lambda exc: invalid_fields(request_errors(exc)),
     InvalidMessage: lambda exc: invalid_fields(exc.errors),
-    NotFound: lambda exc: problem(404, str(exc)),
+    NotFound: lambda exc: problem(404, _message(exc)),
     ActionRefused: _action_refused,
     IdempotencyConflict: lambda exc: problem(
-        409, str(exc), code="idempotency_key_reused", errors=exc.differences
+        409, exc.message, code="idempotency_key_reused", errors=exc.differences
     ),
-    Overloaded: lambda exc: problem(429, str(exc), headers={"Retry-After": str(exc.retry_after)}),
+    Overloaded: lambda exc: problem(
+        429,
+        text("intake backlog {backlog} is over the limit", backlog=exc.backlog),
+        headers={"Retry-After": str(exc.retry_after)},
+    ),
     Unavailable: lambda exc: problem(
-        503, str(exc), headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+        503, _message(exc), headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
     ),
-    EvidenceStoreUnavailable: _unavailable("the evidence store"),
-    psycopg.OperationalError: _unavailable("the database"),
-    psycopg_pool.PoolTimeout: _unavailable("the database"),
-    redis.ConnectionError: _unavailable("the message broker"),
-    redis.TimeoutError: _unavailable("the message broker"),
+    EvidenceStoreUnavailable: _unavailable(text("the evidence store is unavailable")),
+    psycopg.OperationalError: _unavailable(DATABASE_DOWN),
+    psycopg_pool.PoolTimeout: _unavailable(DATABASE_DOWN),
+    redis.ConnectionError: _unavailable(BROKER_DOWN),
+    redis.TimeoutError: _unavailable(BROKER_DOWN),
     StarletteHTTPException: _http_error,
-    RecursionError: lambda _: problem(400, "the body is nested too deeply"),
+    RecursionError: lambda _: problem(400, text("the body is nested too deeply")),
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import jwt
 
 from pipeline.api.caller import Caller
+from pipeline.domain.text import text
 
 ALGORITHMS = frozenset({"ES256", "RS256", "EdDSA", "HS256"})
 ROLES = ("buyer", "merchant", "staff")
@@ -67,10 +68,10 @@ class PartyTokens:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
-            raise PartyTokenError("not a JWT") from None
+            raise PartyTokenError(text("not a JWT")) from None
         key = self.keys.get(str(kid))
         if key is None:
-            raise PartyTokenError("unknown key id (kid)")
+            raise PartyTokenError(text("unknown key id (kid)"))
         try:
             claims = jwt.decode(
                 token,
@@ -82,9 +83,10 @@ class PartyTokens:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError:
-            raise PartyTokenError("the party token has expired") from None
+            raise PartyTokenError(text("the party token has expired")) from None
         except jwt.PyJWTError as exc:
-            raise PartyTokenError(f"invalid party token ({type(exc).__name__})") from None
+            reason = type(exc).__name__
+            raise PartyTokenError(text("invalid party token ({reason})", reason=reason)) from None
         return caller_from_claims(claims)
 
     def mint(
@@ -122,14 +124,16 @@ def _verifying_key(key: jwt.PyJWK) -> Any:
 def caller_from_claims(claims: dict[str, Any]) -> Caller:
     role, sub = claims.get("role"), claims.get("sub")
     if role not in ROLES:
-        raise PartyTokenError(f"role must be one of {', '.join(ROLES)}")
+        raise PartyTokenError(text("role must be one of {roles}", roles=", ".join(ROLES)))
     if not isinstance(sub, str) or not _PARTY_ID.match(sub):
-        raise PartyTokenError("sub must be 1-128 characters of [A-Za-z0-9_.:-]")
+        raise PartyTokenError(text("sub must be 1-128 characters of [A-Za-z0-9_.:-]"))
     grants = frozenset(claims.get("grants") or ())
     if role != "staff" and grants:
-        raise PartyTokenError("only staff tokens carry grants")
+        raise PartyTokenError(text("only staff tokens carry grants"))
     if not grants <= GRANTS:
-        raise PartyTokenError(f"grants must be among {', '.join(sorted(GRANTS))}")
+        raise PartyTokenError(
+            text("grants must be among {grants}", grants=", ".join(sorted(GRANTS)))
+        )
     scopes = ROLE_SCOPES[role] | ({"act:platform"} if grants & PLATFORM_GRANTS else set())
     return Caller(f"{role}:{sub}", frozenset(scopes), role=role, party_id=sub, grants=grants)
 

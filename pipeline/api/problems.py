@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pipeline.i18n import translate
+from pipeline.domain.text import Text, text
+from pipeline.i18n import render, translate
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -84,7 +85,7 @@ STATUS_CODES: dict[int, str] = {
 class ProblemReply:
     status: int
     code: str
-    detail: str = ""
+    detail: str | Text = ""
     errors: list[dict[str, Any]] | None = None
     allowed: dict[str, list[str]] | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -95,7 +96,7 @@ class ProblemReply:
             "type": f"/problems/{self.code}",
             "title": translate(title, lang),
             "status": self.status,
-            "detail": self.detail,
+            "detail": render(self.detail, lang),
         }
         if request_id:
             out["request_id"] = request_id
@@ -106,17 +107,20 @@ class ProblemReply:
         return out
 
 
-def problem(status: int, detail: str = "", code: str | None = None, **extra: Any) -> ProblemReply:
+def problem(
+    status: int, detail: str | Text = "", code: str | None = None, **extra: Any
+) -> ProblemReply:
     return ProblemReply(status, code or STATUS_CODES.get(status, "internal"), detail, **extra)
 
 
 def invalid_fields(errors: list[dict[str, Any]]) -> ProblemReply:
     """400 when the body is not JSON at all, else 422 naming every field and rule."""
     if any(e["rule"] == "json_invalid" for e in errors):
-        return problem(400, "the body is not valid JSON")
+        return problem(400, text("the body is not valid JSON"))
     named = ", ".join(f"{e['path']} ({e['rule']})" for e in errors[:5])
     more = f" and {len(errors) - 5} more" if len(errors) > 5 else ""
-    return problem(422, f"{len(errors)} invalid: {named}{more}", errors=errors)
+    summary = text("{count} invalid: {fields}", count=len(errors), fields=named + more)
+    return problem(422, summary, errors=errors)
 
 
 def as_problem_documents(openapi: dict[str, Any]) -> dict[str, Any]:

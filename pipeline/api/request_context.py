@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pipeline.api.errors import send_problem
 from pipeline.api.problems import problem
 from pipeline.db.json_rows import dumps
+from pipeline.domain.text import text
 from pipeline.logging import get_logger
 
 log = get_logger("pipeline.api")
@@ -28,7 +29,7 @@ _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"body over {limit} bytes")
+        super().__init__(413, text("body over {limit} bytes", limit=limit))
 
 
 def is_json(content_type: bytes | None) -> bool:
@@ -91,15 +92,15 @@ class RequestContext:
             _failures().labels(scope["method"]).inc()
             if answered:
                 raise
-            await send_problem(send_tagged, problem(500, "an unexpected error"), language)
+            await send_problem(send_tagged, problem(500, text("an unexpected error")), language)
 
     def _refusal(self, method: str, headers: dict[bytes, bytes]) -> Any:
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            return problem(413, f"body over {self.max_body_bytes} bytes")
+            return problem(413, text("body over {limit} bytes", limit=self.max_body_bytes))
         has_body = (length is not None and length != b"0") or b"transfer-encoding" in headers
         if method in _WITH_BODY and has_body and not is_json(headers.get(b"content-type")):
-            return problem(415, "the body must be application/json")
+            return problem(415, text("the body must be application/json"))
         return None
 
     def _limited(self, receive: Receive) -> Receive:

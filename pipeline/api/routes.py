@@ -28,6 +28,7 @@ from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
 from pipeline.domain.evidence_rules import size_limit
 from pipeline.domain.status import EvidenceKind
+from pipeline.domain.text import text
 from pipeline.handlers.actions import handle_action
 from pipeline.handlers.evidence import check_item
 from pipeline.handlers.evidence_access import FILENAME_META
@@ -143,7 +144,7 @@ async def accept_one(state: Any, complaint: ComplaintV1, idempotency_key: str | 
     if result.outcome == "invalid":
         raise InvalidMessage(list(result.errors))
     if result.outcome == "conflict":
-        raise HTTPException(409, f"conflicts with complaint {result.complaint_id}")
+        raise HTTPException(409, text("conflicts with complaint {id}", id=result.complaint_id))
     return Accepted(
         id=result.complaint_id, status=result.status or "in_review", outcome=result.outcome
     )

@@ -14,6 +14,7 @@ from pipeline.api.caller import Caller
 from pipeline.db.queries import q
 from pipeline.domain.actions import ACTION_GRANTS
 from pipeline.domain.errors import ActionRefused, NotFound
+from pipeline.domain.text import text
 from pipeline.worklist import sees
 from schemas.action import InvalidMessage
 
@@ -27,7 +28,7 @@ def ensure_visible(conn: Connection[Any], caller: Caller, complaint_id: str) -> 
         return
     row = conn.execute(q("complaint_parties"), {"id": complaint_id}).fetchone()
     if row is None or not sees(caller.role, caller.party_id, row["buyer_id"], row["merchant_id"]):
-        raise NotFound(f"no complaint {complaint_id}")
+        raise NotFound(text("no complaint {id}", id=complaint_id))
 
 
 def as_caller(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def as_caller(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     if named is None:
         return {**body, "actor": me}
     if named != me:
-        raise ActionRefused("actor_not_caller", "the actor must be the signed-in person")
+        raise ActionRefused("actor_not_caller", text("the actor must be the signed-in person"))
     return body
 
 
@@ -48,7 +49,9 @@ def ensure_grant(caller: Caller, action: str) -> None:
     """Staff take the platform actions their grants allow."""
     needed = ACTION_GRANTS.get(action)
     if caller.role == "staff" and needed is not None and needed not in caller.grants:
-        raise ActionRefused("grant_required", f"{action} needs the {needed!r} grant")
+        raise ActionRefused(
+            "grant_required", text("{action} needs the {grant} grant", action=action, grant=needed)
+        )
 
 
 def ensure_own_prefix(caller: Caller, submitter: dict[str, Any] | None) -> dict[str, Any]:
@@ -61,5 +64,7 @@ def ensure_own_prefix(caller: Caller, submitter: dict[str, Any] | None) -> dict[
         return submitter
     me = {"role": caller.role, "id": caller.party_id}
     if caller.role not in ("buyer", "merchant") or (submitter is not None and submitter != me):
-        raise ActionRefused("actor_not_caller", "uploads go under the signed-in party's prefix")
+        raise ActionRefused(
+            "actor_not_caller", text("uploads go under the signed-in party's prefix")
+        )
     return me

@@ -19,6 +19,7 @@ from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
 from pipeline.domain.errors import NotFound
 from pipeline.domain.status import Category, Role, Status
+from pipeline.domain.text import text
 from pipeline.handlers import claims
 from pipeline.handlers.evidence_access import Viewer, presigned_get, record_view
 from pipeline.views import one_merchant_scorecard
@@ -126,14 +127,14 @@ def list_complaints(
 
 def _staff(caller: Caller) -> str:
     if caller.role != "staff" or caller.party_id is None:
-        raise HTTPException(403, "staff queues are worked by staff members signed in")
+        raise HTTPException(403, text("staff queues are worked by staff members signed in"))
     return caller.party_id
 
 
 def _queue(name: str) -> claims.Queue:
     queue = claims.QUEUES.get(name)
     if queue is None:
-        raise NotFound(f"no queue {name}")
+        raise NotFound(text("no queue {name}", name=name))
     return queue
 
 
@@ -151,7 +152,9 @@ def list_queue(
     rule = _queue(queue)
     staff = _staff(caller)
     if rule.grant not in caller.grants:
-        raise HTTPException(403, f"the {queue} queue needs the {rule.grant} grant")
+        raise HTTPException(
+            403, text("the {queue} queue needs the {grant} grant", queue=queue, grant=rule.grant)
+        )
     return _page(request, rule.filters(staff), cursor, limit)
 
 
@@ -211,7 +214,7 @@ def merchant_scorecard(
     """The merchant's scorecard over the last `days` (what `complaints merchants` shows),
     for the merchant itself, staff, or API clients with `read`; to others it is 404."""
     if caller.role == "buyer" or (caller.role == "merchant" and caller.party_id != merchant_id):
-        raise NotFound(f"no merchant {merchant_id}")
+        raise NotFound(text("no merchant {id}", id=merchant_id))
     since = _now() - timedelta(days=days)
     row = read(request.app.state.pool, lambda c: one_merchant_scorecard(c, merchant_id, since))
     return {**row, "since": since.isoformat()}
@@ -247,7 +250,7 @@ def evidence_link(
         link = presigned_get(state.s3, state.settings.s3_bucket, item, expires)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            raise NotFound(f"evidence item {index} is no longer stored") from None
+            raise NotFound(text("evidence item {index} is no longer stored", index=index)) from None
         raise Unavailable("the evidence store is unavailable") from None
     except BotoCoreError:
         raise Unavailable("the evidence store is unavailable") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pipeline.domain.text import Text, text
+
 
 class DomainError(Exception):
     """Base class for errors a caller can act on."""
@@ -17,7 +19,12 @@ class IllegalTransition(DomainError):
         self.status = _text(status)
         self.event = _text(event)
         self.allowed = [_text(a) for a in allowed]
-        super().__init__(f"{self.event} is not allowed while the complaint is {self.status}")
+        self.text = text(
+            "{event} is not allowed while the complaint is {status}",
+            event=self.event,
+            status=self.status,
+        )
+        super().__init__(str(self.text))
 
 
 class ForbiddenActor(DomainError):
@@ -25,7 +32,13 @@ class ForbiddenActor(DomainError):
         self.event = _text(event)
         self.role = _text(role)
         roles = ", ".join(_text(r) for r in allowed_roles)
-        super().__init__(f"role {self.role} may not trigger {self.event} (only {roles})")
+        self.text = text(
+            "role {role} may not trigger {event} (only {roles})",
+            role=self.role,
+            event=self.event,
+            roles=roles,
+        )
+        super().__init__(str(self.text))
 
 
 class NotFound(DomainError):
@@ -36,7 +49,7 @@ class ActionRefused(DomainError):
     """A party action that may not happen now; nothing was changed."""
 
     def __init__(
-        self, code: str, message: str, allowed: dict[str, list[str]] | None = None
+        self, code: str, message: str | Text, allowed: dict[str, list[str]] | None = None
     ) -> None:
         self.code = code
         self.message = message
@@ -53,5 +66,9 @@ class IdempotencyConflict(ActionRefused):
         named = ", ".join(d["path"] for d in differences)
         super().__init__(
             "idempotency_key_reused",
-            f"idempotency key {key!r} was first used for another request ({named} differ)",
+            text(
+                "idempotency key {key} was first used for another request ({fields} differ)",
+                key=key,
+                fields=named,
+            ),
         )

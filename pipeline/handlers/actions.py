@@ -92,7 +92,7 @@ def handle_action(
     try:
         after = apply_action(store, c, a, ActionContext(checked, message_id, four_eyes_cents))
     except (IllegalTransition, ForbiddenActor) as exc:
-        raise refuse(c, "not_allowed_now", str(exc)) from None
+        raise refuse(c, "not_allowed_now", exc.text) from None
     result = ActionResult(after.id, after.status)
     _keep(store, a, caller, result, after["version"])
     return result

@@ -13,6 +13,7 @@ from typing import Any
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.errors import ActionRefused, NotFound
 from pipeline.domain.status import Role, Stage, Status
+from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
 from pipeline.worklist import Filters
 
@@ -68,10 +69,13 @@ class ClaimResult:
 def _queued(store: Store, complaint_id: str) -> tuple[Complaint, str]:
     c = store.lock(complaint_id)
     if c is None:
-        raise NotFound(f"no complaint {complaint_id}")
+        raise NotFound(text("no complaint {id}", id=complaint_id))
     queue = queue_of(c)
     if queue is None:
-        raise ActionRefused("not_in_queue", f"the complaint is {c.status.value}, in no staff queue")
+        raise ActionRefused(
+            "not_in_queue",
+            text("the complaint is {status}, in no staff queue", status=c.status.value),
+        )
     return c, queue
 
 
@@ -82,14 +86,21 @@ def claim(
     c, queue = _queued(store, complaint_id)
     if QUEUES[queue].grant not in grants:
         raise ActionRefused(
-            "grant_required", f"working the {queue} queue needs the {QUEUES[queue].grant} grant"
+            "grant_required",
+            text(
+                "the {queue} queue needs the {grant} grant", queue=queue, grant=QUEUES[queue].grant
+            ),
         )
     now = store.clock()
     holder = live_holder(c.row, now)
     if holder is not None and holder != staff_id:
         raise ActionRefused(
             "claimed_by_another",
-            f"claimed by {holder} until {c['claim_expires_at'].isoformat()}",
+            text(
+                "claimed by {holder} until {until}",
+                holder=holder,
+                until=c["claim_expires_at"].isoformat(),
+            ),
         )
     until = now + lease
     store.apply(
@@ -111,7 +122,9 @@ def release(store: Store, complaint_id: str, staff_id: str) -> ClaimResult:
     if holder != staff_id:
         raise ActionRefused(
             "not_holder",
-            "you do not hold this complaint" + (f" ({holder} does)" if holder else ""),
+            text("you do not hold this complaint ({holder} does)", holder=holder)
+            if holder
+            else text("you do not hold this complaint"),
         )
     store.apply(
         c,

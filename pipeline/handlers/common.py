@@ -11,6 +11,7 @@ from pipeline.domain.actions import allowed_by_role
 from pipeline.domain.errors import ActionRefused
 from pipeline.domain.evidence_rules import ItemCheck
 from pipeline.domain.status import Role
+from pipeline.domain.text import Text
 from schemas.action import ActionV1
 
 
@@ -23,7 +24,7 @@ class ActionContext:
     four_eyes_cents: int
 
 
-def refuse(c: Complaint, code: str, message: str) -> ActionRefused:
+def refuse(c: Complaint, code: str, message: str | Text) -> ActionRefused:
     return ActionRefused(code, message, allowed_by_role(c.status, c.stage))
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from pipeline.db.store import Store
 from pipeline.domain.errors import ActionRefused, NotFound
 from pipeline.domain.status import Role, Verdict
+from pipeline.domain.text import text
 from pipeline.worklist import sees
 
 EVIDENCE_VIEWED = "evidence.viewed"
@@ -37,15 +38,22 @@ def record_view(store: Store, complaint_id: str, position: int, viewer: Viewer) 
     complaint is not the viewer's to see or has no such item."""
     c = store.lock(complaint_id)
     if c is None or not sees(viewer.party_role, viewer.party_id, c["buyer_id"], c["merchant_id"]):
-        raise NotFound(f"no complaint {complaint_id}")
+        raise NotFound(text("no complaint {id}", id=complaint_id))
     item = store.one("evidence_item", {"complaint_id": c.id, "position": position})
     if item is None:
-        raise NotFound(f"complaint {complaint_id} has no evidence item {position}")
+        raise NotFound(
+            text(
+                "complaint {id} has no evidence item {position}", id=complaint_id, position=position
+            )
+        )
     if item["verdict"] != Verdict.OK:
         raise ActionRefused(
             "evidence_not_viewable",
-            f"evidence item {position} is {item['verdict'] or 'unchecked'}; only items "
-            "checked ok are served",
+            text(
+                "evidence item {position} is {verdict}; only items checked ok are served",
+                position=position,
+                verdict=item["verdict"] or "unchecked",
+            ),
         )
     store.note(
         c,

@@ -13,6 +13,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from pipeline.domain.text import Text
+
 LANGUAGES = ("en", "zh-CN")
 CATALOG = Path(__file__).with_name("zh_CN.po")
 
@@ -29,6 +31,13 @@ def _chinese() -> Translations:
 
 def translate(text: str, language: str) -> str:
     return _chinese().gettext(text) if language == "zh-CN" else text
+
+
+def render(message: str | Text, language: str) -> str:
+    """A message in `language`: a Text is translated, a plain string is shown as it is."""
+    if isinstance(message, Text):
+        return message.render(lambda template: translate(template, language))
+    return message
 
 
 def has_translation(text: str) -> bool:

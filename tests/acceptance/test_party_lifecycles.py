@@ -57,9 +57,13 @@ SCENARIOS: dict[str, list[Step]] = {
         ("merchant.dispute", {"text": "no defect"}, "in_arbitration"),
         ("platform.decide", {"outcome": {"decision": "merchant_wins"}, "rule": "r-3"}, "resolved"),
         ("buyer.appeal", {"text": "请复核"}, "in_arbitration"),
-        (
+        (  # 复核: the appeal is decided by another staff member than the first decision
             "platform.decide",
-            {"outcome": {"decision": "buyer_wins", "amount_cents": FULL}, "rule": "r-4"},
+            {
+                "outcome": {"decision": "buyer_wins", "amount_cents": FULL},
+                "rule": "r-4",
+                "by": "xiaoer_9",
+            },
             "remedy_in_progress",
         ),
         ("merchant.remedy_executed", {}, "resolved"),
@@ -126,7 +130,8 @@ def test_every_lifecycle_path_through_real_workers(settings: Settings, fleet: Fl
                 continue
             act_name, fields, status = steps[step]
             role = act_name.split(".")[0]
-            actor = f"b_{name}" if role == "buyer" else ACTORS[role]
+            fields = dict(fields)
+            actor = fields.pop("by", f"b_{name}" if role == "buyer" else ACTORS[role])
             if act_name == "buyer.file_followup":
                 followup = complaint_payload(
                     external_id="c-followup-2", buyer_id="b_followup", order__order_id="o-followup"

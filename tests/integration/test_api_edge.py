@@ -61,6 +61,7 @@ def test_errors_are_problem_details_in_the_callers_language(api: httpx.Client) -
         headers={**READ, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"},
     )
     assert problem_code(zh) == "not_found" and zh.json()["title"] == "未找到"
+    assert zh.json()["detail"] == "投诉 00000000-0000-0000-0000-000000000000 不存在"
     unauthorised = api.get("/v1/complaints/00000000-0000-0000-0000-000000000000")
     assert unauthorised.status_code == 401 and problem_code(unauthorised) == "unauthorized"
     assert unauthorised.headers["www-authenticate"] == "Bearer"

@@ -186,7 +186,7 @@ def test_a_captured_call_replayed_later_is_refused(receiver: Receiver) -> None:
         "recipient_role": "buyer",
         "recipient_id": "b_1",
         "kind": "intake.accepted",
-        "body": {"status": "received"},
+        "body": {"status": "in_review", "title": "屏幕有坏点"},
     }
     WebhookNotifier(receiver.url, SECRET, clock=lambda: captured_at).deliver(notification)
     WebhookNotifier(receiver.url, SECRET).deliver(notification)  # a redelivery, now
