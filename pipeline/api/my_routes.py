@@ -19,6 +19,7 @@ from pipeline.api.caller import Caller
 from pipeline.api.errors import documented
 from pipeline.api.routes import Accepted, accept_one
 from pipeline.domain.status import Category
+from pipeline.domain.text import text
 from schemas.action import InvalidMessage
 from schemas.complaint import Cents, EvidenceItem, Id, Order, Remedy, field_errors, parse_complaint
 
@@ -70,7 +71,7 @@ async def file_my_complaint(
 ) -> Accepted:
     """File a complaint as the signed-in buyer (a party token with role buyer)."""
     if caller.role != "buyer" or caller.party_id is None:
-        raise HTTPException(403, "only a signed-in buyer files here (API clients: /v1/complaints)")
+        raise HTTPException(403, text("only a signed-in buyer files here"))
     body = filing.model_dump(mode="json", exclude={"draft_id", "submitted_at"})
     submitted = filing.submitted_at or datetime.now(UTC)
     try:

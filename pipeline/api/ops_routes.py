@@ -14,6 +14,7 @@ from pipeline.api.auth import require
 from pipeline.api.caller import Caller
 from pipeline.api.errors import documented
 from pipeline.domain.errors import NotFound
+from pipeline.domain.text import text
 from pipeline.ops import dlq
 from pipeline.ops.status import snapshot
 
@@ -30,7 +31,7 @@ class Replayed(BaseModel):
 async def operator(caller: Annotated[Caller, Depends(require("read"))]) -> Caller:
     """Operators are staff with the `operate` grant (API clients have no grants)."""
     if "operate" not in caller.grants:
-        raise HTTPException(403, "operator pages need the staff grant 'operate'")
+        raise HTTPException(403, text("operators need the staff grant {grant}", grant="operate"))
     return caller
 
 
@@ -73,12 +74,12 @@ async def ops_replay(
 
     def run() -> int:
         if dlq.show(state.pool, letter_id) is None:
-            raise NotFound(f"no dead letter {letter_id}")
+            raise NotFound(text("no dead letter {id}", id=letter_id))
         return dlq.replay(state.pool, _broker(request), letter_id=letter_id)
 
     count = await run_in_threadpool(run)
     if count == 0:
-        raise HTTPException(409, f"dead letter {letter_id} was already replayed")
+        raise HTTPException(409, text("dead letter {id} was already replayed", id=letter_id))
     return Replayed(id=letter_id, replayed=count)
 
 

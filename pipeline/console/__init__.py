@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from pipeline.api.party_tokens import GRANTS, PartyTokenError
 from pipeline.db.pool import read
 from pipeline.db.queries import q
+from pipeline.domain.text import text
 from pipeline.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -47,13 +48,13 @@ def dev_router() -> APIRouter:
 
         signer = party_tokens(request.app.state.settings)
         if signer is None:
-            raise HTTPException(404, "no party token key set (COMPLAINTS_PARTY_TOKEN_JWKS)")
+            raise HTTPException(404, text("no party token key set is configured"))
         if not set(body.grants) <= GRANTS:
-            raise HTTPException(422, f"grants must be among {sorted(GRANTS)}")
+            raise HTTPException(422, text("grants must be among {grants}", grants=sorted(GRANTS)))
         try:
             token = signer.mint(body.role, body.sub, frozenset(body.grants), TOKEN_SECONDS)
         except (PartyTokenError, TypeError, AttributeError) as exc:
-            raise HTTPException(422, f"cannot sign: {exc}") from None
+            raise HTTPException(422, text("cannot sign this token: {why}", why=str(exc))) from None
         return {"token": token}
 
     @router.get("/people")

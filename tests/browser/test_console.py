@@ -240,6 +240,7 @@ def test_merchant_m_1_never_sees_m_2s_complaints(
     # Asking for m_2's complaint by its id: the gateway answers 404, the page says so.
     m1.expect_problem(rf"(HTTP 404: GET .*/v1/complaints/{ids['m_2']})|(404 \(Not Found\))")
     m1.go(f"/console/#/c/{ids['m_2']}")
-    m1.page.get_by_text(f"no complaint {ids['m_2']}").wait_for()
+    m1.page.get_by_role("heading", name="未找到").wait_for()
+    m1.page.get_by_text(f"投诉 {ids['m_2']} 不存在").wait_for()
     assert "给 m_2 的投诉" not in m1.page.content()
     m1.shot("merchant-other-complaint-404")
