@@ -85,6 +85,7 @@ document.querySelector(".skip").addEventListener("click", (e) => {
 });
 document.getElementById("lang").addEventListener("click", () => {
   setLang(lang() === "zh-CN" ? "en" : "zh-CN");
+  document.getElementById("flash").replaceChildren();  // said in the other language
   render();
 });
 document.getElementById("signout").addEventListener("click", () => {
