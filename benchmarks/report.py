@@ -232,9 +232,7 @@ def scale_out_rows(t: Table, s: dict[str, Any], fmt: Any) -> None:
             f">= {goals.SCALE_OUT[p]}",
             verdict(judged[f"{p}/1"]),
         )
-    own = []
     for key, cpu in s["cpu"].items():
-        own.append(goals.own_cpu_ms(cpu))
         throttled = s["throttled"][key]
         t.add_row(
             f"CPU per complaint, capped {int(key)} proc (ms)",
@@ -244,11 +242,16 @@ def scale_out_rows(t: Table, s: dict[str, Any], fmt: Any) -> None:
             "",
             "",
         )
+    workers = [goals.worker_cpu_ms(c) for c in s["cpu"].values()]
+    total = [goals.own_cpu_ms(c) for c in s["cpu"].values()]
     t.add_row(
-        "CPU per complaint across 1/2/4 capped (without other)",
-        " / ".join(f"{v:.2f}" for v in own) + f" ms; spread {100 * goals.spread(own):.1f} %",
+        "CPU per complaint, 1/2/4 capped",
+        " / ".join(f"{v:.2f}" for v in workers)
+        + f" ms workers, spread {100 * goals.spread(workers):.1f} %; with the shared services "
+        + " / ".join(f"{v:.2f}" for v in total)
+        + f" ms, spread {100 * goals.spread(total):.1f} %",
         "",
         "",
-        f"<= {100 * goals.CPU_SPREAD:.0f} %",
+        f"workers' spread <= {100 * goals.CPU_SPREAD:.0f} %",
         verdict(judged["cpu"]),
     )
