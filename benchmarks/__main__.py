@@ -215,7 +215,7 @@ def measure(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
     }
     if only & {"throughput", "latency"}:
         throughput(run, out, noop)
-    else:
+    elif "baselines" in only:
         for p in (1, 2):
             run.step(f"baseline: no-op drain, {p} process(es) x {THREADS} threads")
             noop[p] = [run.noop_drain(p) for _ in range(run.runs)]
