@@ -15,6 +15,9 @@ ActionName = Literal[
     "merchant.dispute",
     "merchant.message",
     "merchant.remedy_executed",
+    "merchant.revise_offer",
+    "merchant.accept_counter",
+    "merchant.reject_counter",
     "buyer.accept_offer",
     "buyer.reject_offer",
     "buyer.supply_evidence",
@@ -23,6 +26,7 @@ ActionName = Literal[
     "buyer.withdraw",
     "buyer.message",
     "buyer.file_followup",
+    "buyer.counter_offer",
     "platform.approve_review",
     "platform.reject_review",
     "platform.decide",
@@ -36,6 +40,8 @@ Cents = Annotated[int, Field(ge=0, le=10**13, strict=True)]
 #: Fields each action must carry besides the envelope.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "merchant.accept": ("remedy",),
+    "merchant.revise_offer": ("remedy",),
+    "buyer.counter_offer": ("remedy",),
     "merchant.dispute": ("text",),
     "merchant.message": ("text",),
     "buyer.supply_evidence": ("evidence",),

@@ -283,6 +283,11 @@ WHERE complaint_id = %(complaint_id)s AND kind = %(kind)s AND state IN ('open', 
 SELECT count(*) AS n FROM complaint_events
 WHERE complaint_id = %(complaint_id)s AND event = %(event)s;
 
+-- name: count_offer_rounds
+-- Merchant offers so far (the first and its revisions): one negotiation round each.
+SELECT count(*) AS n FROM complaint_events
+WHERE complaint_id = %(complaint_id)s AND event IN ('merchant.accept', 'merchant.revise_offer');
+
 -- name: bump_merchant_stats
 -- A unit of work's scorecard counters, one row per merchant (each parameter an array, in
 -- merchant order: rows are locked in that order, so two transactions do not deadlock).

@@ -11,6 +11,10 @@ ACTION_EVENTS: dict[str, Event] = {
     "merchant.dispute": Event.MERCHANT_DISPUTE,
     "merchant.message": Event.MERCHANT_MESSAGE,
     "merchant.remedy_executed": Event.REMEDY_EXECUTED,
+    "merchant.revise_offer": Event.REVISE_OFFER,
+    "merchant.accept_counter": Event.ACCEPT_COUNTER,
+    "merchant.reject_counter": Event.REJECT_COUNTER,
+    "buyer.counter_offer": Event.COUNTER_OFFER,
     "buyer.accept_offer": Event.ACCEPT_OFFER,
     "buyer.reject_offer": Event.REJECT_OFFER,
     "buyer.supply_evidence": Event.SUPPLY_EVIDENCE,
@@ -25,9 +29,11 @@ ACTION_EVENTS: dict[str, Event] = {
     "platform.suspend": Event.SUSPEND,
     "platform.resume": Event.RESUME,
 }
-_EVENT_ACTIONS = {event: name for name, event in ACTION_EVENTS.items()}
-_EVENT_ACTIONS[Event.DECIDE_NO_REMEDY] = "platform.decide"
-_EVENT_ACTIONS[Event.DECISION_PROPOSED] = "platform.decide"
+#: Events an action may lead to besides its own (platform.decide picks one by outcome).
+_ALSO: dict[Event, str] = {
+    Event.DECIDE_NO_REMEDY: "platform.decide",
+    Event.DECISION_PROPOSED: "platform.decide",
+}
 
 #: The staff grant (party tokens) each platform action needs.
 ACTION_GRANTS: dict[str, str] = {
@@ -54,9 +60,14 @@ PARTY_ROLES = (Role.BUYER, Role.MERCHANT, Role.PLATFORM)
 
 
 def allowed_actions(status: Status, stage: Stage, role: Role) -> list[str]:
+    events = {Event(e) for e in allowed_events(status, role)}
+    # Several roles may share an event (e.g. granting an extension): a name is its role's.
     names = {
-        _EVENT_ACTIONS[Event(e)] for e in allowed_events(status, role) if Event(e) in _EVENT_ACTIONS
+        name
+        for name, event in ACTION_EVENTS.items()
+        if event in events and name.split(".", 1)[0] == role.value
     }
+    names |= {name for event, name in _ALSO.items() if event in events}
     names = {n for n in names if STAGE_GUARD.get(n, stage) is stage}
     if role is Role.BUYER and status in FOLLOWUP_FROM:
         names.add("buyer.file_followup")

@@ -42,6 +42,13 @@ RECIPIENTS: dict[Event, tuple[Role, ...]] = {
     Event.SLA_REMEDY_BREACHED: (B, M, P),
     Event.SLA_CONFIRM_TIMEOUT: (B, M),
     Event.SLA_SUSPENSION_ELAPSED: (B, M),
+    Event.REVISE_OFFER: (B,),
+    Event.COUNTER_OFFER: (M,),
+    Event.ACCEPT_COUNTER: (B,),
+    Event.REJECT_COUNTER: (B, P),
+    Event.NEGOTIATION_EXHAUSTED: (B, M, P),
+    Event.SLA_COUNTER_TIMEOUT: (B, M, P),
+    Event.SLA_OFFER_UNANSWERED: (B, M, P),
 }
 
 PLATFORM_RECIPIENT_ID = "platform"

@@ -36,6 +36,9 @@ CLOCKS: dict[Status, ClockRule] = {
     Status.MERCHANT_PROPOSED: ClockRule(
         "buyer_offer_answer", Role.BUYER, timedelta(hours=48), Event.SLA_OFFER_TIMEOUT
     ),
+    Status.BUYER_COUNTERED: ClockRule(
+        "merchant_counter_answer", Role.MERCHANT, timedelta(hours=48), Event.SLA_COUNTER_TIMEOUT
+    ),
     Status.IN_ARBITRATION: ClockRule(
         "platform_arbitration",
         Role.PLATFORM,

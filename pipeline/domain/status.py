@@ -18,6 +18,8 @@ class Status(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     SUSPENDED = "suspended"
+    # Added with negotiation (appended: PostgreSQL enum values keep their creation order).
+    BUYER_COUNTERED = "buyer_countered"
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})

@@ -51,6 +51,14 @@ class Event(StrEnum):
     SLA_CONFIRM_TIMEOUT = "sla.confirm_timeout"
     SLA_SUSPENSION_ELAPSED = "sla.suspension_elapsed"
     SLA_WARNING = "sla.warning"
+    # Negotiation (docs/contracts.md §1): revised offers and counter-offers.
+    REVISE_OFFER = "merchant.revise_offer"
+    COUNTER_OFFER = "buyer.counter_offer"
+    ACCEPT_COUNTER = "merchant.accept_counter"
+    REJECT_COUNTER = "merchant.reject_counter"
+    NEGOTIATION_EXHAUSTED = "platform.negotiation_exhausted"
+    SLA_COUNTER_TIMEOUT = "sla.counter_timeout"
+    SLA_OFFER_UNANSWERED = "sla.offer_unanswered"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -60,12 +68,19 @@ S, E = Status, Event
 B, M, P, X = Role.BUYER, Role.MERCHANT, Role.PLATFORM, Role.SYSTEM
 
 # Statuses in which a running case may be paused (中止) by the platform.
-_SUSPENDABLE = (S.AWAITING_MERCHANT, S.MERCHANT_PROPOSED, S.IN_ARBITRATION, S.REMEDY_IN_PROGRESS)
+_SUSPENDABLE = (
+    S.AWAITING_MERCHANT,
+    S.MERCHANT_PROPOSED,
+    S.BUYER_COUNTERED,
+    S.IN_ARBITRATION,
+    S.REMEDY_IN_PROGRESS,
+)
 _WITHDRAWABLE = (
     S.IN_REVIEW,
     S.AWAITING_EVIDENCE,
     S.AWAITING_MERCHANT,
     S.MERCHANT_PROPOSED,
+    S.BUYER_COUNTERED,
     S.IN_ARBITRATION,
     S.SUSPENDED,
 )
@@ -74,12 +89,13 @@ _CLOCKED = (
     S.AWAITING_EVIDENCE,
     S.AWAITING_MERCHANT,
     S.MERCHANT_PROPOSED,
+    S.BUYER_COUNTERED,
     S.IN_ARBITRATION,
     S.REMEDY_IN_PROGRESS,
     S.RESOLVED,
     S.SUSPENDED,
 )
-_MESSAGING = (S.AWAITING_MERCHANT, S.MERCHANT_PROPOSED, S.IN_ARBITRATION, S.REMEDY_IN_PROGRESS)
+_MESSAGING = _SUSPENDABLE
 
 TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.RECEIVED, E.INTAKE_ACCEPTED): (S.IN_REVIEW, frozenset({X})),
@@ -103,6 +119,15 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.MERCHANT_PROPOSED, E.ACCEPT_OFFER): (S.REMEDY_IN_PROGRESS, frozenset({B})),
     (S.MERCHANT_PROPOSED, E.REJECT_OFFER): (S.IN_ARBITRATION, frozenset({B})),
     (S.MERCHANT_PROPOSED, E.SLA_OFFER_TIMEOUT): (S.REMEDY_IN_PROGRESS, frozenset({X})),
+    # An offer the buyer must accept explicitly (remedy_rules) is not accepted by silence.
+    (S.MERCHANT_PROPOSED, E.SLA_OFFER_UNANSWERED): (S.IN_ARBITRATION, frozenset({X})),
+    (S.MERCHANT_PROPOSED, E.REVISE_OFFER): (S.MERCHANT_PROPOSED, frozenset({M})),
+    (S.MERCHANT_PROPOSED, E.COUNTER_OFFER): (S.BUYER_COUNTERED, frozenset({B})),
+    (S.BUYER_COUNTERED, E.REVISE_OFFER): (S.MERCHANT_PROPOSED, frozenset({M})),
+    (S.BUYER_COUNTERED, E.ACCEPT_COUNTER): (S.REMEDY_IN_PROGRESS, frozenset({M})),
+    (S.BUYER_COUNTERED, E.REJECT_COUNTER): (S.IN_ARBITRATION, frozenset({M})),
+    (S.BUYER_COUNTERED, E.NEGOTIATION_EXHAUSTED): (S.IN_ARBITRATION, frozenset({X})),
+    (S.BUYER_COUNTERED, E.SLA_COUNTER_TIMEOUT): (S.IN_ARBITRATION, frozenset({X})),
     # The system decides for the buyer when the merchant lets its deadline pass.
     (S.IN_ARBITRATION, E.DECIDE): (S.REMEDY_IN_PROGRESS, frozenset({P, X})),
     (S.IN_ARBITRATION, E.DECIDE_NO_REMEDY): (S.RESOLVED, frozenset({P})),

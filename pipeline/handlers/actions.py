@@ -25,16 +25,13 @@ from pipeline.domain.errors import (
     IllegalTransition,
 )
 from pipeline.domain.evidence_rules import ItemCheck
-from pipeline.domain.remedy_rules import RemedyFacts, broken_rule
-from pipeline.domain.status import Category, EvidenceKind, Role, Stage, Status, Verdict
+from pipeline.domain.status import Role, Stage, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import intake
-from pipeline.handlers.common import ActionContext, actor_fields, refuse, within_order
+from pipeline.handlers import intake, offers
+from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from pipeline.handlers.decisions import approve_decision, decide
 from schemas.action import ActionV1
 from schemas.complaint import EvidenceItem
-
-VISUAL = frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO})
 
 
 @dataclass(frozen=True)
@@ -157,35 +154,6 @@ def _plain(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
     return store.apply(c, ACTION_EVENTS[a.action], data=data, **actor_fields(a, ctx))
 
 
-def _accept(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    remedy = a.remedy
-    assert remedy is not None
-    within_order(c, remedy.amount_cents, remedy.compensation_cents)
-    proposed = remedy.model_dump(exclude_none=True)
-    after = store.apply(
-        c, Event.MERCHANT_ACCEPT, remedy=proposed, data={"remedy": proposed}, **actor_fields(a, ctx)
-    )
-    store.bump_merchant(c["merchant_id"], accepted=1)
-    ok_kinds = {
-        EvidenceKind(i["kind"])
-        for i in store.all("evidence_of", {"complaint_id": c.id})
-        if i["verdict"] == Verdict.OK and i["submitted_by_role"] == Role.BUYER
-    }
-    rule = broken_rule(
-        RemedyFacts(
-            category=Category(c["category"]),
-            order_amount_cents=c["order_amount_cents"],
-            type=remedy.type,
-            amount_cents=remedy.amount_cents,
-            compensation_cents=remedy.compensation_cents,
-            visual_evidence=bool(ok_kinds & VISUAL),
-        )
-    )
-    if rule is None:
-        return store.apply(after, Event.REMEDY_APPROVED, data={"remedy": proposed})
-    return store.apply(after, Event.REMEDY_REFUSED, data={"rule": rule, "remedy": proposed})
-
-
 def _dispute(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     items = a.evidence or []
     checks = ctx.checked or []
@@ -245,14 +213,6 @@ def _evidence_row(
         "size": item.size,
         "sha256": item.sha256,
     }
-
-
-def _accept_offer(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    remedy = c["remedy"] or {}
-    outcome = {"decision": "agreed", "remedy": remedy, "amount_cents": remedy.get("amount_cents")}
-    return store.apply(
-        c, Event.ACCEPT_OFFER, outcome=outcome, data={"outcome": outcome}, **actor_fields(a, ctx)
-    )
 
 
 def _appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
@@ -324,10 +284,13 @@ def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult
 
 Apply = Callable[[Store, Complaint, ActionV1, ActionContext], Complaint]
 APPLY: dict[str, Apply] = {
-    "merchant.accept": _accept,
+    "merchant.accept": offers.accept,
+    "merchant.revise_offer": offers.revise,
+    "merchant.accept_counter": offers.accept_counter,
     "merchant.dispute": _dispute,
     "buyer.supply_evidence": _supply,
-    "buyer.accept_offer": _accept_offer,
+    "buyer.accept_offer": offers.accept_offer,
+    "buyer.counter_offer": offers.counter,
     "buyer.appeal": _appeal,
     "platform.decide": decide,
     "platform.approve_decision": approve_decision,

@@ -13,6 +13,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
 from pipeline.domain.status import Role, Status
 from pipeline.domain.transitions import Event
+from pipeline.handlers import offers
 from pipeline.handlers.review import Skipped
 
 Breach = Callable[[Store, Complaint, dict[str, Any], str | None], Complaint]
@@ -57,21 +58,6 @@ def _merchant_silent(
     return store.apply(arbitration, Event.DECIDE, outcome=outcome, data=outcome, message_id=mid)
 
 
-def _offer_accepted_by_silence(
-    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
-) -> Complaint:
-    remedy = c["remedy"] or {}
-    outcome = {
-        "decision": "agreed",
-        "remedy": remedy,
-        "amount_cents": remedy.get("amount_cents"),
-        "by": "silence",
-    }
-    return store.apply(
-        c, Event.SLA_OFFER_TIMEOUT, outcome=outcome, data={**data, **outcome}, message_id=mid
-    )
-
-
 def _platform_executes(
     store: Store, c: Complaint, data: dict[str, Any], mid: str | None
 ) -> Complaint:
@@ -99,7 +85,8 @@ BREACH_ACTIONS: dict[Status, Breach] = {
     Status.IN_REVIEW: _escalate,
     Status.AWAITING_EVIDENCE: _evidence_timeout,
     Status.AWAITING_MERCHANT: _merchant_silent,
-    Status.MERCHANT_PROPOSED: _offer_accepted_by_silence,
+    Status.MERCHANT_PROPOSED: offers.offer_timeout,
+    Status.BUYER_COUNTERED: offers.counter_timeout,
     Status.IN_ARBITRATION: _escalate,
     Status.REMEDY_IN_PROGRESS: _platform_executes,
     Status.RESOLVED: _confirmed_by_silence,

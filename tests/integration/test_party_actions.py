@@ -157,9 +157,7 @@ def test_refused_remedy_and_rejected_offer_go_to_arbitration(
     rt: Settings, new_complaint: Factory
 ) -> None:
     cid = new_complaint()
-    act(
-        rt, action(cid, "merchant.accept", MERCHANT, remedy={"type": "refund", "amount_cents": 100})
-    )
+    act(rt, action(cid, "merchant.accept", MERCHANT, remedy={"type": "repair"}))
     assert status_of(rt, cid)["status"] == "in_arbitration"
     with psycopg.connect(rt.database_url) as conn:
         last = timeline(conn, cid)[-1]
@@ -397,6 +395,7 @@ def test_view_and_scorecard(rt: Settings, new_complaint: Factory) -> None:
     assert view["status"] == "merchant_proposed" and view["remedy"]["type"] == "refund"
     assert view["allowed_actions"]["buyer"] == [
         "buyer.accept_offer",
+        "buyer.counter_offer",
         "buyer.message",
         "buyer.reject_offer",
         "buyer.withdraw",

@@ -1,0 +1,3 @@
+-- 0015: negotiation (DESIGN §8). New statuses are appended: an enum keeps creation order.
+
+ALTER TYPE complaint_status ADD VALUE IF NOT EXISTS 'buyer_countered';
