@@ -18,6 +18,7 @@ ActionName = Literal[
     "merchant.revise_offer",
     "merchant.accept_counter",
     "merchant.reject_counter",
+    "merchant.appeal",
     "buyer.accept_offer",
     "buyer.reject_offer",
     "buyer.supply_evidence",

@@ -144,9 +144,7 @@ class KeptAliveGet:
         self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self.local = threading.local()
 
-    def get(
-        self, target: str, headers: Mapping[str, str], max_body: int | None = None
-    ) -> Response:
+    def get(self, target: str, headers: Mapping[str, str], max_body: int | None = None) -> Response:
         """`target` is the request path (already quoted); `headers` must include Host.
         At most `max_body` bytes of the body are read (`truncated` says there were more)."""
         _check(target, headers)

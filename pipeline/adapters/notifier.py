@@ -58,7 +58,7 @@ def _signing_secret(secret: str) -> Webhook:
     if prefix != "whsec" or not 24 <= len(key) <= 64:
         raise ValueError(
             "COMPLAINTS_NOTIFY_WEBHOOK_SECRET must be whsec_ and the base64 of 24-64 random "
-            "bytes (python -c 'import base64,os; print(\"whsec_\" + "
+            'bytes (python -c \'import base64,os; print("whsec_" + '
             "base64.b64encode(os.urandom(32)).decode())')"
         )
     return Webhook(key)

@@ -15,6 +15,7 @@ ACTION_EVENTS: dict[str, Event] = {
     "merchant.accept_counter": Event.ACCEPT_COUNTER,
     "merchant.reject_counter": Event.REJECT_COUNTER,
     "buyer.counter_offer": Event.COUNTER_OFFER,
+    "merchant.appeal": Event.MERCHANT_APPEAL,
     "buyer.accept_offer": Event.ACCEPT_OFFER,
     "buyer.reject_offer": Event.REJECT_OFFER,
     "buyer.supply_evidence": Event.SUPPLY_EVIDENCE,

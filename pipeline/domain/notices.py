@@ -49,6 +49,7 @@ RECIPIENTS: dict[Event, tuple[Role, ...]] = {
     Event.NEGOTIATION_EXHAUSTED: (B, M, P),
     Event.SLA_COUNTER_TIMEOUT: (B, M, P),
     Event.SLA_OFFER_UNANSWERED: (B, M, P),
+    Event.MERCHANT_APPEAL: (B, P),
 }
 
 PLATFORM_RECIPIENT_ID = "platform"

@@ -59,6 +59,7 @@ class Event(StrEnum):
     NEGOTIATION_EXHAUSTED = "platform.negotiation_exhausted"
     SLA_COUNTER_TIMEOUT = "sla.counter_timeout"
     SLA_OFFER_UNANSWERED = "sla.offer_unanswered"
+    MERCHANT_APPEAL = "merchant.appeal"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -138,6 +139,7 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.REMEDY_IN_PROGRESS, E.SLA_REMEDY_BREACHED): (S.RESOLVED, frozenset({X})),
     (S.RESOLVED, E.CONFIRM): (S.CLOSED, frozenset({B})),
     (S.RESOLVED, E.APPEAL): (S.IN_ARBITRATION, frozenset({B})),
+    (S.RESOLVED, E.MERCHANT_APPEAL): (S.IN_ARBITRATION, frozenset({M})),
     (S.RESOLVED, E.SLA_CONFIRM_TIMEOUT): (S.CLOSED, frozenset({X})),
     (S.SUSPENDED, E.RESUME): (PREVIOUS, frozenset({P})),
     (S.SUSPENDED, E.SLA_SUSPENSION_ELAPSED): (PREVIOUS, frozenset({X})),

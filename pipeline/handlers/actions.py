@@ -27,7 +27,7 @@ from pipeline.domain.errors import (
 from pipeline.domain.evidence_rules import ItemCheck
 from pipeline.domain.status import Role, Stage, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import intake, offers
+from pipeline.handlers import appeals, intake, offers
 from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from pipeline.handlers.decisions import approve_decision, decide
 from schemas.action import ActionV1
@@ -215,23 +215,6 @@ def _evidence_row(
     }
 
 
-def _appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    if c.status is not Status.RESOLVED:
-        raise refuse(c, "not_allowed_now", f"appeal needs status resolved, not {c.status}")
-    if store.one("count_events", {"complaint_id": c.id, "event": Event.APPEAL})["n"]:  # type: ignore[index]
-        raise refuse(c, "appeal_already_used", "a complaint may be appealed once")
-    window = store.one("live_deadline", {"complaint_id": c.id, "kind": "buyer_confirmation"})
-    if window is None or window["due_at"] < store.clock():
-        raise refuse(c, "appeal_window_closed", "the 7-day appeal window has closed")
-    return store.apply(
-        c,
-        Event.APPEAL,
-        escalation_level=c["escalation_level"] + 1,
-        data={"text": a.text},
-        **actor_fields(a, ctx),
-    )
-
-
 def _suspend(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     return store.apply(
         c, Event.SUSPEND, suspended_from=c.status, data={"text": a.text}, **actor_fields(a, ctx)
@@ -291,7 +274,8 @@ APPLY: dict[str, Apply] = {
     "buyer.supply_evidence": _supply,
     "buyer.accept_offer": offers.accept_offer,
     "buyer.counter_offer": offers.counter,
-    "buyer.appeal": _appeal,
+    "buyer.appeal": appeals.buyer_appeal,
+    "merchant.appeal": appeals.merchant_appeal,
     "platform.decide": decide,
     "platform.approve_decision": approve_decision,
     "platform.suspend": _suspend,
