@@ -19,6 +19,8 @@ ActionName = Literal[
     "merchant.accept_counter",
     "merchant.reject_counter",
     "merchant.appeal",
+    "merchant.request_extension",
+    "merchant.provide_information",
     "buyer.accept_offer",
     "buyer.reject_offer",
     "buyer.supply_evidence",
@@ -28,12 +30,18 @@ ActionName = Literal[
     "buyer.message",
     "buyer.file_followup",
     "buyer.counter_offer",
+    "buyer.grant_extension",
+    "buyer.refuse_extension",
+    "buyer.provide_information",
     "platform.approve_review",
     "platform.reject_review",
     "platform.decide",
     "platform.approve_decision",
     "platform.suspend",
     "platform.resume",
+    "platform.grant_extension",
+    "platform.refuse_extension",
+    "platform.request_information",
 ]
 RemedyType = Literal["refund", "return_and_refund", "exchange", "repair", "reship", "compensation"]
 Cents = Annotated[int, Field(ge=0, le=10**13, strict=True)]
@@ -43,6 +51,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "merchant.accept": ("remedy",),
     "merchant.revise_offer": ("remedy",),
     "buyer.counter_offer": ("remedy",),
+    "merchant.request_extension": ("hours", "text"),
+    "platform.request_information": ("party", "text"),
+    "buyer.provide_information": ("text",),
+    "merchant.provide_information": ("text",),
     "merchant.dispute": ("text",),
     "merchant.message": ("text",),
     "buyer.supply_evidence": ("evidence",),
@@ -107,6 +119,12 @@ class ActionV1(Strict):
     rule: Annotated[str, Field(min_length=1, max_length=100), NO_NUL] | None = None
     reason: RejectionReason | None = None
     complaint: ComplaintV1 | None = None
+    hours: Annotated[int, Field(ge=1, le=48, strict=True)] | None = Field(
+        None, description="merchant.request_extension: hours more on the running clock"
+    )
+    party: Literal["buyer", "merchant"] | None = Field(
+        None, description="platform.request_information: whom staff ask"
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

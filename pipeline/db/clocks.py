@@ -7,13 +7,21 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pipeline.domain.sla import CLOCKS, PAUSE_WHILE, Clock
-from pipeline.domain.status import TERMINAL, Category, Status
+from pipeline.domain.status import TERMINAL, Category, Role, Status
 
 if TYPE_CHECKING:
     from pipeline.db.store import Store
 
 
-def move(store: Store, row: dict[str, Any], source: Status, target: Status, now: datetime) -> None:
+def move(
+    store: Store,
+    row: dict[str, Any],
+    source: Status,
+    target: Status,
+    now: datetime,
+    party: Role | None = None,
+) -> None:
+    """`party`: who must act under the target's clock, when its rule leaves it to the step."""
     key = {"complaint_id": row["id"], "now": now}
     if target in TERMINAL:
         store.run("close_live_deadlines", key)
@@ -23,7 +31,7 @@ def move(store: Store, row: dict[str, Any], source: Status, target: Status, now:
     # Only a return from suspension, or to a status whose clock pauses, finds a paused clock.
     may_resume = source is Status.SUSPENDED or source in PAUSE_WHILE.get(target, ())
     if rule is not None and not pausing and not may_resume:  # the common step, one statement
-        start(store, row, target, now, replacing=True)
+        start(store, row, target, now, replacing=True, party=party)
         return
     store.run("pause_live_deadlines" if pausing else "close_open_deadlines", key)
     if rule is None:
@@ -41,15 +49,20 @@ def move(store: Store, row: dict[str, Any], source: Status, target: Status, now:
             "resume_deadline", {"id": paused["id"], "now": now, "due_at": due, "warn_at": warn}
         )
         return
-    start(store, row, target, now)
+    start(store, row, target, now, party=party)
 
 
 def start(
-    store: Store, row: dict[str, Any], status: Status, now: datetime, replacing: bool = False
+    store: Store,
+    row: dict[str, Any],
+    status: Status,
+    now: datetime,
+    replacing: bool = False,
+    party: Role | None = None,
 ) -> Clock | None:
     """Open the clock `status` runs under (also used to re-arm after an escalation);
     `replacing` closes the complaint's open clock in the same statement."""
-    clock = store.policy.clock_for(status, Category(row["category"]), now)
+    clock = store.policy.clock_for(status, Category(row["category"]), now, party)
     if clock is None:
         if replacing:
             store.run("close_open_deadlines", {"complaint_id": row["id"], "now": now})

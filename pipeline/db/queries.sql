@@ -627,3 +627,22 @@ WHERE name = %(name)s RETURNING name;
 -- name: list_api_clients
 SELECT name, scopes, enabled, created_at, rotated_at, revoked_at, last_used_at
 FROM api_clients ORDER BY name;
+
+-- name: running_clock
+-- The complaint's open clock (at most one runs at a time).
+SELECT * FROM deadlines WHERE complaint_id = %(complaint_id)s AND state = 'open'
+ORDER BY id DESC LIMIT 1;
+
+-- name: extension_steps
+-- The extension request of one clock and its answer, newest first.
+SELECT event, actor_id, data FROM complaint_events
+WHERE complaint_id = %(complaint_id)s
+  AND event IN ('merchant.request_extension', 'extension.granted', 'extension.refused',
+                'extension.lapsed')
+  AND data ->> 'deadline_id' = %(deadline_id)s::text
+ORDER BY seq DESC;
+
+-- name: extend_deadline
+UPDATE deadlines SET due_at = %(due_at)s, warn_at = %(warn_at)s
+WHERE id = %(id)s AND state = 'open'
+RETURNING id;

@@ -160,6 +160,7 @@ class Store:
         data: dict[str, Any] | None = None,
         message_id: str | None = None,
         notify: tuple[Role, ...] | None = None,
+        clock_party: Role | None = None,
         **updates: Any,
     ) -> Complaint:
         """Apply one step to a complaint this transaction locked; raises
@@ -197,7 +198,7 @@ class Store:
         )
         self._notify(c.id, row, event, seq, notify)
         if step.target != c.status:
-            clocks.move(self, row, c.status, step.target, now)
+            clocks.move(self, row, c.status, step.target, now, clock_party)
             self.effects.append(("transition", (c.status.value, step.target.value)))
         if event.value.startswith("sla."):
             self.effects.append(("sla", (event.value,)))

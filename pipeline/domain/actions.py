@@ -16,6 +16,14 @@ ACTION_EVENTS: dict[str, Event] = {
     "merchant.reject_counter": Event.REJECT_COUNTER,
     "buyer.counter_offer": Event.COUNTER_OFFER,
     "merchant.appeal": Event.MERCHANT_APPEAL,
+    "merchant.request_extension": Event.EXTENSION_REQUESTED,
+    "buyer.grant_extension": Event.EXTENSION_GRANTED,
+    "buyer.refuse_extension": Event.EXTENSION_REFUSED,
+    "platform.grant_extension": Event.EXTENSION_GRANTED,
+    "platform.refuse_extension": Event.EXTENSION_REFUSED,
+    "platform.request_information": Event.INFORMATION_REQUESTED,
+    "buyer.provide_information": Event.BUYER_INFORMATION,
+    "merchant.provide_information": Event.MERCHANT_INFORMATION,
     "buyer.accept_offer": Event.ACCEPT_OFFER,
     "buyer.reject_offer": Event.REJECT_OFFER,
     "buyer.supply_evidence": Event.SUPPLY_EVIDENCE,
@@ -44,6 +52,9 @@ ACTION_GRANTS: dict[str, str] = {
     "platform.approve_decision": "arbitrate",
     "platform.suspend": "arbitrate",
     "platform.resume": "arbitrate",
+    "platform.grant_extension": "arbitrate",
+    "platform.refuse_extension": "arbitrate",
+    "platform.request_information": "arbitrate",
 }
 #: Platform decisions awarding more than this need a second staff member's approval
 #: (the default of COMPLAINTS_FOUR_EYES_AMOUNT_CENTS).

@@ -50,6 +50,14 @@ RECIPIENTS: dict[Event, tuple[Role, ...]] = {
     Event.SLA_COUNTER_TIMEOUT: (B, M, P),
     Event.SLA_OFFER_UNANSWERED: (B, M, P),
     Event.MERCHANT_APPEAL: (B, P),
+    Event.EXTENSION_REQUESTED: (B, P),
+    Event.EXTENSION_GRANTED: (B, M),
+    Event.EXTENSION_REFUSED: (B, M),
+    Event.EXTENSION_LAPSED: (M,),
+    Event.INFORMATION_REQUESTED: (B, M),  # the handler tells only the party asked
+    Event.BUYER_INFORMATION: (P,),
+    Event.MERCHANT_INFORMATION: (P,),
+    Event.SLA_INFORMATION_TIMEOUT: (B, M, P),
 }
 
 PLATFORM_RECIPIENT_ID = "platform"

@@ -17,8 +17,10 @@ WARN_FRACTION = 0.8
 
 @dataclass(frozen=True)
 class ClockRule:
+    """`party` None: whoever the step that starts the clock names (information requests)."""
+
     kind: str
-    party: Role
+    party: Role | None
     window: timedelta
     breach_event: Event
 
@@ -51,6 +53,9 @@ CLOCKS: dict[Status, ClockRule] = {
     Status.RESOLVED: ClockRule(
         "buyer_confirmation", Role.BUYER, timedelta(days=7), Event.SLA_CONFIRM_TIMEOUT
     ),
+    Status.AWAITING_INFORMATION: ClockRule(
+        "information_answer", None, timedelta(hours=48), Event.SLA_INFORMATION_TIMEOUT
+    ),
     Status.SUSPENDED: ClockRule(
         "suspension", Role.PLATFORM, timedelta(days=30), Event.SLA_SUSPENSION_ELAPSED
     ),
@@ -65,7 +70,11 @@ CATEGORY_WINDOWS: dict[tuple[Status, Category], timedelta] = {
 #: and runs on from where it stopped when the complaint comes back.
 PAUSE_WHILE: dict[Status, frozenset[Status]] = {
     Status.IN_REVIEW: frozenset({Status.AWAITING_EVIDENCE}),
+    Status.IN_ARBITRATION: frozenset({Status.AWAITING_INFORMATION}),
 }
+
+#: The longest extension a merchant may ask for, once per clock.
+MAX_EXTENSION = timedelta(hours=48)
 
 #: Statuses left without a human: the pipeline moves them on by itself.
 AUTOMATIC_EXIT: frozenset[Status] = frozenset({Status.RECEIVED})
@@ -96,13 +105,19 @@ class SlaPolicy:
                 return self.overrides[key]
         return CATEGORY_WINDOWS.get((status, category), rule.window)
 
-    def clock_for(self, status: Status, category: Category, now: datetime) -> Clock | None:
+    def clock_for(
+        self, status: Status, category: Category, now: datetime, party: Role | None = None
+    ) -> Clock | None:
+        """`party`: who must act, for a clock whose rule leaves it to the step."""
         rule, window = CLOCKS.get(status), self.window(status, category)
         if rule is None or window is None:
             return None
+        who = rule.party or party
+        if who is None:
+            raise ValueError(f"the {rule.kind} clock needs the party who must act")
         return Clock(
             kind=rule.kind,
-            party=rule.party,
+            party=who,
             started_at=now,
             due_at=self.calendar.add(now, window),
             warn_at=self.calendar.add(now, window * WARN_FRACTION),

@@ -20,6 +20,7 @@ class Status(StrEnum):
     SUSPENDED = "suspended"
     # Added with negotiation (appended: PostgreSQL enum values keep their creation order).
     BUYER_COUNTERED = "buyer_countered"
+    AWAITING_INFORMATION = "awaiting_information"
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})

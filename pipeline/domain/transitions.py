@@ -60,6 +60,15 @@ class Event(StrEnum):
     SLA_COUNTER_TIMEOUT = "sla.counter_timeout"
     SLA_OFFER_UNANSWERED = "sla.offer_unanswered"
     MERCHANT_APPEAL = "merchant.appeal"
+    # Time: one extension of the merchant's running clock; information staff ask for.
+    EXTENSION_REQUESTED = "merchant.request_extension"
+    EXTENSION_GRANTED = "extension.granted"  # by the buyer or staff
+    EXTENSION_REFUSED = "extension.refused"  # by the buyer or staff
+    EXTENSION_LAPSED = "extension.lapsed"  # nobody answered before the clock ran out
+    INFORMATION_REQUESTED = "platform.request_information"
+    BUYER_INFORMATION = "buyer.provide_information"
+    MERCHANT_INFORMATION = "merchant.provide_information"
+    SLA_INFORMATION_TIMEOUT = "sla.information_timeout"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -83,6 +92,7 @@ _WITHDRAWABLE = (
     S.MERCHANT_PROPOSED,
     S.BUYER_COUNTERED,
     S.IN_ARBITRATION,
+    S.AWAITING_INFORMATION,
     S.SUSPENDED,
 )
 _CLOCKED = (
@@ -94,9 +104,12 @@ _CLOCKED = (
     S.IN_ARBITRATION,
     S.REMEDY_IN_PROGRESS,
     S.RESOLVED,
+    S.AWAITING_INFORMATION,
     S.SUSPENDED,
 )
-_MESSAGING = _SUSPENDABLE
+_MESSAGING = (*_SUSPENDABLE, S.AWAITING_INFORMATION)
+# Statuses whose running clock may be the merchant's (the handler checks the clock's party).
+_EXTENDABLE = (S.AWAITING_MERCHANT, S.BUYER_COUNTERED, S.REMEDY_IN_PROGRESS, S.AWAITING_INFORMATION)
 
 TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.RECEIVED, E.INTAKE_ACCEPTED): (S.IN_REVIEW, frozenset({X})),
@@ -137,6 +150,11 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.IN_ARBITRATION, E.SLA_ARBITRATION_BREACHED): (S.IN_ARBITRATION, frozenset({X})),
     (S.REMEDY_IN_PROGRESS, E.REMEDY_EXECUTED): (S.RESOLVED, frozenset({M})),
     (S.REMEDY_IN_PROGRESS, E.SLA_REMEDY_BREACHED): (S.RESOLVED, frozenset({X})),
+    # Staff ask a party for information: their clock pauses while the party's runs.
+    (S.IN_ARBITRATION, E.INFORMATION_REQUESTED): (S.AWAITING_INFORMATION, frozenset({P})),
+    (S.AWAITING_INFORMATION, E.BUYER_INFORMATION): (S.IN_ARBITRATION, frozenset({B})),
+    (S.AWAITING_INFORMATION, E.MERCHANT_INFORMATION): (S.IN_ARBITRATION, frozenset({M})),
+    (S.AWAITING_INFORMATION, E.SLA_INFORMATION_TIMEOUT): (S.IN_ARBITRATION, frozenset({X})),
     (S.RESOLVED, E.CONFIRM): (S.CLOSED, frozenset({B})),
     (S.RESOLVED, E.APPEAL): (S.IN_ARBITRATION, frozenset({B})),
     (S.RESOLVED, E.MERCHANT_APPEAL): (S.IN_ARBITRATION, frozenset({M})),
@@ -148,6 +166,10 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     **{(s, E.MERCHANT_MESSAGE): (s, frozenset({M})) for s in _MESSAGING},
     **{(s, E.BUYER_MESSAGE): (s, frozenset({B})) for s in _MESSAGING},
     **{(s, E.SLA_WARNING): (s, frozenset({X})) for s in _CLOCKED},
+    **{(s, E.EXTENSION_REQUESTED): (s, frozenset({M})) for s in _EXTENDABLE},
+    **{(s, E.EXTENSION_GRANTED): (s, frozenset({B, P})) for s in _EXTENDABLE},
+    **{(s, E.EXTENSION_REFUSED): (s, frozenset({B, P})) for s in _EXTENDABLE},
+    **{(s, E.EXTENSION_LAPSED): (s, frozenset({X})) for s in _EXTENDABLE},
 }
 
 

@@ -27,7 +27,7 @@ from pipeline.domain.errors import (
 from pipeline.domain.evidence_rules import ItemCheck
 from pipeline.domain.status import Role, Stage, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import appeals, intake, offers
+from pipeline.handlers import appeals, intake, offers, time_requests
 from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from pipeline.handlers.decisions import approve_decision, decide
 from schemas.action import ActionV1
@@ -276,6 +276,14 @@ APPLY: dict[str, Apply] = {
     "buyer.counter_offer": offers.counter,
     "buyer.appeal": appeals.buyer_appeal,
     "merchant.appeal": appeals.merchant_appeal,
+    "merchant.request_extension": time_requests.request_extension,
+    "buyer.grant_extension": time_requests.grant_extension,
+    "platform.grant_extension": time_requests.grant_extension,
+    "buyer.refuse_extension": time_requests.refuse_extension,
+    "platform.refuse_extension": time_requests.refuse_extension,
+    "platform.request_information": time_requests.request_information,
+    "buyer.provide_information": time_requests.provide_information,
+    "merchant.provide_information": time_requests.provide_information,
     "platform.decide": decide,
     "platform.approve_decision": approve_decision,
     "platform.suspend": _suspend,

@@ -13,7 +13,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
 from pipeline.domain.status import Role, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import offers
+from pipeline.handlers import offers, time_requests
 from pipeline.handlers.review import Skipped
 
 Breach = Callable[[Store, Complaint, dict[str, Any], str | None], Complaint]
@@ -87,6 +87,7 @@ BREACH_ACTIONS: dict[Status, Breach] = {
     Status.AWAITING_MERCHANT: _merchant_silent,
     Status.MERCHANT_PROPOSED: offers.offer_timeout,
     Status.BUYER_COUNTERED: offers.counter_timeout,
+    Status.AWAITING_INFORMATION: time_requests.information_timeout,
     Status.IN_ARBITRATION: _escalate,
     Status.REMEDY_IN_PROGRESS: _platform_executes,
     Status.RESOLVED: _confirmed_by_silence,
@@ -140,6 +141,7 @@ def _breach(
         return Skipped(complaint_id, f"complaint moved on to {c.status}")
     if d["superseded"]:
         return Skipped(complaint_id, "a newer clock of this kind runs")
+    c = time_requests.lapse_pending(store, c, d["id"], message_id)
     return BREACH_ACTIONS[c.status](store, c, _deadline_data(d), message_id)
 
 

@@ -4,7 +4,7 @@
 CREATE TYPE complaint_status AS ENUM (
     'received', 'in_review', 'awaiting_evidence', 'awaiting_merchant', 'merchant_proposed',
     'in_arbitration', 'remedy_in_progress', 'resolved', 'closed', 'rejected', 'withdrawn',
-    'suspended', 'buyer_countered'
+    'suspended', 'buyer_countered', 'awaiting_information'
 );
 
 CREATE TYPE complaint_stage AS ENUM (

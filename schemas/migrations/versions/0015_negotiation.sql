@@ -1,3 +1,4 @@
 -- 0015: negotiation (DESIGN §8). New statuses are appended: an enum keeps creation order.
 
 ALTER TYPE complaint_status ADD VALUE IF NOT EXISTS 'buyer_countered';
+ALTER TYPE complaint_status ADD VALUE IF NOT EXISTS 'awaiting_information';
