@@ -21,6 +21,8 @@ ActionName = Literal[
     "merchant.appeal",
     "merchant.request_extension",
     "merchant.provide_information",
+    "merchant.confirm_receipt",
+    "merchant.dispute_receipt",
     "buyer.accept_offer",
     "buyer.reject_offer",
     "buyer.supply_evidence",
@@ -33,6 +35,7 @@ ActionName = Literal[
     "buyer.grant_extension",
     "buyer.refuse_extension",
     "buyer.provide_information",
+    "buyer.ship_return",
     "platform.approve_review",
     "platform.reject_review",
     "platform.decide",
@@ -55,6 +58,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "platform.request_information": ("party", "text"),
     "buyer.provide_information": ("text",),
     "merchant.provide_information": ("text",),
+    "buyer.ship_return": ("shipment",),
+    "merchant.dispute_receipt": ("text",),
     "merchant.dispute": ("text",),
     "merchant.message": ("text",),
     "buyer.supply_evidence": ("evidence",),
@@ -90,9 +95,19 @@ class Remedy(Strict):
         return self
 
 
+class Shipment(Strict):
+    """A return parcel: the carrier and its tracking number."""
+
+    carrier: Annotated[str, Field(min_length=1, max_length=64), NO_NUL]
+    tracking_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{4,64}$")]
+
+
 class Outcome(Strict):
     decision: Literal["buyer_wins", "partial", "merchant_wins"]
     amount_cents: Cents | None = None
+    remedy_type: RemedyType | None = Field(
+        None, description="the remedy decided; return_and_refund and exchange need the goods back"
+    )
 
     @model_validator(mode="after")
     def _amount_matches_decision(self) -> Outcome:
@@ -101,6 +116,8 @@ class Outcome(Strict):
                 "amount_for_decision",
                 "buyer_wins and partial need amount_cents; merchant_wins takes none",
             )
+        if self.decision == "merchant_wins" and self.remedy_type is not None:
+            raise PydanticCustomError("remedy_for_decision", "merchant_wins takes no remedy_type")
         return self
 
 
@@ -119,6 +136,7 @@ class ActionV1(Strict):
     rule: Annotated[str, Field(min_length=1, max_length=100), NO_NUL] | None = None
     reason: RejectionReason | None = None
     complaint: ComplaintV1 | None = None
+    shipment: Shipment | None = None
     hours: Annotated[int, Field(ge=1, le=48, strict=True)] | None = Field(
         None, description="merchant.request_extension: hours more on the running clock"
     )

@@ -13,6 +13,7 @@ from dramatiq.middleware import CurrentMessage
 
 from pipeline.adapters.evidence_store import EvidenceStoreUnavailable
 from pipeline.db.store import Store
+from pipeline.domain.actions import CHECKED_EVIDENCE
 from pipeline.domain.errors import ActionRefused
 from pipeline.handlers.actions import handle_action, record_refusal
 from pipeline.handlers.dispatch import handle_dispatch, handle_route
@@ -270,7 +271,7 @@ def act(payload: Any) -> None:
         log.info("action invalid", errors=len(exc.errors))
         return
     checked = None
-    if action.action == "merchant.dispute":  # S3 is read outside the transaction
+    if action.action in CHECKED_EVIDENCE:  # S3 is read outside the transaction
         with _store_errors_noted():
             checked = [
                 check_item(

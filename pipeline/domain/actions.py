@@ -24,6 +24,9 @@ ACTION_EVENTS: dict[str, Event] = {
     "platform.request_information": Event.INFORMATION_REQUESTED,
     "buyer.provide_information": Event.BUYER_INFORMATION,
     "merchant.provide_information": Event.MERCHANT_INFORMATION,
+    "buyer.ship_return": Event.RETURN_SHIPPED,
+    "merchant.confirm_receipt": Event.RECEIPT_CONFIRMED,
+    "merchant.dispute_receipt": Event.RECEIPT_DISPUTED,
     "buyer.accept_offer": Event.ACCEPT_OFFER,
     "buyer.reject_offer": Event.REJECT_OFFER,
     "buyer.supply_evidence": Event.SUPPLY_EVIDENCE,
@@ -65,6 +68,10 @@ STAGE_GUARD: dict[str, Stage] = {
     "platform.approve_review": Stage.MANUAL_REVIEW,
     "platform.reject_review": Stage.MANUAL_REVIEW,
 }
+#: Actions whose evidence is checked against object storage before the transaction.
+CHECKED_EVIDENCE = frozenset({"merchant.dispute", "merchant.dispute_receipt"})
+#: Remedies carried out only once the goods came back to the merchant.
+RETURNED_REMEDIES = frozenset({"return_and_refund", "exchange"})
 #: Statuses from which a buyer may file a follow-up complaint (a new one, parent_id linked).
 FOLLOWUP_FROM = frozenset({Status.RESOLVED, Status.CLOSED})
 

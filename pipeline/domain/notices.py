@@ -58,6 +58,12 @@ RECIPIENTS: dict[Event, tuple[Role, ...]] = {
     Event.BUYER_INFORMATION: (P,),
     Event.MERCHANT_INFORMATION: (P,),
     Event.SLA_INFORMATION_TIMEOUT: (B, M, P),
+    Event.RETURN_REQUIRED: (B, M),
+    Event.RETURN_SHIPPED: (M,),
+    Event.RECEIPT_CONFIRMED: (B,),
+    Event.RECEIPT_DISPUTED: (B, P),
+    Event.SLA_RETURN_NOT_SHIPPED: (B, M),
+    Event.SLA_RECEIPT_ASSUMED: (B, M),
 }
 
 PLATFORM_RECIPIENT_ID = "platform"

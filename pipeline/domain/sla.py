@@ -56,6 +56,12 @@ CLOCKS: dict[Status, ClockRule] = {
     Status.AWAITING_INFORMATION: ClockRule(
         "information_answer", None, timedelta(hours=48), Event.SLA_INFORMATION_TIMEOUT
     ),
+    Status.AWAITING_RETURN: ClockRule(
+        "buyer_return_shipment", Role.BUYER, timedelta(days=7), Event.SLA_RETURN_NOT_SHIPPED
+    ),
+    Status.RETURN_IN_TRANSIT: ClockRule(
+        "merchant_return_receipt", Role.MERCHANT, timedelta(days=10), Event.SLA_RECEIPT_ASSUMED
+    ),
     Status.SUSPENDED: ClockRule(
         "suspension", Role.PLATFORM, timedelta(days=30), Event.SLA_SUSPENSION_ELAPSED
     ),

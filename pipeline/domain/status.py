@@ -21,6 +21,8 @@ class Status(StrEnum):
     # Added with negotiation (appended: PostgreSQL enum values keep their creation order).
     BUYER_COUNTERED = "buyer_countered"
     AWAITING_INFORMATION = "awaiting_information"
+    AWAITING_RETURN = "awaiting_return"
+    RETURN_IN_TRANSIT = "return_in_transit"
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})

@@ -69,6 +69,13 @@ class Event(StrEnum):
     BUYER_INFORMATION = "buyer.provide_information"
     MERCHANT_INFORMATION = "merchant.provide_information"
     SLA_INFORMATION_TIMEOUT = "sla.information_timeout"
+    # Returns (return_and_refund, exchange): the goods go back before the remedy.
+    RETURN_REQUIRED = "platform.return_required"
+    RETURN_SHIPPED = "buyer.ship_return"
+    RECEIPT_CONFIRMED = "merchant.confirm_receipt"
+    RECEIPT_DISPUTED = "merchant.dispute_receipt"
+    SLA_RETURN_NOT_SHIPPED = "sla.return_not_shipped"
+    SLA_RECEIPT_ASSUMED = "sla.receipt_assumed"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -84,6 +91,8 @@ _SUSPENDABLE = (
     S.BUYER_COUNTERED,
     S.IN_ARBITRATION,
     S.REMEDY_IN_PROGRESS,
+    S.AWAITING_RETURN,
+    S.RETURN_IN_TRANSIT,
 )
 _WITHDRAWABLE = (
     S.IN_REVIEW,
@@ -93,6 +102,7 @@ _WITHDRAWABLE = (
     S.BUYER_COUNTERED,
     S.IN_ARBITRATION,
     S.AWAITING_INFORMATION,
+    S.AWAITING_RETURN,
     S.SUSPENDED,
 )
 _CLOCKED = (
@@ -105,11 +115,19 @@ _CLOCKED = (
     S.REMEDY_IN_PROGRESS,
     S.RESOLVED,
     S.AWAITING_INFORMATION,
+    S.AWAITING_RETURN,
+    S.RETURN_IN_TRANSIT,
     S.SUSPENDED,
 )
 _MESSAGING = (*_SUSPENDABLE, S.AWAITING_INFORMATION)
 # Statuses whose running clock may be the merchant's (the handler checks the clock's party).
-_EXTENDABLE = (S.AWAITING_MERCHANT, S.BUYER_COUNTERED, S.REMEDY_IN_PROGRESS, S.AWAITING_INFORMATION)
+_EXTENDABLE = (
+    S.AWAITING_MERCHANT,
+    S.BUYER_COUNTERED,
+    S.REMEDY_IN_PROGRESS,
+    S.AWAITING_INFORMATION,
+    S.RETURN_IN_TRANSIT,
+)
 
 TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.RECEIVED, E.INTAKE_ACCEPTED): (S.IN_REVIEW, frozenset({X})),
@@ -149,6 +167,12 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.IN_ARBITRATION, E.DECISION_APPROVED): (S.REMEDY_IN_PROGRESS, frozenset({P})),
     (S.IN_ARBITRATION, E.SLA_ARBITRATION_BREACHED): (S.IN_ARBITRATION, frozenset({X})),
     (S.REMEDY_IN_PROGRESS, E.REMEDY_EXECUTED): (S.RESOLVED, frozenset({M})),
+    (S.REMEDY_IN_PROGRESS, E.RETURN_REQUIRED): (S.AWAITING_RETURN, frozenset({X})),
+    (S.AWAITING_RETURN, E.RETURN_SHIPPED): (S.RETURN_IN_TRANSIT, frozenset({B})),
+    (S.AWAITING_RETURN, E.SLA_RETURN_NOT_SHIPPED): (S.CLOSED, frozenset({X})),
+    (S.RETURN_IN_TRANSIT, E.RECEIPT_CONFIRMED): (S.REMEDY_IN_PROGRESS, frozenset({M})),
+    (S.RETURN_IN_TRANSIT, E.RECEIPT_DISPUTED): (S.IN_ARBITRATION, frozenset({M})),
+    (S.RETURN_IN_TRANSIT, E.SLA_RECEIPT_ASSUMED): (S.REMEDY_IN_PROGRESS, frozenset({X})),
     (S.REMEDY_IN_PROGRESS, E.SLA_REMEDY_BREACHED): (S.RESOLVED, frozenset({X})),
     # Staff ask a party for information: their clock pauses while the party's runs.
     (S.IN_ARBITRATION, E.INFORMATION_REQUESTED): (S.AWAITING_INFORMATION, frozenset({P})),

@@ -25,13 +25,12 @@ from pipeline.domain.errors import (
     IllegalTransition,
 )
 from pipeline.domain.evidence_rules import ItemCheck
-from pipeline.domain.status import Role, Stage, Status
+from pipeline.domain.status import Stage, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import appeals, intake, offers, time_requests
+from pipeline.handlers import appeals, intake, offers, party_evidence, returns, time_requests
 from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from pipeline.handlers.decisions import approve_decision, decide
 from schemas.action import ActionV1
-from schemas.complaint import EvidenceItem
 
 
 @dataclass(frozen=True)
@@ -154,67 +153,6 @@ def _plain(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
     return store.apply(c, ACTION_EVENTS[a.action], data=data, **actor_fields(a, ctx))
 
 
-def _dispute(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    items = a.evidence or []
-    checks = ctx.checked or []
-    if len(checks) != len(items):
-        raise ValueError("dispute evidence must be checked against storage before handling")
-    base = _next_position(store, c.id)
-    now = store.clock()
-    for offset, (item, check) in enumerate(zip(items, checks, strict=True)):
-        row = _evidence_row(c, a, item, base + offset, Role.MERCHANT)
-        store.run(
-            "insert_evidence_checked",
-            {**row, "verdict": check.verdict, "detail": check.detail or None, "now": now},
-        )
-        store.effects.append(("verdict", (check.verdict.value,)))
-    verdicts = {str(base + i): ch.verdict.value for i, ch in enumerate(checks)}
-    after = store.apply(
-        c,
-        Event.MERCHANT_DISPUTE,
-        data={"text": a.text, "verdicts": verdicts},
-        **actor_fields(a, ctx),
-    )
-    store.bump_merchant(c["merchant_id"], disputed=1)
-    return after
-
-
-def _supply(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    base = _next_position(store, c.id)
-    for offset, item in enumerate(a.evidence or []):
-        store.run("insert_evidence", _evidence_row(c, a, item, base + offset, Role.BUYER))
-    after = store.apply(
-        c,
-        Event.SUPPLY_EVIDENCE,
-        stage=Stage.EVIDENCE,
-        data={"items": len(a.evidence or [])},
-        **actor_fields(a, ctx),
-    )
-    store.enqueue("evidence", "evidence", c.id)
-    return after
-
-
-def _next_position(store: Store, complaint_id: str) -> int:
-    start = store.one("next_evidence_position", {"complaint_id": complaint_id})
-    return int(start["position"]) if start else 0
-
-
-def _evidence_row(
-    c: Complaint, a: ActionV1, item: EvidenceItem, position: int, role: Role
-) -> dict[str, Any]:
-    return {
-        "complaint_id": c.id,
-        "position": position,
-        "role": role,
-        "submitter_id": a.actor.id,
-        "key": item.key,
-        "kind": item.kind,
-        "content_type": item.content_type,
-        "size": item.size,
-        "sha256": item.sha256,
-    }
-
-
 def _suspend(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     return store.apply(
         c, Event.SUSPEND, suspended_from=c.status, data={"text": a.text}, **actor_fields(a, ctx)
@@ -270,12 +208,14 @@ APPLY: dict[str, Apply] = {
     "merchant.accept": offers.accept,
     "merchant.revise_offer": offers.revise,
     "merchant.accept_counter": offers.accept_counter,
-    "merchant.dispute": _dispute,
-    "buyer.supply_evidence": _supply,
+    "merchant.dispute": party_evidence.dispute,
+    "buyer.supply_evidence": party_evidence.supply,
     "buyer.accept_offer": offers.accept_offer,
     "buyer.counter_offer": offers.counter,
     "buyer.appeal": appeals.buyer_appeal,
     "merchant.appeal": appeals.merchant_appeal,
+    "buyer.ship_return": returns.ship,
+    "merchant.dispute_receipt": returns.dispute_receipt,
     "merchant.request_extension": time_requests.request_extension,
     "buyer.grant_extension": time_requests.grant_extension,
     "platform.grant_extension": time_requests.grant_extension,

@@ -16,6 +16,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.remedy_rules import Effect, RemedyFacts, judge
 from pipeline.domain.status import Category, EvidenceKind, Role, Status, Verdict
 from pipeline.domain.transitions import Event
+from pipeline.handlers import returns
 from pipeline.handlers.common import ActionContext, actor_fields, refuse, within_order
 from schemas.action import ActionV1, Remedy
 
@@ -112,16 +113,18 @@ def _agreed(c: Complaint, **extra: Any) -> dict[str, Any]:
 
 def accept_offer(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     outcome = _agreed(c)
-    return store.apply(
+    after = store.apply(
         c, Event.ACCEPT_OFFER, outcome=outcome, data={"outcome": outcome}, **actor_fields(a, ctx)
     )
+    return returns.require_return(store, after)
 
 
 def accept_counter(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     outcome = _agreed(c)
-    return store.apply(
+    after = store.apply(
         c, Event.ACCEPT_COUNTER, outcome=outcome, data={"outcome": outcome}, **actor_fields(a, ctx)
     )
+    return returns.require_return(store, after)
 
 
 def offer_timeout(store: Store, c: Complaint, data: dict[str, Any], mid: str | None) -> Complaint:
@@ -133,9 +136,10 @@ def offer_timeout(store: Store, c: Complaint, data: dict[str, Any], mid: str | N
             c, Event.SLA_OFFER_UNANSWERED, data={**data, "rule": explicit}, message_id=mid
         )
     outcome = _agreed(c, by="silence")
-    return store.apply(
+    after = store.apply(
         c, Event.SLA_OFFER_TIMEOUT, outcome=outcome, data={**data, **outcome}, message_id=mid
     )
+    return returns.require_return(store, after)
 
 
 def counter_timeout(store: Store, c: Complaint, data: dict[str, Any], mid: str | None) -> Complaint:

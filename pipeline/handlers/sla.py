@@ -13,7 +13,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
 from pipeline.domain.status import Role, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import offers, time_requests
+from pipeline.handlers import offers, returns, time_requests
 from pipeline.handlers.review import Skipped
 
 Breach = Callable[[Store, Complaint, dict[str, Any], str | None], Complaint]
@@ -88,6 +88,8 @@ BREACH_ACTIONS: dict[Status, Breach] = {
     Status.MERCHANT_PROPOSED: offers.offer_timeout,
     Status.BUYER_COUNTERED: offers.counter_timeout,
     Status.AWAITING_INFORMATION: time_requests.information_timeout,
+    Status.AWAITING_RETURN: returns.not_shipped,
+    Status.RETURN_IN_TRANSIT: returns.receipt_assumed,
     Status.IN_ARBITRATION: _escalate,
     Status.REMEDY_IN_PROGRESS: _platform_executes,
     Status.RESOLVED: _confirmed_by_silence,

@@ -4,7 +4,8 @@
 CREATE TYPE complaint_status AS ENUM (
     'received', 'in_review', 'awaiting_evidence', 'awaiting_merchant', 'merchant_proposed',
     'in_arbitration', 'remedy_in_progress', 'resolved', 'closed', 'rejected', 'withdrawn',
-    'suspended', 'buyer_countered', 'awaiting_information'
+    'suspended', 'buyer_countered', 'awaiting_information', 'awaiting_return',
+    'return_in_transit'
 );
 
 CREATE TYPE complaint_stage AS ENUM (

@@ -74,7 +74,8 @@ def test_no_appeal_of_an_agreement_or_after_the_window(
     api: httpx.Client, settings: Settings
 ) -> None:
     agreed = forwarded(api, settings, 1)
-    ok(act(api, settings, agreed, MERCHANT, "merchant.accept", remedy={"type": "exchange"}))
+    full = {"type": "refund", "amount_cents": 12900}
+    ok(act(api, settings, agreed, MERCHANT, "merchant.accept", remedy=full))
     ok(act(api, settings, agreed, BUYER, "buyer.accept_offer"))
     ok(act(api, settings, agreed, MERCHANT, "merchant.remedy_executed"))
     r = act(api, settings, agreed, MERCHANT, "merchant.appeal", text="no")

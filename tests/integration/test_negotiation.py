@@ -92,6 +92,7 @@ def test_counter_offer_and_revision_each_run_the_answering_partys_clock(
         "merchant.accept_counter",
         "merchant.message",
         "merchant.reject_counter",
+        "merchant.request_extension",
         "merchant.revise_offer",
     ]
     ok(act(api, settings, cid, MERCHANT, "merchant.accept_counter"))
@@ -203,7 +204,7 @@ def test_buyer_silence_accepts_an_ordinary_offer_but_not_one_needing_an_explicit
     ok(act(api, settings, ordinary, MERCHANT, "merchant.accept", remedy={"type": "exchange"}))
     ok(act(api, settings, explicit, MERCHANT, "merchant.accept", remedy=PARTIAL))
     assert fire(settings, 49)[0] == 2
-    assert view(api, ordinary)["status"] == "remedy_in_progress"
+    assert view(api, ordinary)["status"] == "awaiting_return"  # an exchange: goods go back
     assert view(api, ordinary)["outcome"]["by"] == "silence"
     v = view(api, explicit)
     assert (v["status"], v["outcome"]) == ("in_arbitration", None)

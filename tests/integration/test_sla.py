@@ -202,7 +202,7 @@ SUSPEND = ("platform.suspend", "x", {"text": "court"})
 @pytest.mark.parametrize(
     ("path", "hours", "status", "event", "extra"),
     [
-        ([OFFER], 49, "remedy_in_progress", "sla.offer_timeout", {"decision": "agreed"}),
+        ([OFFER], 49, "awaiting_return", "sla.offer_timeout", {"decision": "agreed"}),
         ([DISPUTE], 49, "in_arbitration", "sla.arbitration_breached", {"level": 1}),
         ([DISPUTE, DECIDE], 25, "resolved", "sla.remedy_breached", {"penalty": 1}),
         ([DISPUTE, MERCHANT_WINS], 7 * 24 + 1, "closed", "sla.confirm_timeout", {}),
