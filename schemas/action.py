@@ -45,6 +45,8 @@ ActionName = Literal[
     "platform.grant_extension",
     "platform.refuse_extension",
     "platform.request_information",
+    "platform.refund_settled",
+    "platform.refund_failed",
 ]
 RemedyType = Literal["refund", "return_and_refund", "exchange", "repair", "reship", "compensation"]
 Cents = Annotated[int, Field(ge=0, le=10**13, strict=True)]
@@ -60,6 +62,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "merchant.provide_information": ("text",),
     "buyer.ship_return": ("shipment",),
     "merchant.dispute_receipt": ("text",),
+    "platform.refund_failed": ("settlement",),
     "merchant.dispute": ("text",),
     "merchant.message": ("text",),
     "buyer.supply_evidence": ("evidence",),
@@ -102,6 +105,16 @@ class Shipment(Strict):
     tracking_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{4,64}$")]
 
 
+class Settlement(Strict):
+    """The payment system's answer to a refund.instructed event."""
+
+    instruction: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None, description="the instruction's idempotency key (the pending one when omitted)"
+    )
+    reference: Annotated[str, Field(min_length=1, max_length=200), NO_NUL] | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=500), NO_NUL] | None = None
+
+
 class Outcome(Strict):
     decision: Literal["buyer_wins", "partial", "merchant_wins"]
     amount_cents: Cents | None = None
@@ -137,6 +150,7 @@ class ActionV1(Strict):
     reason: RejectionReason | None = None
     complaint: ComplaintV1 | None = None
     shipment: Shipment | None = None
+    settlement: Settlement | None = None
     hours: Annotated[int, Field(ge=1, le=48, strict=True)] | None = Field(
         None, description="merchant.request_extension: hours more on the running clock"
     )

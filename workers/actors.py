@@ -25,6 +25,7 @@ from pipeline.handlers.evidence import (
 )
 from pipeline.handlers.intake import intake_message, quarantine
 from pipeline.handlers.notify import handle_notify
+from pipeline.handlers.payments import publish
 from pipeline.handlers.review import Skipped, handle_review, handle_review_many
 from pipeline.handlers.sla import handle_breach, handle_breach_many, handle_warning
 from pipeline.logging import get_logger
@@ -257,6 +258,15 @@ def notify(complaint_id: str, event_seq: int) -> None:
 def notify_many(items: Items) -> None:
     """Coalesced notify rows: one transaction delivers every event's notifications."""
     _notify([(str(p["complaint_id"]), int(p["event_seq"])) for _, p in items])
+
+
+@dramatiq.actor(queue_name="notify")
+def publish_payment(complaint_id: str, idempotency_key: str) -> None:
+    """Hand a payment instruction to the payments port (at least once: the payment system
+    dedupes on the idempotency key)."""
+    rt = runtime()
+    with rt.uow() as store:
+        _done(publish(store, rt.payments, idempotency_key))
 
 
 @dramatiq.actor(queue_name="actions")

@@ -646,3 +646,35 @@ ORDER BY seq DESC;
 UPDATE deadlines SET due_at = %(due_at)s, warn_at = %(warn_at)s
 WHERE id = %(id)s AND state = 'open'
 RETURNING id;
+
+-- name: count_payment_instructions
+SELECT count(*) AS n FROM payment_instructions WHERE complaint_id = %(complaint_id)s;
+
+-- name: insert_payment_instruction
+INSERT INTO payment_instructions (
+    idempotency_key, complaint_id, amount_cents, compensation_cents, currency, order_id,
+    buyer_id, merchant_id, executed_by, created_at
+) VALUES (
+    %(idempotency_key)s, %(complaint_id)s, %(amount_cents)s, %(compensation_cents)s,
+    %(currency)s, %(order_id)s, %(buyer_id)s, %(merchant_id)s, %(executed_by)s, %(now)s
+);
+
+-- name: payment_instruction
+SELECT * FROM payment_instructions WHERE idempotency_key = %(key)s;
+
+-- name: latest_payment_instruction
+SELECT idempotency_key, amount_cents, compensation_cents, currency::text AS currency,
+       executed_by::text AS executed_by, state, reference, failure, created_at, published_at,
+       answered_at
+FROM payment_instructions WHERE complaint_id = %(complaint_id)s
+ORDER BY created_at DESC, idempotency_key DESC LIMIT 1;
+
+-- name: answer_payment_instruction
+UPDATE payment_instructions
+SET state = %(state)s, reference = %(reference)s, failure = %(failure)s, answered_at = %(now)s
+WHERE idempotency_key = %(key)s AND state = 'instructed'
+RETURNING idempotency_key;
+
+-- name: mark_payment_published
+UPDATE payment_instructions SET published_at = coalesce(published_at, %(now)s)
+WHERE idempotency_key = %(key)s;

@@ -27,6 +27,8 @@ ACTION_EVENTS: dict[str, Event] = {
     "buyer.ship_return": Event.RETURN_SHIPPED,
     "merchant.confirm_receipt": Event.RECEIPT_CONFIRMED,
     "merchant.dispute_receipt": Event.RECEIPT_DISPUTED,
+    "platform.refund_settled": Event.REFUND_SETTLED,
+    "platform.refund_failed": Event.REFUND_FAILED,
     "buyer.accept_offer": Event.ACCEPT_OFFER,
     "buyer.reject_offer": Event.REJECT_OFFER,
     "buyer.supply_evidence": Event.SUPPLY_EVIDENCE,
@@ -45,6 +47,7 @@ ACTION_EVENTS: dict[str, Event] = {
 _ALSO: dict[Event, str] = {
     Event.DECIDE_NO_REMEDY: "platform.decide",
     Event.DECISION_PROPOSED: "platform.decide",
+    Event.REFUND_INSTRUCTED: "merchant.remedy_executed",
 }
 
 #: The staff grant (party tokens) each platform action needs.
@@ -58,6 +61,8 @@ ACTION_GRANTS: dict[str, str] = {
     "platform.grant_extension": "arbitrate",
     "platform.refuse_extension": "arbitrate",
     "platform.request_information": "arbitrate",
+    "platform.refund_settled": "arbitrate",
+    "platform.refund_failed": "arbitrate",
 }
 #: Platform decisions awarding more than this need a second staff member's approval
 #: (the default of COMPLAINTS_FOUR_EYES_AMOUNT_CENTS).

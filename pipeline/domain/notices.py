@@ -64,6 +64,11 @@ RECIPIENTS: dict[Event, tuple[Role, ...]] = {
     Event.RECEIPT_DISPUTED: (B, P),
     Event.SLA_RETURN_NOT_SHIPPED: (B, M),
     Event.SLA_RECEIPT_ASSUMED: (B, M),
+    Event.REFUND_INSTRUCTED: (B, M),
+    Event.REFUND_SETTLED: (B, M),
+    Event.REFUND_FAILED: (B, M, P),
+    Event.PLATFORM_EXECUTED: (B, M),
+    Event.SLA_SETTLEMENT_OVERDUE: (P,),
 }
 
 PLATFORM_RECIPIENT_ID = "platform"

@@ -62,6 +62,9 @@ CLOCKS: dict[Status, ClockRule] = {
     Status.RETURN_IN_TRANSIT: ClockRule(
         "merchant_return_receipt", Role.MERCHANT, timedelta(days=10), Event.SLA_RECEIPT_ASSUMED
     ),
+    Status.AWAITING_SETTLEMENT: ClockRule(
+        "refund_settlement", Role.PLATFORM, timedelta(hours=24), Event.SLA_SETTLEMENT_OVERDUE
+    ),
     Status.SUSPENDED: ClockRule(
         "suspension", Role.PLATFORM, timedelta(days=30), Event.SLA_SUSPENSION_ELAPSED
     ),

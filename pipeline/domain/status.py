@@ -23,6 +23,7 @@ class Status(StrEnum):
     AWAITING_INFORMATION = "awaiting_information"
     AWAITING_RETURN = "awaiting_return"
     RETURN_IN_TRANSIT = "return_in_transit"
+    AWAITING_SETTLEMENT = "awaiting_settlement"
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})

@@ -76,6 +76,12 @@ class Event(StrEnum):
     RECEIPT_DISPUTED = "merchant.dispute_receipt"
     SLA_RETURN_NOT_SHIPPED = "sla.return_not_shipped"
     SLA_RECEIPT_ASSUMED = "sla.receipt_assumed"
+    # Money through the payments port.
+    REFUND_INSTRUCTED = "refund.instructed"
+    REFUND_SETTLED = "refund.settled"
+    REFUND_FAILED = "refund.failed"
+    PLATFORM_EXECUTED = "platform.remedy_executed"  # a remedy without money, after a breach
+    SLA_SETTLEMENT_OVERDUE = "sla.settlement_overdue"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -117,6 +123,7 @@ _CLOCKED = (
     S.AWAITING_INFORMATION,
     S.AWAITING_RETURN,
     S.RETURN_IN_TRANSIT,
+    S.AWAITING_SETTLEMENT,
     S.SUSPENDED,
 )
 _MESSAGING = (*_SUSPENDABLE, S.AWAITING_INFORMATION)
@@ -173,7 +180,14 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.RETURN_IN_TRANSIT, E.RECEIPT_CONFIRMED): (S.REMEDY_IN_PROGRESS, frozenset({M})),
     (S.RETURN_IN_TRANSIT, E.RECEIPT_DISPUTED): (S.IN_ARBITRATION, frozenset({M})),
     (S.RETURN_IN_TRANSIT, E.SLA_RECEIPT_ASSUMED): (S.REMEDY_IN_PROGRESS, frozenset({X})),
-    (S.REMEDY_IN_PROGRESS, E.SLA_REMEDY_BREACHED): (S.RESOLVED, frozenset({X})),
+    # On the merchant's breach the platform carries the remedy out: through the payments
+    # port when it moves money, at once otherwise.
+    (S.REMEDY_IN_PROGRESS, E.SLA_REMEDY_BREACHED): (S.REMEDY_IN_PROGRESS, frozenset({X})),
+    (S.REMEDY_IN_PROGRESS, E.PLATFORM_EXECUTED): (S.RESOLVED, frozenset({X})),
+    (S.REMEDY_IN_PROGRESS, E.REFUND_INSTRUCTED): (S.AWAITING_SETTLEMENT, frozenset({M, X})),
+    (S.AWAITING_SETTLEMENT, E.REFUND_SETTLED): (S.RESOLVED, frozenset({P})),
+    (S.AWAITING_SETTLEMENT, E.REFUND_FAILED): (S.REMEDY_IN_PROGRESS, frozenset({P})),
+    (S.AWAITING_SETTLEMENT, E.SLA_SETTLEMENT_OVERDUE): (S.AWAITING_SETTLEMENT, frozenset({X})),
     # Staff ask a party for information: their clock pauses while the party's runs.
     (S.IN_ARBITRATION, E.INFORMATION_REQUESTED): (S.AWAITING_INFORMATION, frozenset({P})),
     (S.AWAITING_INFORMATION, E.BUYER_INFORMATION): (S.IN_ARBITRATION, frozenset({B})),

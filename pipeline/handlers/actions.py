@@ -27,7 +27,15 @@ from pipeline.domain.errors import (
 from pipeline.domain.evidence_rules import ItemCheck
 from pipeline.domain.status import Stage, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import appeals, intake, offers, party_evidence, returns, time_requests
+from pipeline.handlers import (
+    appeals,
+    intake,
+    offers,
+    party_evidence,
+    payments,
+    returns,
+    time_requests,
+)
 from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from pipeline.handlers.decisions import approve_decision, decide
 from schemas.action import ActionV1
@@ -214,6 +222,9 @@ APPLY: dict[str, Apply] = {
     "buyer.counter_offer": offers.counter,
     "buyer.appeal": appeals.buyer_appeal,
     "merchant.appeal": appeals.merchant_appeal,
+    "merchant.remedy_executed": payments.executed,
+    "platform.refund_settled": payments.settled,
+    "platform.refund_failed": payments.failed,
     "buyer.ship_return": returns.ship,
     "merchant.dispute_receipt": returns.dispute_receipt,
     "merchant.request_extension": time_requests.request_extension,

@@ -13,7 +13,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
 from pipeline.domain.status import Role, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import offers, returns, time_requests
+from pipeline.handlers import offers, payments, returns, time_requests
 from pipeline.handlers.review import Skipped
 
 Breach = Callable[[Store, Complaint, dict[str, Any], str | None], Complaint]
@@ -58,15 +58,6 @@ def _merchant_silent(
     return store.apply(arbitration, Event.DECIDE, outcome=outcome, data=outcome, message_id=mid)
 
 
-def _platform_executes(
-    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
-) -> Complaint:
-    store.bump_merchant(c["merchant_id"], breaches=1, penalty=1)
-    return store.apply(
-        c, Event.SLA_REMEDY_BREACHED, data={**data, "executed_by": "platform"}, message_id=mid
-    )
-
-
 def _confirmed_by_silence(
     store: Store, c: Complaint, data: dict[str, Any], mid: str | None
 ) -> Complaint:
@@ -90,8 +81,9 @@ BREACH_ACTIONS: dict[Status, Breach] = {
     Status.AWAITING_INFORMATION: time_requests.information_timeout,
     Status.AWAITING_RETURN: returns.not_shipped,
     Status.RETURN_IN_TRANSIT: returns.receipt_assumed,
+    Status.AWAITING_SETTLEMENT: payments.settlement_overdue,
     Status.IN_ARBITRATION: _escalate,
-    Status.REMEDY_IN_PROGRESS: _platform_executes,
+    Status.REMEDY_IN_PROGRESS: payments.remedy_breached,
     Status.RESOLVED: _confirmed_by_silence,
     Status.SUSPENDED: _suspension_over,
 }

@@ -5,7 +5,7 @@ CREATE TYPE complaint_status AS ENUM (
     'received', 'in_review', 'awaiting_evidence', 'awaiting_merchant', 'merchant_proposed',
     'in_arbitration', 'remedy_in_progress', 'resolved', 'closed', 'rejected', 'withdrawn',
     'suspended', 'buyer_countered', 'awaiting_information', 'awaiting_return',
-    'return_in_transit'
+    'return_in_transit', 'awaiting_settlement'
 );
 
 CREATE TYPE complaint_stage AS ENUM (
@@ -276,3 +276,25 @@ CREATE TABLE api_clients (
     revoked_at timestamptz,
     last_used_at timestamptz
 );
+
+-- Money leaves through a port: each refund or compensation the pipeline instructs, written
+-- with the step that decides it and published (at least once) to the payments stream; the
+-- payment system dedupes on the idempotency key and answers refund.settled or refund.failed.
+CREATE TABLE payment_instructions (
+    idempotency_key text PRIMARY KEY,
+    complaint_id uuid NOT NULL REFERENCES complaints (id),
+    amount_cents bigint NOT NULL CHECK (amount_cents >= 0),
+    compensation_cents bigint NOT NULL DEFAULT 0 CHECK (compensation_cents >= 0),
+    currency char(3) NOT NULL,
+    order_id text NOT NULL,
+    buyer_id text NOT NULL,
+    merchant_id text NOT NULL,
+    executed_by party_role NOT NULL,
+    state text NOT NULL DEFAULT 'instructed' CHECK (state IN ('instructed', 'settled', 'failed')),
+    reference text,
+    failure text,
+    created_at timestamptz NOT NULL,
+    published_at timestamptz,
+    answered_at timestamptz
+);
+CREATE INDEX payment_instructions_complaint_idx ON payment_instructions (complaint_id, created_at);

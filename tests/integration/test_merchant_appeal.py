@@ -42,6 +42,7 @@ def decided(api: httpx.Client, settings: Settings, n: int = 0) -> str:
     ok(act(api, settings, cid, MERCHANT, "merchant.dispute", text="not defective"))
     ok(act(api, settings, cid, ARBITER, "platform.decide", **BUYER_WINS))
     ok(act(api, settings, cid, MERCHANT, "merchant.remedy_executed"))
+    ok(act(api, settings, cid, ARBITER, "platform.refund_settled"))
     assert view(api, cid)["status"] == "resolved"
     return cid
 
@@ -78,6 +79,7 @@ def test_no_appeal_of_an_agreement_or_after_the_window(
     ok(act(api, settings, agreed, MERCHANT, "merchant.accept", remedy=full))
     ok(act(api, settings, agreed, BUYER, "buyer.accept_offer"))
     ok(act(api, settings, agreed, MERCHANT, "merchant.remedy_executed"))
+    ok(act(api, settings, agreed, ARBITER, "platform.refund_settled"))
     r = act(api, settings, agreed, MERCHANT, "merchant.appeal", text="no")
     assert r.status_code == 409 and problem_code(r) == "no_decision_to_appeal"
 

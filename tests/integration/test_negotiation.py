@@ -61,7 +61,8 @@ def test_partial_refund_accepted_by_the_buyer_is_a_normal_outcome(
     assert v["status"] == "remedy_in_progress"
     assert (v["outcome"]["decision"], v["outcome"]["amount_cents"]) == ("agreed", 5000)
     ok(act(api, settings, cid, MERCHANT, "merchant.remedy_executed"))
-    assert view(api, cid)["status"] == "resolved"
+    assert view(api, cid)["payment"]["amount_cents"] == 5000
+    assert ok(act(api, settings, cid, ARBITER, "platform.refund_settled"))["status"] == "resolved"
 
 
 def test_counter_offer_and_revision_each_run_the_answering_partys_clock(

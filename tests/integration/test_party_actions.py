@@ -91,17 +91,20 @@ def test_accept_offer_execute_confirm(rt: Settings, new_complaint: Factory) -> N
     act(rt, action(cid, "buyer.accept_offer", BUYER))
     assert status_of(rt, cid)["status"] == "remedy_in_progress"
     act(rt, action(cid, "merchant.remedy_executed", MERCHANT))
+    assert status_of(rt, cid)["status"] == "awaiting_settlement"  # the payments port's turn
+    act(rt, action(cid, "platform.refund_settled", "payments"))
     assert status_of(rt, cid)["status"] == "resolved"
     act(rt, action(cid, "buyer.confirm", BUYER))
     row = status_of(rt, cid)
     assert row["status"] == "closed" and row["outcome"]["decision"] == "agreed"
     with psycopg.connect(rt.database_url) as conn:
         events = [e["event"] for e in timeline(conn, cid)]
-    assert events[-5:] == [
+    assert events[-6:] == [
         "merchant.accept",
         "platform.remedy_approved",
         "buyer.accept_offer",
-        "merchant.remedy_executed",
+        "refund.instructed",
+        "refund.settled",
         "buyer.confirm",
     ]
 
@@ -150,6 +153,8 @@ def test_dispute_then_each_arbitration_outcome(
     assert row["status"] == final and row["outcome"]["rule"] == "rule-3.2"
     if final == "remedy_in_progress":
         act(rt, action(cid, "merchant.remedy_executed", MERCHANT))
+        assert status_of(rt, cid)["status"] == "awaiting_settlement"
+        act(rt, action(cid, "platform.refund_settled", "payments"))
         assert status_of(rt, cid)["status"] == "resolved"
 
 
@@ -193,6 +198,7 @@ def test_appeal_once_at_a_higher_level(rt: Settings, new_complaint: Factory) -> 
         ),
     )
     act(rt, action(cid, "merchant.remedy_executed", MERCHANT))
+    act(rt, action(cid, "platform.refund_settled", "payments"))
     assert status_of(rt, cid)["outcome"]["level"] == 1
     before = snapshot(rt, cid)
     act(rt, action(cid, "buyer.appeal", BUYER))
