@@ -47,6 +47,7 @@ def complaint_view(
             raise NotFound(f"no complaint {complaint_id}")
         items = cur.execute(q("evidence_of"), {"complaint_id": complaint_id}).fetchall()
         clocks = cur.execute(q("live_clocks"), {"complaint_id": complaint_id}).fetchall()
+        case = cur.execute(q("case_of"), {"complaint_id": complaint_id}).fetchone()
         payment = cur.execute(
             q("latest_payment_instruction"), {"complaint_id": complaint_id}
         ).fetchone()
@@ -87,6 +88,7 @@ def complaint_view(
         "remedy": c["remedy"],
         "outcome": c["outcome"],
         "payment": _payment(payment),
+        "case_id": str(case["case_id"]) if case else None,
         "parent_id": str(c["parent_id"]) if c["parent_id"] else None,
         "chain_head": c["chain_head"],
         "created_at": c["created_at"].isoformat(),

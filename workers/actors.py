@@ -16,6 +16,7 @@ from pipeline.db.store import Store
 from pipeline.domain.actions import CHECKED_EVIDENCE
 from pipeline.domain.errors import ActionRefused
 from pipeline.handlers.actions import handle_action, record_refusal
+from pipeline.handlers.cases import apply_case_decision
 from pipeline.handlers.dispatch import handle_dispatch, handle_route
 from pipeline.handlers.evidence import (
     check_item,
@@ -258,6 +259,13 @@ def notify(complaint_id: str, event_seq: int) -> None:
 def notify_many(items: Items) -> None:
     """Coalesced notify rows: one transaction delivers every event's notifications."""
     _notify([(str(p["complaint_id"]), int(p["event_seq"])) for _, p in items])
+
+
+@dramatiq.actor(queue_name="actions")
+def case_decide(complaint_id: str, case_decision_id: int) -> None:
+    """One complaint takes its case's decision (once, however often this comes)."""
+    with runtime().uow() as store:
+        _done(apply_case_decision(store, complaint_id, case_decision_id, _message_id()))
 
 
 @dramatiq.actor(queue_name="notify")

@@ -678,3 +678,73 @@ RETURNING idempotency_key;
 -- name: mark_payment_published
 UPDATE payment_instructions SET published_at = coalesce(published_at, %(now)s)
 WHERE idempotency_key = %(key)s;
+
+-- name: lock_case_tally
+-- The arrivals counted for one merchant, product and category, locked until commit (one
+-- statement: created when missing).
+INSERT INTO case_tallies (merchant_id, product_key, category)
+VALUES (%(merchant_id)s, %(product_key)s, %(category)s)
+ON CONFLICT (merchant_id, product_key, category)
+DO UPDATE SET merchant_id = EXCLUDED.merchant_id
+RETURNING complaint_ids::text[] AS complaint_ids, arrived_at, case_id;
+
+-- name: save_case_tally
+UPDATE case_tallies
+SET complaint_ids = %(complaint_ids)s::uuid[], arrived_at = %(arrived_at)s::timestamptz[],
+    case_id = %(case_id)s
+WHERE merchant_id = %(merchant_id)s AND product_key = %(product_key)s
+  AND category = %(category)s;
+
+-- name: open_case
+INSERT INTO cases (merchant_id, product_key, category, opened_at, opened_by)
+VALUES (%(merchant_id)s, %(product_key)s, %(category)s, %(now)s, %(complaint_id)s)
+RETURNING id;
+
+-- name: link_case_members
+INSERT INTO case_members (case_id, complaint_id, linked_at)
+SELECT %(case_id)s, unnest(%(ids)s::uuid[]), %(now)s
+ON CONFLICT (complaint_id) DO NOTHING;
+
+-- name: case_of
+SELECT case_id FROM case_members WHERE complaint_id = %(complaint_id)s;
+
+-- name: get_case
+SELECT id, merchant_id, product_key, category::text AS category, opened_at, opened_by,
+       decided_at
+FROM cases WHERE id = %(id)s;
+
+-- name: case_complaints
+SELECT c.id::text AS id, c.status::text AS status, m.linked_at
+FROM case_members m JOIN complaints c ON c.id = m.complaint_id
+WHERE m.case_id = %(case_id)s
+ORDER BY m.linked_at, c.id;
+
+-- name: record_case_decision
+INSERT INTO case_decisions (case_id, idempotency_key, outcome, rule, decided_by, created_at)
+VALUES (%(case_id)s, %(key)s, %(outcome)s, %(rule)s, %(decided_by)s, %(now)s)
+ON CONFLICT (case_id, idempotency_key) DO NOTHING
+RETURNING id;
+
+-- name: recorded_case_decision
+SELECT id, outcome, rule, decided_by FROM case_decisions
+WHERE case_id = %(case_id)s AND idempotency_key = %(key)s;
+
+-- name: case_decision
+SELECT * FROM case_decisions WHERE id = %(id)s;
+
+-- name: case_decisions_of
+SELECT id, outcome, rule, decided_by, created_at FROM case_decisions
+WHERE case_id = %(case_id)s ORDER BY id;
+
+-- name: close_case
+WITH tally AS (
+    UPDATE case_tallies SET case_id = NULL, complaint_ids = '{}', arrived_at = '{}'
+    WHERE case_id = %(case_id)s
+)
+UPDATE cases SET decided_at = coalesce(decided_at, %(now)s) WHERE id = %(case_id)s;
+
+-- name: case_decision_applied
+SELECT 1 FROM complaint_events
+WHERE complaint_id = %(complaint_id)s
+  AND event IN ('platform.case_decide', 'platform.case_decide_no_remedy')
+  AND data ->> 'case_decision_id' = %(decision_id)s::text;

@@ -69,6 +69,9 @@ RECIPIENTS: dict[Event, tuple[Role, ...]] = {
     Event.REFUND_FAILED: (B, M, P),
     Event.PLATFORM_EXECUTED: (B, M),
     Event.SLA_SETTLEMENT_OVERDUE: (P,),
+    Event.CASE_OPENED: (P,),
+    Event.CASE_DECIDED: (B, M),
+    Event.CASE_DECIDED_NO_REMEDY: (B, M),
 }
 
 PLATFORM_RECIPIENT_ID = "platform"

@@ -82,6 +82,10 @@ class Event(StrEnum):
     REFUND_FAILED = "refund.failed"
     PLATFORM_EXECUTED = "platform.remedy_executed"  # a remedy without money, after a breach
     SLA_SETTLEMENT_OVERDUE = "sla.settlement_overdue"
+    # Cases (批量投诉): one staff decision for many complaints.
+    CASE_OPENED = "platform.case_opened"
+    CASE_DECIDED = "platform.case_decide"
+    CASE_DECIDED_NO_REMEDY = "platform.case_decide_no_remedy"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -128,6 +132,13 @@ _CLOCKED = (
 )
 _MESSAGING = (*_SUSPENDABLE, S.AWAITING_INFORMATION)
 # Statuses whose running clock may be the merchant's (the handler checks the clock's party).
+_CASE_DECIDABLE = (
+    S.AWAITING_MERCHANT,
+    S.MERCHANT_PROPOSED,
+    S.BUYER_COUNTERED,
+    S.IN_ARBITRATION,
+    S.AWAITING_INFORMATION,
+)
 _EXTENDABLE = (
     S.AWAITING_MERCHANT,
     S.BUYER_COUNTERED,
@@ -204,6 +215,9 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     **{(s, E.MERCHANT_MESSAGE): (s, frozenset({M})) for s in _MESSAGING},
     **{(s, E.BUYER_MESSAGE): (s, frozenset({B})) for s in _MESSAGING},
     **{(s, E.SLA_WARNING): (s, frozenset({X})) for s in _CLOCKED},
+    (S.AWAITING_MERCHANT, E.CASE_OPENED): (S.AWAITING_MERCHANT, frozenset({X})),
+    **{(s, E.CASE_DECIDED): (S.REMEDY_IN_PROGRESS, frozenset({P})) for s in _CASE_DECIDABLE},
+    **{(s, E.CASE_DECIDED_NO_REMEDY): (S.RESOLVED, frozenset({P})) for s in _CASE_DECIDABLE},
     **{(s, E.EXTENSION_REQUESTED): (s, frozenset({M})) for s in _EXTENDABLE},
     **{(s, E.EXTENSION_GRANTED): (s, frozenset({B, P})) for s in _EXTENDABLE},
     **{(s, E.EXTENSION_REFUSED): (s, frozenset({B, P})) for s in _EXTENDABLE},

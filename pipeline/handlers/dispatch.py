@@ -1,4 +1,5 @@
-"""Route by category, then forward to the merchant and start the merchant's clock."""
+"""Route by category, then forward to the merchant and start the merchant's clock (and
+count the complaint towards a case, pipeline.handlers.cases)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.routing import route_queue
 from pipeline.domain.status import Category, Stage, Status
 from pipeline.domain.transitions import Event
+from pipeline.handlers import cases
 from pipeline.handlers.review import Skipped, expect
 
 
@@ -35,10 +37,11 @@ def handle_dispatch(
     if isinstance(c, Skipped):
         return c
     store.bump_merchant(c["merchant_id"], received=1)
-    return store.apply(
-        c,
-        Event.DISPATCHED,
-        stage=Stage.PARTIES,
-        message_id=message_id,
-        data={"merchant_id": c["merchant_id"]},
+    arrival = cases.note_arrival(store, c)
+    data = {"merchant_id": c["merchant_id"]}
+    if arrival.case_id is not None:
+        data["case_id"] = arrival.case_id
+    dispatched = store.apply(
+        c, Event.DISPATCHED, stage=Stage.PARTIES, message_id=message_id, data=data
     )
+    return cases.opened(store, dispatched, arrival, message_id)

@@ -27,3 +27,45 @@ CREATE TABLE payment_instructions (
     answered_at timestamptz
 );
 CREATE INDEX payment_instructions_complaint_idx ON payment_instructions (complaint_id, created_at);
+
+-- Cases (批量投诉): complaints against one merchant about one product in one category,
+-- linked once their number within a window passes the category's threshold. The tally
+-- keeps the arrivals still inside the window, so a new complaint is checked with one row.
+CREATE TABLE cases (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    merchant_id text NOT NULL,
+    product_key text NOT NULL,
+    category complaint_category NOT NULL,
+    opened_at timestamptz NOT NULL,
+    opened_by uuid NOT NULL REFERENCES complaints (id),
+    decided_at timestamptz
+);
+
+CREATE TABLE case_members (
+    complaint_id uuid PRIMARY KEY REFERENCES complaints (id),
+    case_id uuid NOT NULL REFERENCES cases (id),
+    linked_at timestamptz NOT NULL
+);
+CREATE INDEX case_members_case_idx ON case_members (case_id, linked_at);
+
+CREATE TABLE case_tallies (
+    merchant_id text NOT NULL,
+    product_key text NOT NULL,
+    category complaint_category NOT NULL,
+    complaint_ids uuid[] NOT NULL DEFAULT '{}',
+    arrived_at timestamptz[] NOT NULL DEFAULT '{}',
+    case_id uuid REFERENCES cases (id),
+    PRIMARY KEY (merchant_id, product_key, category)
+);
+
+-- One staff decision for a whole case; each open complaint gets its own event from it.
+CREATE TABLE case_decisions (
+    id bigserial PRIMARY KEY,
+    case_id uuid NOT NULL REFERENCES cases (id),
+    idempotency_key text NOT NULL CHECK (char_length(idempotency_key) BETWEEN 1 AND 200),
+    outcome jsonb NOT NULL,
+    rule text NOT NULL,
+    decided_by text NOT NULL,
+    created_at timestamptz NOT NULL,
+    UNIQUE (case_id, idempotency_key)
+);
