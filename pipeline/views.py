@@ -48,6 +48,7 @@ def complaint_view(
         items = cur.execute(q("evidence_of"), {"complaint_id": complaint_id}).fetchall()
         clocks = cur.execute(q("live_clocks"), {"complaint_id": complaint_id}).fetchall()
         case = cur.execute(q("case_of"), {"complaint_id": complaint_id}).fetchone()
+        supervision = cur.execute(q("supervision_of"), {"merchant_id": c["merchant_id"]}).fetchone()
         payment = cur.execute(
             q("latest_payment_instruction"), {"complaint_id": complaint_id}
         ).fetchone()
@@ -89,6 +90,7 @@ def complaint_view(
         "outcome": c["outcome"],
         "payment": _payment(payment),
         "case_id": str(case["case_id"]) if case else None,
+        "merchant_supervised": supervision is not None and supervision["lifted_at"] is None,
         "parent_id": str(c["parent_id"]) if c["parent_id"] else None,
         "chain_head": c["chain_head"],
         "created_at": c["created_at"].isoformat(),

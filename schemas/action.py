@@ -47,6 +47,8 @@ ActionName = Literal[
     "platform.request_information",
     "platform.refund_settled",
     "platform.refund_failed",
+    "platform.approve_offer",
+    "platform.refuse_offer",
 ]
 RemedyType = Literal["refund", "return_and_refund", "exchange", "repair", "reship", "compensation"]
 Cents = Annotated[int, Field(ge=0, le=10**13, strict=True)]

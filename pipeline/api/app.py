@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.s3 import make_s3_client
-from pipeline.api import case_routes, errors, routes
+from pipeline.api import case_routes, errors, merchant_routes, routes
 from pipeline.api.auth import Authenticate, parse_tokens
 from pipeline.api.backlog import Backlog
 from pipeline.api.clients import ClientDirectory
@@ -75,6 +75,7 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
     app.openapi = lambda: as_problem_documents(described())  # type: ignore[method-assign]
     app.include_router(routes.router)
     app.include_router(case_routes.router)
+    app.include_router(merchant_routes.router)
 
     # Added last runs first: RequestContext, then Authenticate (before any body is read),
     # then SubmitEndpoint, which answers single submissions before FastAPI's router.

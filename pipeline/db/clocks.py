@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pipeline.domain.governance import SUPERVISION
 from pipeline.domain.sla import CLOCKS, PAUSE_WHILE, Clock
 from pipeline.domain.status import TERMINAL, Category, Role, Status
 
@@ -62,7 +63,11 @@ def start(
 ) -> Clock | None:
     """Open the clock `status` runs under (also used to re-arm after an escalation);
     `replacing` closes the complaint's open clock in the same statement."""
-    clock = store.policy.clock_for(status, Category(row["category"]), now, party)
+    rule = CLOCKS.get(status)
+    factor = 1.0
+    if rule is not None and rule.party is Role.MERCHANT and store.supervised(row["merchant_id"]):
+        factor = SUPERVISION.answer_window_factor
+    clock = store.policy.clock_for(status, Category(row["category"]), now, party, factor)
     if clock is None:
         if replacing:
             store.run("close_open_deadlines", {"complaint_id": row["id"], "now": now})

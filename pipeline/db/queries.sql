@@ -349,12 +349,14 @@ SELECT d.merchant_id,
        count(*) FILTER (WHERE x.decision = 'partial') AS partial,
        count(*) FILTER (WHERE x.decision = 'merchant_wins') AS merchant_wins,
        coalesce(max(s.sla_breaches), 0) AS sla_breaches,
-       coalesce(max(s.penalty_points), 0) AS penalty_points
+       coalesce(max(s.penalty_points), 0) AS penalty_points,
+       bool_or(sv.id IS NOT NULL) AS supervised
 FROM dispatched d
 LEFT JOIN answered a ON a.complaint_id = d.id
 LEFT JOIN decided x ON x.complaint_id = d.id
 LEFT JOIN orders o ON o.merchant_id = d.merchant_id
 LEFT JOIN merchant_stats s ON s.merchant_id = d.merchant_id
+LEFT JOIN merchant_supervision sv ON sv.merchant_id = d.merchant_id AND sv.lifted_at IS NULL
 GROUP BY d.merchant_id
 ORDER BY received DESC, d.merchant_id
 LIMIT %(top)s;
@@ -748,3 +750,75 @@ SELECT 1 FROM complaint_events
 WHERE complaint_id = %(complaint_id)s
   AND event IN ('platform.case_decide', 'platform.case_decide_no_remedy')
   AND data ->> 'case_decision_id' = %(decision_id)s::text;
+
+-- name: add_penalty
+-- A penalty point, and the merchant's points within the window including it.
+WITH added AS (
+    INSERT INTO merchant_penalties (merchant_id, complaint_id, points, reason, at)
+    VALUES (%(merchant_id)s, %(complaint_id)s, %(points)s, %(reason)s, %(now)s)
+)
+SELECT coalesce(sum(points), 0) + %(points)s AS total FROM merchant_penalties
+WHERE merchant_id = %(merchant_id)s AND at > %(since)s;
+
+-- name: start_supervision
+-- Supervision with its merchant event, unless one is in force already.
+WITH started AS (
+    INSERT INTO merchant_supervision (merchant_id, since, until, points, effects)
+    VALUES (%(merchant_id)s, %(now)s, %(until)s, %(points)s, %(effects)s)
+    ON CONFLICT (merchant_id) WHERE lifted_at IS NULL DO NOTHING
+    RETURNING id, merchant_id, since, until, points, effects
+)
+INSERT INTO merchant_events (merchant_id, event, actor_role, actor_id, data, created_at)
+SELECT merchant_id, 'supervision.started', 'system', 'pipeline',
+       jsonb_build_object('supervision_id', id, 'until', until, 'points', points,
+                          'effects', to_jsonb(effects), 'complaint_id', %(complaint_id)s::text),
+       %(now)s
+FROM started
+RETURNING id;
+
+-- name: supervised_merchants
+SELECT merchant_id FROM merchant_supervision
+WHERE lifted_at IS NULL AND merchant_id = ANY(%(merchant_ids)s);
+
+-- name: supervision_of
+SELECT id, since, until, points, effects, lifted_at, lifted_by FROM merchant_supervision
+WHERE merchant_id = %(merchant_id)s ORDER BY id DESC LIMIT 1;
+
+-- name: lift_supervision
+WITH lifted AS (
+    UPDATE merchant_supervision SET lifted_at = %(now)s, lifted_by = %(by)s
+    WHERE merchant_id = %(merchant_id)s AND lifted_at IS NULL
+    RETURNING id, merchant_id
+)
+INSERT INTO merchant_events (merchant_id, event, actor_role, actor_id, data, created_at)
+SELECT merchant_id, 'supervision.lifted', %(role)s::party_role, %(by)s,
+       jsonb_build_object('supervision_id', id, 'by', %(how)s::text, 'text', %(text)s::text),
+       %(now)s
+FROM lifted
+RETURNING id;
+
+-- name: lift_expired_supervision
+-- Supervision whose time is up, lifted by time (the scheduler), each with its event.
+WITH due AS (
+    SELECT id FROM merchant_supervision
+    WHERE lifted_at IS NULL AND until <= %(now)s
+    ORDER BY until LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), lifted AS (
+    UPDATE merchant_supervision s SET lifted_at = %(now)s, lifted_by = 'time'
+    FROM due WHERE s.id = due.id
+    RETURNING s.id, s.merchant_id
+)
+INSERT INTO merchant_events (merchant_id, event, actor_role, actor_id, data, created_at)
+SELECT merchant_id, 'supervision.lifted', 'system', 'pipeline',
+       jsonb_build_object('supervision_id', id, 'by', 'time'), %(now)s
+FROM lifted
+RETURNING id;
+
+-- name: merchant_events_of
+SELECT id, event, actor_role::text AS actor_role, actor_id, data, created_at
+FROM merchant_events WHERE merchant_id = %(merchant_id)s ORDER BY id;
+
+-- name: penalty_points_since
+SELECT coalesce(sum(points), 0) AS points FROM merchant_penalties
+WHERE merchant_id = %(merchant_id)s AND at > %(since)s;

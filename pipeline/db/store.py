@@ -78,6 +78,21 @@ class Store:
         self.messages: list[Message] = []  # written by flush()
         self.pending = PendingWrites()  # steps' writes, before the next read or at flush()
         self.locked: dict[str, dict[str, Any]] = {}  # rows this transaction locked, current
+        self._supervised: frozenset[str] | None = None  # merchants under supervision
+        self._asked: set[str] = set()
+
+    def supervised(self, merchant_id: str) -> bool:
+        """Whether the merchant is under supervision: read once per unit of work, for the
+        merchants of every complaint it locked (governance, pipeline.handlers.governance)."""
+        if self._supervised is None or merchant_id not in self._asked:
+            self._asked = {merchant_id, *(r["merchant_id"] for r in self.locked.values())}
+            rows = self.all("supervised_merchants", {"merchant_ids": sorted(self._asked)})
+            self._supervised = frozenset(r["merchant_id"] for r in rows)
+        return merchant_id in self._supervised
+
+    def now_supervised(self, merchant_id: str) -> None:
+        self._supervised = (self._supervised or frozenset()) | {merchant_id}
+        self._asked.add(merchant_id)
 
     def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
         self._write_pending()

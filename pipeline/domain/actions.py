@@ -29,6 +29,8 @@ ACTION_EVENTS: dict[str, Event] = {
     "merchant.dispute_receipt": Event.RECEIPT_DISPUTED,
     "platform.refund_settled": Event.REFUND_SETTLED,
     "platform.refund_failed": Event.REFUND_FAILED,
+    "platform.approve_offer": Event.OFFER_APPROVED,
+    "platform.refuse_offer": Event.OFFER_REFUSED,
     "buyer.accept_offer": Event.ACCEPT_OFFER,
     "buyer.reject_offer": Event.REJECT_OFFER,
     "buyer.supply_evidence": Event.SUPPLY_EVIDENCE,
@@ -63,6 +65,9 @@ ACTION_GRANTS: dict[str, str] = {
     "platform.request_information": "arbitrate",
     "platform.refund_settled": "arbitrate",
     "platform.refund_failed": "arbitrate",
+    "platform.approve_offer": "supervise",
+    "platform.refuse_offer": "supervise",
+    "platform.lift_supervision": "supervise",  # not an action.v1: the merchants endpoint
 }
 #: Platform decisions awarding more than this need a second staff member's approval
 #: (the default of COMPLAINTS_FOUR_EYES_AMOUNT_CENTS).

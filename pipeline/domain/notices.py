@@ -72,6 +72,10 @@ RECIPIENTS: dict[Event, tuple[Role, ...]] = {
     Event.CASE_OPENED: (P,),
     Event.CASE_DECIDED: (B, M),
     Event.CASE_DECIDED_NO_REMEDY: (B, M),
+    Event.OFFER_HELD: (M, P),
+    Event.OFFER_APPROVED: (B, M),
+    Event.OFFER_REFUSED: (B, M),
+    Event.SLA_OFFER_REVIEW_BREACHED: (P,),
 }
 
 PLATFORM_RECIPIENT_ID = "platform"

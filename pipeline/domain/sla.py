@@ -65,6 +65,12 @@ CLOCKS: dict[Status, ClockRule] = {
     Status.AWAITING_SETTLEMENT: ClockRule(
         "refund_settlement", Role.PLATFORM, timedelta(hours=24), Event.SLA_SETTLEMENT_OVERDUE
     ),
+    Status.OFFER_PENDING_APPROVAL: ClockRule(
+        "platform_offer_review",
+        Role.PLATFORM,
+        timedelta(hours=24),
+        Event.SLA_OFFER_REVIEW_BREACHED,
+    ),
     Status.SUSPENDED: ClockRule(
         "suspension", Role.PLATFORM, timedelta(days=30), Event.SLA_SUSPENSION_ELAPSED
     ),
@@ -115,12 +121,19 @@ class SlaPolicy:
         return CATEGORY_WINDOWS.get((status, category), rule.window)
 
     def clock_for(
-        self, status: Status, category: Category, now: datetime, party: Role | None = None
+        self,
+        status: Status,
+        category: Category,
+        now: datetime,
+        party: Role | None = None,
+        factor: float = 1.0,
     ) -> Clock | None:
-        """`party`: who must act, for a clock whose rule leaves it to the step."""
+        """`party`: who must act, for a clock whose rule leaves it to the step; `factor`:
+        the share of the window it gets (a supervised merchant's is shorter)."""
         rule, window = CLOCKS.get(status), self.window(status, category)
         if rule is None or window is None:
             return None
+        window = window * factor
         who = rule.party or party
         if who is None:
             raise ValueError(f"the {rule.kind} clock needs the party who must act")

@@ -24,6 +24,7 @@ class Status(StrEnum):
     AWAITING_RETURN = "awaiting_return"
     RETURN_IN_TRANSIT = "return_in_transit"
     AWAITING_SETTLEMENT = "awaiting_settlement"
+    OFFER_PENDING_APPROVAL = "offer_pending_approval"
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})

@@ -86,6 +86,11 @@ class Event(StrEnum):
     CASE_OPENED = "platform.case_opened"
     CASE_DECIDED = "platform.case_decide"
     CASE_DECIDED_NO_REMEDY = "platform.case_decide_no_remedy"
+    # Governance: a supervised merchant's offers wait for staff approval.
+    OFFER_HELD = "platform.offer_held"
+    OFFER_APPROVED = "platform.approve_offer"
+    OFFER_REFUSED = "platform.refuse_offer"
+    SLA_OFFER_REVIEW_BREACHED = "sla.offer_review_breached"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -113,6 +118,7 @@ _WITHDRAWABLE = (
     S.IN_ARBITRATION,
     S.AWAITING_INFORMATION,
     S.AWAITING_RETURN,
+    S.OFFER_PENDING_APPROVAL,
     S.SUSPENDED,
 )
 _CLOCKED = (
@@ -128,9 +134,10 @@ _CLOCKED = (
     S.AWAITING_RETURN,
     S.RETURN_IN_TRANSIT,
     S.AWAITING_SETTLEMENT,
+    S.OFFER_PENDING_APPROVAL,
     S.SUSPENDED,
 )
-_MESSAGING = (*_SUSPENDABLE, S.AWAITING_INFORMATION)
+_MESSAGING = (*_SUSPENDABLE, S.AWAITING_INFORMATION, S.OFFER_PENDING_APPROVAL)
 # Statuses whose running clock may be the merchant's (the handler checks the clock's party).
 _CASE_DECIDABLE = (
     S.AWAITING_MERCHANT,
@@ -172,6 +179,13 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     # An offer the buyer must accept explicitly (remedy_rules) is not accepted by silence.
     (S.MERCHANT_PROPOSED, E.SLA_OFFER_UNANSWERED): (S.IN_ARBITRATION, frozenset({X})),
     (S.MERCHANT_PROPOSED, E.REVISE_OFFER): (S.MERCHANT_PROPOSED, frozenset({M})),
+    (S.MERCHANT_PROPOSED, E.OFFER_HELD): (S.OFFER_PENDING_APPROVAL, frozenset({X})),
+    (S.OFFER_PENDING_APPROVAL, E.OFFER_APPROVED): (S.MERCHANT_PROPOSED, frozenset({P})),
+    (S.OFFER_PENDING_APPROVAL, E.OFFER_REFUSED): (S.IN_ARBITRATION, frozenset({P})),
+    (S.OFFER_PENDING_APPROVAL, E.SLA_OFFER_REVIEW_BREACHED): (
+        S.OFFER_PENDING_APPROVAL,
+        frozenset({X}),
+    ),
     (S.MERCHANT_PROPOSED, E.COUNTER_OFFER): (S.BUYER_COUNTERED, frozenset({B})),
     (S.BUYER_COUNTERED, E.REVISE_OFFER): (S.MERCHANT_PROPOSED, frozenset({M})),
     (S.BUYER_COUNTERED, E.ACCEPT_COUNTER): (S.REMEDY_IN_PROGRESS, frozenset({M})),

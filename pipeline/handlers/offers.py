@@ -16,7 +16,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.remedy_rules import Effect, RemedyFacts, judge
 from pipeline.domain.status import Category, EvidenceKind, Role, Status, Verdict
 from pipeline.domain.transitions import Event
-from pipeline.handlers import returns
+from pipeline.handlers import governance, returns
 from pipeline.handlers.common import ActionContext, actor_fields, refuse, within_order
 from schemas.action import ActionV1, Remedy
 
@@ -67,6 +67,8 @@ def _offer(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext, event: E
         return store.apply(
             after, Event.REMEDY_REFUSED, data={"rule": rule.name, "remedy": proposed}
         )
+    if governance.holds_offer(store, after):  # a supervised merchant: staff look first
+        return store.apply(after, Event.OFFER_HELD, data={"remedy": proposed})
     approved = store.apply(after, Event.REMEDY_APPROVED, data={"remedy": proposed})
     if c.status is Status.MERCHANT_PROPOSED:  # a revision: the buyer's clock starts again
         clocks.start(store, approved.row, approved.status, store.clock(), replacing=True)

@@ -14,6 +14,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.money import payment_due
 from pipeline.domain.status import Role
 from pipeline.domain.transitions import Event
+from pipeline.handlers import governance
 from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from pipeline.handlers.review import Skipped
 from schemas.action import ActionV1
@@ -57,6 +58,7 @@ def remedy_breached(store: Store, c: Complaint, data: dict[str, Any], mid: str |
     """The merchant let its remedy clock run out: a penalty point, and the platform carries
     the remedy out."""
     store.bump_merchant(c["merchant_id"], breaches=1, penalty=1)
+    governance.penalise(store, c, "merchant_remedy_deadline")
     breached = store.apply(
         c, Event.SLA_REMEDY_BREACHED, data={**data, "executed_by": "platform"}, message_id=mid
     )

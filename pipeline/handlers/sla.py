@@ -13,7 +13,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
 from pipeline.domain.status import Role, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import offers, payments, returns, time_requests
+from pipeline.handlers import governance, offers, payments, returns, time_requests
 from pipeline.handlers.review import Skipped
 
 Breach = Callable[[Store, Complaint, dict[str, Any], str | None], Complaint]
@@ -55,6 +55,7 @@ def _merchant_silent(
         "auto": True,
     }
     store.bump_merchant(c["merchant_id"], breaches=1, penalty=1, lost=1)
+    governance.penalise(store, c, "merchant_answer_deadline")
     return store.apply(arbitration, Event.DECIDE, outcome=outcome, data=outcome, message_id=mid)
 
 
@@ -82,6 +83,7 @@ BREACH_ACTIONS: dict[Status, Breach] = {
     Status.AWAITING_RETURN: returns.not_shipped,
     Status.RETURN_IN_TRANSIT: returns.receipt_assumed,
     Status.AWAITING_SETTLEMENT: payments.settlement_overdue,
+    Status.OFFER_PENDING_APPROVAL: _escalate,
     Status.IN_ARBITRATION: _escalate,
     Status.REMEDY_IN_PROGRESS: payments.remedy_breached,
     Status.RESOLVED: _confirmed_by_silence,

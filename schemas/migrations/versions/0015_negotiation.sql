@@ -69,3 +69,41 @@ CREATE TABLE case_decisions (
     created_at timestamptz NOT NULL,
     UNIQUE (case_id, idempotency_key)
 );
+
+-- Governance: each penalty point with its reason; supervision of a merchant (at most one
+-- in force), and every change of a merchant's standing as an event.
+CREATE TABLE merchant_penalties (
+    id bigserial PRIMARY KEY,
+    merchant_id text NOT NULL,
+    complaint_id uuid REFERENCES complaints (id),
+    points integer NOT NULL CHECK (points > 0),
+    reason text NOT NULL,
+    at timestamptz NOT NULL
+);
+CREATE INDEX merchant_penalties_recent_idx ON merchant_penalties (merchant_id, at);
+
+CREATE TABLE merchant_supervision (
+    id bigserial PRIMARY KEY,
+    merchant_id text NOT NULL,
+    since timestamptz NOT NULL,
+    until timestamptz NOT NULL CHECK (until > since),
+    points integer NOT NULL,
+    effects text[] NOT NULL,
+    lifted_at timestamptz,
+    lifted_by text
+);
+CREATE UNIQUE INDEX merchant_supervision_one_in_force
+    ON merchant_supervision (merchant_id) WHERE lifted_at IS NULL;
+CREATE INDEX merchant_supervision_due_idx ON merchant_supervision (until) WHERE lifted_at IS NULL;
+
+CREATE TABLE merchant_events (
+    id bigserial PRIMARY KEY,
+    merchant_id text NOT NULL,
+    event text NOT NULL,
+    actor_role party_role NOT NULL,
+    actor_id text NOT NULL,
+    data jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX merchant_events_merchant_idx ON merchant_events (merchant_id, id);
+ALTER TYPE complaint_status ADD VALUE IF NOT EXISTS 'offer_pending_approval';
