@@ -12,12 +12,13 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from pipeline import calendar_file
 from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.notifier import Notifier, make_notifier
 from pipeline.adapters.payments import PaymentPort, RedisStreamPayments
 from pipeline.db.pool import make_pool
 from pipeline.db.store import Now, Store, unit_of_work, utcnow
-from pipeline.domain.sla import SlaPolicy, make_policy
+from pipeline.domain.sla import SlaPolicy
 from pipeline.logging import configure_logging
 from pipeline.settings import Settings
 
@@ -75,9 +76,7 @@ def _build(settings: Settings, pool: ConnectionPool[Any]) -> Runtime:
 
 
 def policy_of(settings: Settings) -> SlaPolicy:
-    return make_policy(
-        settings.sla_windows, settings.business_hours, settings.holidays, settings.timezone
-    )
+    return calendar_file.policy_of(settings)
 
 
 def close_runtime() -> None:

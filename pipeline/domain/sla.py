@@ -180,12 +180,19 @@ def parse_windows(spec: str) -> dict[tuple[Status, Category | None], timedelta]:
 DEFAULT_POLICY = SlaPolicy()
 
 
-def make_policy(windows: str, business_hours: str, holidays: str, timezone: str) -> SlaPolicy:
-    """The policy the settings describe (empty business hours: natural time)."""
+def make_policy(
+    windows: str, business_hours: str, holidays: str, timezone: str, workdays: str = ""
+) -> SlaPolicy:
+    """The policy the settings describe (empty business hours: natural time; holidays and
+    make-up working days need business hours)."""
     from pipeline.domain.calendar import parse_business_hours
 
+    if not business_hours.strip() and (holidays.strip() or workdays.strip()):
+        raise ValueError(
+            "holidays and make-up working days need business hours (COMPLAINTS_BUSINESS_HOURS)"
+        )
     calendar: Calendar = (
-        parse_business_hours(business_hours, holidays, timezone)
+        parse_business_hours(business_hours, holidays, timezone, workdays)
         if business_hours.strip()
         else NaturalCalendar()
     )
