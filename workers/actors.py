@@ -16,7 +16,7 @@ from pipeline.db.store import Store
 from pipeline.domain.actions import CHECKED_EVIDENCE
 from pipeline.domain.errors import ActionRefused
 from pipeline.handlers.actions import handle_action, record_refusal
-from pipeline.handlers.cases import apply_case_decision
+from pipeline.handlers.cases import apply_case_decision, count_cases
 from pipeline.handlers.dispatch import handle_dispatch, handle_route
 from pipeline.handlers.evidence import (
     check_item,
@@ -259,6 +259,25 @@ def notify(complaint_id: str, event_seq: int) -> None:
 def notify_many(items: Items) -> None:
     """Coalesced notify rows: one transaction delivers every event's notifications."""
     _notify([(str(p["complaint_id"]), int(p["event_seq"])) for _, p in items])
+
+
+def _count_cases(items: Items) -> None:
+    with runtime().uow() as store:
+        results = count_cases(store, [(str(p["complaint_id"]), m) for m, p in items])
+    for result in results:
+        _done(result)
+
+
+@dramatiq.actor(queue_name="actions")
+def case_count(complaint_id: str) -> None:
+    """Count a forwarded complaint towards a case (pipeline.handlers.cases)."""
+    _count_cases([[_message_id(), {"complaint_id": complaint_id}]])
+
+
+@dramatiq.actor(queue_name="actions")
+def case_count_many(items: Items) -> None:
+    """Coalesced case counts: one transaction, a few statements, for the whole group."""
+    _count_cases(items)
 
 
 @dramatiq.actor(queue_name="actions")

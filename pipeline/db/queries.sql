@@ -681,21 +681,35 @@ RETURNING idempotency_key;
 UPDATE payment_instructions SET published_at = coalesce(published_at, %(now)s)
 WHERE idempotency_key = %(key)s;
 
--- name: lock_case_tally
--- The arrivals counted for one merchant, product and category, locked until commit (one
--- statement: created when missing).
+-- name: case_inputs
+-- What the case count reads about a group of complaints, and whether each counted already.
+SELECT c.id::text AS id, c.merchant_id, c.sku, c.item_id, c.category::text AS category,
+       c.status::text AS status, (m.complaint_id IS NOT NULL) AS linked
+FROM complaints c LEFT JOIN case_members m ON m.complaint_id = c.id
+WHERE c.id = ANY(%(ids)s::uuid[]);
+
+-- name: lock_case_tallies
+-- The tallies of a group's keys, created when missing and locked until commit, in key
+-- order (the order every group takes them in).
 INSERT INTO case_tallies (merchant_id, product_key, category)
-VALUES (%(merchant_id)s, %(product_key)s, %(category)s)
+SELECT * FROM unnest(%(merchant_ids)s::text[], %(product_keys)s::text[],
+                     %(categories)s::complaint_category[])
+ORDER BY 1, 2, 3
 ON CONFLICT (merchant_id, product_key, category)
 DO UPDATE SET merchant_id = EXCLUDED.merchant_id
-RETURNING complaint_ids::text[] AS complaint_ids, arrived_at, case_id;
+RETURNING merchant_id, product_key, category::text AS category,
+          complaint_ids::text[] AS complaint_ids, arrived_at, case_id::text AS case_id;
 
--- name: save_case_tally
-UPDATE case_tallies
-SET complaint_ids = %(complaint_ids)s::uuid[], arrived_at = %(arrived_at)s::timestamptz[],
-    case_id = %(case_id)s
-WHERE merchant_id = %(merchant_id)s AND product_key = %(product_key)s
-  AND category = %(category)s;
+-- name: save_case_tallies
+UPDATE case_tallies t
+SET complaint_ids = string_to_array(v.ids, ',')::uuid[],
+    arrived_at = string_to_array(v.ats, ',')::timestamptz[],
+    case_id = v.case_id
+FROM unnest(%(merchant_ids)s::text[], %(product_keys)s::text[], %(categories)s::text[],
+            %(ids)s::text[], %(ats)s::text[], %(case_ids)s::uuid[])
+     AS v (merchant_id, product_key, category, ids, ats, case_id)
+WHERE t.merchant_id = v.merchant_id AND t.product_key = v.product_key
+  AND t.category = v.category::complaint_category;
 
 -- name: open_case
 INSERT INTO cases (merchant_id, product_key, category, opened_at, opened_by)
@@ -704,7 +718,8 @@ RETURNING id;
 
 -- name: link_case_members
 INSERT INTO case_members (case_id, complaint_id, linked_at)
-SELECT %(case_id)s, unnest(%(ids)s::uuid[]), %(now)s
+SELECT u.case_id, u.complaint_id, %(now)s::timestamptz
+FROM unnest(%(case_ids)s::uuid[], %(ids)s::uuid[]) AS u (case_id, complaint_id)
 ON CONFLICT (complaint_id) DO NOTHING;
 
 -- name: case_of

@@ -86,7 +86,11 @@ class Store:
         merchants of every complaint it locked (governance, pipeline.handlers.governance)."""
         if self._supervised is None or merchant_id not in self._asked:
             self._asked = {merchant_id, *(r["merchant_id"] for r in self.locked.values())}
-            rows = self.all("supervised_merchants", {"merchant_ids": sorted(self._asked)})
+            # Pending writes never touch supervision: read without writing them first, so
+            # a group's steps still write together (pipeline.db.pending).
+            rows = self.conn.execute(
+                q("supervised_merchants"), {"merchant_ids": sorted(self._asked)}
+            ).fetchall()
             self._supervised = frozenset(r["merchant_id"] for r in rows)
         return merchant_id in self._supervised
 

@@ -229,7 +229,7 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     **{(s, E.MERCHANT_MESSAGE): (s, frozenset({M})) for s in _MESSAGING},
     **{(s, E.BUYER_MESSAGE): (s, frozenset({B})) for s in _MESSAGING},
     **{(s, E.SLA_WARNING): (s, frozenset({X})) for s in _CLOCKED},
-    (S.AWAITING_MERCHANT, E.CASE_OPENED): (S.AWAITING_MERCHANT, frozenset({X})),
+    **{(s, E.CASE_OPENED): (s, frozenset({X})) for s in _CLOCKED if s is not S.IN_REVIEW},
     **{(s, E.CASE_DECIDED): (S.REMEDY_IN_PROGRESS, frozenset({P})) for s in _CASE_DECIDABLE},
     **{(s, E.CASE_DECIDED_NO_REMEDY): (S.RESOLVED, frozenset({P})) for s in _CASE_DECIDABLE},
     **{(s, E.EXTENSION_REQUESTED): (s, frozenset({M})) for s in _EXTENDABLE},

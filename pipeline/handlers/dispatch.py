@@ -37,11 +37,12 @@ def handle_dispatch(
     if isinstance(c, Skipped):
         return c
     store.bump_merchant(c["merchant_id"], received=1)
-    arrival = cases.note_arrival(store, c)
-    data = {"merchant_id": c["merchant_id"]}
-    if arrival.case_id is not None:
-        data["case_id"] = arrival.case_id
-    dispatched = store.apply(
-        c, Event.DISPATCHED, stage=Stage.PARTIES, message_id=message_id, data=data
+    if cases.counts(c):
+        store.enqueue("case_count", "actions", complaint_id)
+    return store.apply(
+        c,
+        Event.DISPATCHED,
+        stage=Stage.PARTIES,
+        message_id=message_id,
+        data={"merchant_id": c["merchant_id"]},
     )
-    return cases.opened(store, dispatched, arrival, message_id)

@@ -5,10 +5,12 @@ exactly once, however often it is retried or redelivered."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from pipeline.adapters.s3 import make_s3_client
@@ -134,3 +136,34 @@ def test_case_decisions_need_staff_who_arbitrate(api: httpx.Client, settings: Se
 
 def _buyer(n: int) -> dict[str, str]:
     return as_party("buyer", f"b_{n}")
+
+
+def _count_statements(monkeypatch: pytest.MonkeyPatch, cids: list[str]) -> int:
+    sent = [0]
+    execute = psycopg.Connection.execute
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sent[0] += 1
+        return execute(self, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(psycopg.Connection, "execute", counting)
+        actors.case_count_many.fn([[str(uuid.uuid4()), {"complaint_id": c}] for c in cids])
+    return sent[0]
+
+
+def test_the_case_count_costs_the_same_statements_whatever_the_group(
+    api: httpx.Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set-based: a group of arrivals (even of many products) is counted with the same few
+    statements as one; counting a complaint again changes nothing."""
+    one = submit(api, settings, payload(settings, 0))
+    many = submit(
+        api, settings, *(payload(settings, n, order__sku=f"sku-{n % 3}") for n in range(1, 9))
+    )
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE case_members, case_tallies, cases CASCADE")
+    assert _count_statements(monkeypatch, one) == _count_statements(monkeypatch, many) <= 4
+    before = rows(settings, "SELECT * FROM case_tallies ORDER BY product_key")
+    _count_statements(monkeypatch, many)
+    assert rows(settings, "SELECT * FROM case_tallies ORDER BY product_key") == before
