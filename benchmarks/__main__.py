@@ -13,9 +13,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from rich.console import Console
 
-from benchmarks import baselines, ingest_bench, list_bench, pipeline_bench, sla_bench
+from benchmarks import (
+    baselines,
+    cgroups,
+    goals,
+    ingest_bench,
+    intake_floor,
+    list_bench,
+    pipeline_bench,
+    sla_bench,
+)
 from benchmarks.cpu import summary
 from benchmarks.env import BenchEnv, machine_facts, make_env
 from benchmarks.report import table
@@ -47,7 +57,7 @@ def ratios(figures: list[float], bases: list[float]) -> dict[str, float]:
     return spread([f / b for f, b in zip(figures, bases, strict=True)])
 
 
-FIGURES = ("baselines", "throughput", "latency", "ingest", "sla", "memory", "list")
+FIGURES = ("baselines", "throughput", "latency", "scaleout", "ingest", "sla", "memory", "list")
 
 
 @dataclass
@@ -84,9 +94,10 @@ class Run:
 
 def throughput(run: Run, out: dict[str, Any], noop: dict[int, list[float]]) -> None:
     """End-to-end runs, each right after its own no-op drain, the process counts in turn:
-    the machine's speed drifts, and a ratio of two runs minutes apart measures that too."""
+    the machine's speed drifts, and a ratio of two runs minutes apart measures that too.
+    (How the pipeline scales out is the `scaleout` figure, under CPU caps.)"""
     n = 1_000 if run.quick else 3_000
-    procs = (1, 2) if run.quick else (1, 2, 4)
+    procs = (1, 2)
     results: dict[int, list[pipeline_bench.Throughput]] = {p: [] for p in procs}
     for i in range(run.runs):
         label = f"run {i + 1}/{run.runs}"
@@ -103,30 +114,97 @@ def throughput(run: Run, out: dict[str, Any], noop: dict[int, list[float]]) -> N
         p: summary([(r.cpu, r.count) for r in rs]) for p, rs in results.items()
     }
     out["paired_ratios"].update({f"e2e_{p}p": ratios(rates[p], noop[p]) for p in (1, 2)})
-    out["paired_ratios"]["scaling"] = ratios(rates[2], rates[1])
+
+
+def scaleout(run: Run, out: dict[str, Any]) -> None:
+    """End to end with each worker process in its own cgroup capped at CAP_CORES (a
+    worker pod each), services uncapped; 1, 2 and 4 processes in turn, each given
+    `per` complaints per process so every run lasts about as long. Ratios run by run."""
+    procs = (1, 2, 4)
+    per = 250 if run.quick else 2_000
+    caps = cgroups.open_caps(max(procs), goals.CAP_CORES)
+    if isinstance(caps, str):
+        run.console.print(f"[yellow]scale-out figure skipped: {caps}[/]")
+        out["scaleout"] = {"skipped": caps}
+        return
+    results: dict[int, list[pipeline_bench.Throughput]] = {p: [] for p in procs}
+    try:
+        for i in range(run.runs):
+            for p in procs:
+                run.step(
+                    f"run {i + 1}/{run.runs}: scale-out, {p} worker process(es) capped at"
+                    f" {goals.CAP_CORES} core each, {per * p:,} complaints"
+                )
+                results[p].append(
+                    pipeline_bench.throughput(
+                        run.env, per * p, p, THREADS, 500 + 10 * p + i, caps[:p]
+                    )
+                )
+    finally:
+        cgroups.close_caps(caps)
+    rates = {p: [r.per_second for r in rs] for p, rs in results.items()}
+    out["scaleout"] = {
+        "cap_cores": goals.CAP_CORES,
+        "cgroup": f"v{caps[0].layout.version}",
+        "per_process": per,
+        "rates": {p: spread(v) for p, v in rates.items()},
+        "ratios": {f"{p}/1": ratios(rates[p], rates[1]) for p in procs[1:]},
+        "cpu": {p: summary([(r.cpu, r.count) for r in rs]) for p, rs in results.items()},
+        # share of each capped process's quota periods spent throttled: near 1 means the
+        # cap was the limit, as the figure intends; lower, something else held it back
+        "throttled": {
+            p: statistics.mean(t["throttled_share"] for r in rs for t in r.throttled)
+            for p, rs in results.items()
+        },
+    }
 
 
 def ingest(run: Run, out: dict[str, Any], b: dict[str, list[float]]) -> None:
-    """Each ingestion run right after its baseline (COPY for the batch endpoint, pooled
-    single-row commits for single POSTs); the gateway idles while a baseline runs."""
+    """Each ingestion run right after its baseline: COPY of the rows intake writes for the
+    same complaints (benchmarks/intake_floor.py) before the batch endpoint, the naive peer
+    (benchmarks/naive_peer.py) before the gateway's single POSTs; the servers not being
+    measured idle."""
     n_batch, n_single = (10_000, 3_000) if run.quick else (50_000, 10_000)
     batch: list[ingest_bench.Ingest] = []
     single: list[ingest_bench.Ingest] = []
-    with ingest_bench.gateway(run.env, API_WORKERS) as gw:
+    peers: list[ingest_bench.Ingest] = []
+    floors: list[intake_floor.Floor] = []
+    env = run.env
+    with (
+        ingest_bench.gateway(env, API_WORKERS) as gw,
+        ingest_bench.naive_peer(env, API_WORKERS) as peer,
+    ):
         for i in range(run.runs):
             label = f"run {i + 1}/{run.runs}"
-            run.step(f"{label}: baseline COPY, then POST /v1/complaints/batch, {n_batch:,}")
-            b["pg_copy"].append(run.pg_copy())
-            batch.append(ingest_bench.batch_endpoint(run.env, gw, n_batch, 10 + i))
-            run.step(f"{label}: baseline commits, then single POSTs, 32 clients, {n_single:,}")
-            b["pg_commits"].append(run.pg_commits())
-            single.append(ingest_bench.single_endpoint(run.env, gw, n_single, 20 + i))
+            payloads = ingest_bench.payloads(f"batch-{10 + i}", n_batch, 10 + i)
+            run.step(f"{label}: intake into the scratch database for the COPY baseline")
+            rows = intake_floor.derive(env.scratch_url, payloads)
+            run.step(f"{label}: baseline COPY of intake's rows, then POST batch, {n_batch:,}")
+            floors.append(intake_floor.copy_floor(env.settings.database_url, rows, f"floor-{i}"))
+            b["intake_copy"].append(floors[-1].rate.per_second)
+            batch.append(ingest_bench.batch_endpoint(env, gw, payloads))
+            run.step(
+                f"{label}: naive peer, then the gateway, single POSTs, 32 clients, {n_single:,}"
+            )
+            peers.append(
+                ingest_bench.single_endpoint(
+                    env, peer, n_single, 20 + i, table=ingest_bench.PEER_TABLE
+                )
+            )
+            b["naive_peer"].append(peers[-1].per_second)
+            single.append(ingest_bench.single_endpoint(env, gw, n_single, 20 + i))
+    # nothing drains what ingestion left queued; later figures must not inherit it
+    with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE outbox")
     out["ingest"] = {}
-    for name, measured, base in (("batch", batch, "pg_copy"), ("single", single, "pg_commits")):
+    for name, measured, base in (("batch", batch, "intake_copy"), ("single", single, "naive_peer")):
         rates = [m.per_second for m in measured]
         out["ingest"][name] = spread(rates)
         out["ingest"][f"cpu_{name}"] = summary([(m.cpu, m.count) for m in measured])
         out["paired_ratios"][f"ingest_{name}"] = ratios(rates, b[base])
+    out["ingest"]["cpu_floor"] = summary([(f.cpu, f.rate.count) for f in floors])
+    out["ingest"]["cpu_peer"] = summary([(m.cpu, m.count) for m in peers])
+    out["ingest"]["floor_rows"] = rows.rows()
 
 
 def measure(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
@@ -141,15 +219,20 @@ def measure(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
         "paired_ratios": {},
     }
     noop: dict[int, list[float]] = {1: [], 2: []}
-    pg: dict[str, list[float]] = {"pg_commits": [], "pg_copy": []}
+    pg: dict[str, list[float]] = {
+        "pg_commits": [],
+        "pg_copy": [],
+        "intake_copy": [],
+        "naive_peer": [],
+    }
     if only & {"throughput", "latency"}:
         throughput(run, out, noop)
-    elif only != {"list"}:  # the list figure stands alone: no worker baseline needed
+    elif "baselines" in only:
         for p in (1, 2):
             run.step(f"baseline: no-op drain, {p} process(es) x {THREADS} threads")
             noop[p] = [run.noop_drain(p) for _ in range(run.runs)]
     txn: list[float] = []
-    if "baselines" in only:
+    if "baselines" in only and not quick:  # context only, like the PostgreSQL ones below
         run.step("baseline: drain of one PostgreSQL UPDATE + INSERT per message, 2 processes")
         count = 2_500 if quick else 10_000
         txn = [
@@ -162,9 +245,12 @@ def measure(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
         run.step(f"latency at half the measured maximum ({half:.0f} complaints/s)")
         out["latency"] = pipeline_bench.latency(env, half, 10.0 if quick else 30.0, 2, THREADS, 7)
 
+    if "scaleout" in only:
+        scaleout(run, out)
+
     if "ingest" in only:
         ingest(run, out, pg)
-    elif "baselines" in only:
+    if "baselines" in only and not quick:  # context only: no figure is judged against them
         run.step(f"baseline: single-row commits, {2 * THREADS} threads, pooled; COPY")
         pg["pg_commits"] = [run.pg_commits() for _ in range(run.runs)]
         pg["pg_copy"] = [run.pg_copy() for _ in range(run.runs)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,10 +83,21 @@ def descendants(root: int) -> set[int]:
     return tree(processes(), root)
 
 
-def snapshot(worker_root: int | None) -> dict[tuple[int, str], float]:
-    """CPU seconds so far of every process of a known kind, by (pid, kind)."""
+Roots = int | Sequence[int] | None
+
+
+def snapshot(worker_root: Roots) -> dict[tuple[int, str], float]:
+    """CPU seconds so far of every process of a known kind, by (pid, kind); the figure's
+    own processes are those under `worker_root` (one pid, or several launches)."""
     procs = processes()
-    workers = tree(procs, worker_root) if worker_root is not None else set()
+    roots = (
+        []
+        if worker_root is None
+        else [worker_root]
+        if isinstance(worker_root, int)
+        else worker_root
+    )
+    workers = set().union(*(tree(procs, root) for root in roots))
     me = os.getpid()
     out: dict[tuple[int, str], float] = {}
     for pid, proc in procs.items():
@@ -124,7 +136,7 @@ class CpuMeter:
     between count from zero; processes that end in between lose their share (the
     figures keep their processes for the whole window)."""
 
-    def __init__(self, worker_root: int | None) -> None:
+    def __init__(self, worker_root: Roots) -> None:
         self.worker_root = worker_root
         self.start = snapshot(worker_root)
         self.busy = machine_busy_ticks((PROC / "stat").read_text())

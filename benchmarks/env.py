@@ -7,10 +7,11 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import redis
@@ -21,9 +22,21 @@ from pipeline.db.migrate import migrate, with_database
 from pipeline.settings import Settings
 from workers.launch import dramatiq_env
 
+#: Defaults; COMPLAINTS_BENCH_DATABASE, COMPLAINTS_BENCH_REDIS_DB and COMPLAINTS_BENCH_BUCKET
+#: override them, so that two runs on one shared server do not drop each other's database,
+#: flush each other's Redis db or overwrite each other's evidence.
 BENCH_DB = "complaints_bench"
 BENCH_REDIS_DB = 14
 BENCH_BUCKET = "complaints-bench"
+
+
+def bench_names(environ: Mapping[str, str]) -> tuple[str, int, str]:
+    """The benchmark's database name, Redis db number and bucket."""
+    return (
+        environ.get("COMPLAINTS_BENCH_DATABASE") or BENCH_DB,
+        int(environ.get("COMPLAINTS_BENCH_REDIS_DB") or BENCH_REDIS_DB),
+        environ.get("COMPLAINTS_BENCH_BUCKET") or BENCH_BUCKET,
+    )
 
 
 @dataclass
@@ -46,15 +59,33 @@ class BenchEnv:
     def redis(self) -> redis.Redis:
         return redis.Redis.from_url(self.settings.redis_url)
 
+    @property
+    def database(self) -> str:
+        return urlsplit(self.settings.database_url).path.lstrip("/")
+
+    @property
+    def scratch_url(self) -> str:
+        """A second database migrated like the benchmark's, where the harness runs intake
+        to see which rows it writes (benchmarks/intake_floor.py)."""
+        return with_database(self.settings.database_url, f"{self.database}_scratch")
+
     def reset(self) -> None:
-        """Fresh database, flushed Redis db, existing bucket."""
+        """Fresh database (and its scratch twin), flushed Redis db, existing bucket."""
         base = self.settings.database_url
+        dbs = [self.database, f"{self.database}_scratch"]
+        with psycopg.connect(with_database(base, "postgres"), autocommit=True) as conn:
+            for name in dbs:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbs[0])))
+        migrate(self.settings.database_url)
         with psycopg.connect(with_database(base, "postgres"), autocommit=True) as conn:
             conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB))
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(dbs[1]), sql.Identifier(dbs[0])
+                )
             )
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-        migrate(self.settings.database_url)
         with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
             conn.execute("CREATE TABLE bench_counter (id int PRIMARY KEY, n bigint NOT NULL)")
             conn.execute("INSERT INTO bench_counter SELECT g, 0 FROM generate_series(0, 63) g")
@@ -69,7 +100,10 @@ class BenchEnv:
             s3.create_bucket(Bucket=self.settings.s3_bucket)
 
     def spawn(
-        self, name: str, args: list[str], extra_env: dict[str, str] | None = None
+        self,
+        name: str,
+        args: list[str],
+        extra_env: dict[str, str] | None = None,
     ) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
@@ -83,7 +117,12 @@ class BenchEnv:
         )
 
     def dramatiq(
-        self, module: str, processes: int, threads: int, queues: list[str], name: str
+        self,
+        module: str,
+        processes: int,
+        threads: int,
+        queues: list[str],
+        name: str,
     ) -> subprocess.Popen[bytes]:
         return self.spawn(
             name,
@@ -107,13 +146,14 @@ class BenchEnv:
         return self.spawn(name, [sys.executable, "-m", "pipeline.cli", *args], extra_env)
 
 
-def make_env(base: Settings, log_dir: Path) -> BenchEnv:
-    redis_url = base.redis_url.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}"
+def make_env(base: Settings, log_dir: Path, environ: Mapping[str, str] = os.environ) -> BenchEnv:
+    database, redis_db, bucket = bench_names(environ)
+    redis_url = base.redis_url.rsplit("/", 1)[0] + f"/{redis_db}"
     settings = replace(
         base,
-        database_url=with_database(base.database_url, BENCH_DB),
+        database_url=with_database(base.database_url, database),
         redis_url=redis_url,
-        s3_bucket=BENCH_BUCKET,
+        s3_bucket=bucket,
     )
     return BenchEnv(settings, log_dir)
 

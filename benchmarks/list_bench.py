@@ -9,7 +9,7 @@ import json
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +18,8 @@ import psycopg
 from benchmarks.env import BenchEnv, stop, wait_until
 from benchmarks.ingest_bench import _free_port, _healthy
 from pipeline.db.queries import q
+from pipeline.domain.status import Role
+from pipeline.worklist import Filters, query_params
 
 TOKEN = "bench-read-token-0123456789"
 PAGE = 50
@@ -76,15 +78,9 @@ def inbox_params(
     merchant_id: str, after: tuple[datetime, str] | None = None, limit: int = PAGE
 ) -> dict[str, Any]:
     """The `work_list` parameters of a merchant's inbox page (after a (due, id) cursor)."""
-    return {
-        **dict.fromkeys(("buyer_id", "status", "stage", "category", "escalation_level")),
-        **dict.fromkeys(("due_before", "q", "free_at", "holder")),
-        "merchant_id": merchant_id,
-        "waiting_on": "merchant",
-        "after_due": after[0] if after else None,
-        "after_id": after[1] if after else None,
-        "limit": limit + 1,
-    }
+    inbox = Filters(merchant_id=merchant_id, waiting_on=Role.MERCHANT)
+    after_due, after_id = after if after else (None, None)
+    return query_params(inbox, after_due, after_id, limit, datetime.now(UTC))
 
 
 def inbox_plan(

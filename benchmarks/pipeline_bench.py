@@ -6,14 +6,15 @@ import statistics
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
 from benchmarks.autovacuum import AutoVacuum
-from benchmarks.cpu import CpuMeter, CpuUsage
+from benchmarks.cgroups import CpuCap, throttling
+from benchmarks.cpu import CpuMeter, CpuUsage, descendants
 from benchmarks.env import (
     BenchEnv,
     heartbeats,
@@ -68,6 +69,7 @@ class Throughput:
     seconds: float
     worker_rss_mb: float
     cpu: CpuUsage
+    throttled: list[dict[str, float]] = field(default_factory=list)  # per capped cgroup
 
 
 def prepare(env: BenchEnv, source: str, count: int, seed: int) -> list[dict[str, Any]]:
@@ -103,18 +105,35 @@ def worker_rss_mb(main: subprocess.Popen[bytes]) -> float:
 
 
 class Running:
-    """Workers as real dramatiq processes; the relay in a thread of this process."""
+    """Workers as real dramatiq processes; the relay in a thread of this process. With
+    `caps`, one `--processes 1` launch per cap (a worker pod each), moved with the process
+    it forked into its capped cgroup once booted (booting at 0.15 of a core would take
+    seconds per run and measure nothing); without, one launch of `processes` processes."""
 
-    def __init__(self, env: BenchEnv, processes: int, threads: int) -> None:
+    def __init__(
+        self, env: BenchEnv, processes: int, threads: int, caps: list[CpuCap] | None = None
+    ) -> None:
         self.env = env
         vacuum_analyze(env)
         self.autovacuum = AutoVacuum(env.settings.database_url)
         r = env.redis()
         earlier = heartbeats(r)  # of the workers of earlier figures, stopped by now
-        self.workers = env.dramatiq(
-            "workers.actors", processes, threads, all_queues(), f"workers-{processes}p"
-        )
+        queues = all_queues()
+        if caps is None:
+            self.launches = [
+                env.dramatiq("workers.actors", processes, threads, queues, f"workers-{processes}p")
+            ]
+        else:
+            assert len(caps) == processes
+            self.launches = [
+                env.dramatiq(
+                    "workers.actors", 1, threads, queues, f"workers-capped-{processes}p-{i}"
+                )
+                for i in range(processes)
+            ]
         wait_for_new_workers(r, earlier, processes, timeout=60)
+        for cap, launch in zip(caps or [], self.launches, strict=False):
+            cap.move(descendants(launch.pid))
         self.pool = make_pool(env.settings.database_url, 2, name="bench-relay")
         self.pool.open(wait=True)
         self.broker = build_broker(env.settings)
@@ -134,22 +153,44 @@ class Running:
         )
         self.relay.start()
 
+    @property
+    def workers(self) -> subprocess.Popen[bytes]:
+        """The one launch of an uncapped run."""
+        assert len(self.launches) == 1
+        return self.launches[0]
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.launches]
+
+    def rss_mb(self) -> float:
+        return max(worker_rss_mb(p) for p in self.launches)
+
     def close(self) -> None:
         self.stop_relay.set()
         self.relay.join(10)
         self.pool.close()
         self.broker.close()
-        stop(self.workers)
+        for launch in self.launches:
+            stop(launch)
         self.autovacuum.close()
 
 
-def throughput(env: BenchEnv, count: int, processes: int, threads: int, seed: int) -> Throughput:
-    source = f"tput-{processes}p-{seed}"
+def throughput(
+    env: BenchEnv,
+    count: int,
+    processes: int,
+    threads: int,
+    seed: int,
+    caps: list[CpuCap] | None = None,
+) -> Throughput:
+    source = f"tput-{processes}p-{seed}" + ("-capped" if caps else "")
     payloads = prepare(env, source, count, seed)
     accept_all(env, payloads)  # accepted (durable, with their outbox rows); not timed
-    running = Running(env, processes, threads)
+    running = Running(env, processes, threads, caps)
     try:
-        meter = CpuMeter(running.workers.pid)
+        stats = [cap.stat() for cap in caps or []]
+        meter = CpuMeter(running.pids)
         t0 = time.monotonic()
         with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
 
@@ -159,10 +200,11 @@ def throughput(env: BenchEnv, count: int, processes: int, threads: int, seed: in
 
             t1 = wait_for_finish(check, count, timeout=900)
         cpu = meter.stop()
-        rss = worker_rss_mb(running.workers)
+        throttled = [throttling(s, cap.stat()) for s, cap in zip(stats, caps or [], strict=True)]
+        rss = running.rss_mb()
     finally:
         running.close()
-    return Throughput(count / (t1 - t0), count, t1 - t0, rss, cpu)
+    return Throughput(count / (t1 - t0), count, t1 - t0, rss, cpu, throttled)
 
 
 def latency(
@@ -257,7 +299,7 @@ def memory(
                     return progress(conn, source)[0] >= mark
 
                 wait_until(reached, timeout=7_200, poll=1.0)
-                out[str(mark)] = worker_rss_mb(running.workers)
+                out[str(mark)] = running.rss_mb()
     finally:
         feeder.join(600)
         running.close()

@@ -82,6 +82,7 @@ def merchants(
         "merchant_wins": "merch. wins",
         "sla_breaches": "breaches",
         "penalty_points": "penalty",
+        "supervised": "supervised",
     }
     for column, label in columns.items():
         table.add_column(label, justify="left" if column == "merchant_id" else "right")

@@ -39,6 +39,8 @@ class Settings:
     sla_windows: str = ""  # JSON, hours: {"awaiting_merchant": 48, "in_review/counterfeit": 12}
     business_hours: str = ""  # e.g. "mon-fri 09:00-18:00"; empty = natural time
     holidays: str = ""  # e.g. "2026-10-01,2026-10-02"
+    workdays: str = ""  # make-up working days (调休), e.g. "2026-10-10"
+    calendar_file: str = ""  # JSON {"holidays": [...], "workdays": [...]}, added to the two above
     timezone: str = "Asia/Shanghai"
     scheduler_batch_size: int = 500
     redrive_after_seconds: float = 120.0  # no progress and no outbox row for this long

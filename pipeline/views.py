@@ -38,6 +38,14 @@ def _claim(c: dict[str, Any], now: datetime) -> dict[str, Any] | None:
     return {"holder": c["claimed_by"], "lease_expires_at": c["claim_expires_at"].isoformat()}
 
 
+def _payment(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The latest refund instructed through the payments port, and its answer."""
+    if row is None:
+        return None
+    times = ("created_at", "published_at", "answered_at")
+    return {k: (v.isoformat() if k in times and v is not None else v) for k, v in row.items()}
+
+
 def complaint_view(
     conn: psycopg.Connection[Any], complaint_id: str, now: datetime
 ) -> dict[str, Any]:
@@ -47,6 +55,11 @@ def complaint_view(
             raise NotFound(text("no complaint {id}", id=complaint_id))
         items = cur.execute(q("evidence_of"), {"complaint_id": complaint_id}).fetchall()
         clocks = cur.execute(q("live_clocks"), {"complaint_id": complaint_id}).fetchall()
+        case = cur.execute(q("case_of"), {"complaint_id": complaint_id}).fetchone()
+        supervision = cur.execute(q("supervision_of"), {"merchant_id": c["merchant_id"]}).fetchone()
+        payment = cur.execute(
+            q("latest_payment_instruction"), {"complaint_id": complaint_id}
+        ).fetchone()
     status, stage = Status(c["status"]), Stage(c["stage"])
     ok_kinds = [
         EvidenceKind(i["kind"])
@@ -85,6 +98,9 @@ def complaint_view(
         "allowed_actions": allowed_by_role(status, stage),
         "remedy": c["remedy"],
         "outcome": c["outcome"],
+        "payment": _payment(payment),
+        "case_id": str(case["case_id"]) if case else None,
+        "merchant_supervised": supervision is not None and supervision["lifted_at"] is None,
         "parent_id": str(c["parent_id"]) if c["parent_id"] else None,
         "chain_head": c["chain_head"],
         "created_at": c["created_at"].isoformat(),

@@ -30,6 +30,7 @@ class Filters:
     due_before: datetime | None = None
     escalation_level: int | None = None
     q: str | None = None
+    case_id: str | None = None
     #: Queues only: leave out complaints someone other than this holder claimed (live lease).
     free_for: str | None = None
 
@@ -105,6 +106,28 @@ def item(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+def query_params(
+    filters: Filters,
+    after_due: datetime | None,
+    after_id: str | None,
+    limit: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """The `work_list` query's parameters for a page of `limit` (one more is read to tell
+    whether another page follows)."""
+    params = {
+        **asdict(filters),
+        "q": _like(filters.q) if filters.q else None,
+        "free_at": now if filters.free_for is not None else None,
+        "holder": filters.free_for,
+        "after_due": after_due,
+        "after_id": after_id,
+        "limit": limit + 1,
+    }
+    params.pop("free_for")
+    return params
+
+
 def page(
     conn: psycopg.Connection[Any],
     filters: Filters | None,
@@ -117,16 +140,7 @@ def page(
     after_due, after_id = decode_cursor(cursor) if cursor else (None, None)
     if filters is None:
         return {"items": [], "next_cursor": None}
-    params = {
-        **asdict(filters),
-        "q": _like(filters.q) if filters.q else None,
-        "free_at": now if filters.free_for is not None else None,
-        "holder": filters.free_for,
-        "after_due": after_due,
-        "after_id": after_id,
-        "limit": limit + 1,
-    }
-    params.pop("free_for")
+    params = query_params(filters, after_due, after_id, limit, now)
     with conn.cursor(row_factory=dict_row) as cur:
         # Never a prepared statement: a generic plan cannot drop the filters not given,
         # a custom plan folds them away and keeps to one index range.

@@ -15,6 +15,14 @@ ActionName = Literal[
     "merchant.dispute",
     "merchant.message",
     "merchant.remedy_executed",
+    "merchant.revise_offer",
+    "merchant.accept_counter",
+    "merchant.reject_counter",
+    "merchant.appeal",
+    "merchant.request_extension",
+    "merchant.provide_information",
+    "merchant.confirm_receipt",
+    "merchant.dispute_receipt",
     "buyer.accept_offer",
     "buyer.reject_offer",
     "buyer.supply_evidence",
@@ -23,12 +31,24 @@ ActionName = Literal[
     "buyer.withdraw",
     "buyer.message",
     "buyer.file_followup",
+    "buyer.counter_offer",
+    "buyer.grant_extension",
+    "buyer.refuse_extension",
+    "buyer.provide_information",
+    "buyer.ship_return",
     "platform.approve_review",
     "platform.reject_review",
     "platform.decide",
     "platform.approve_decision",
     "platform.suspend",
     "platform.resume",
+    "platform.grant_extension",
+    "platform.refuse_extension",
+    "platform.request_information",
+    "platform.refund_settled",
+    "platform.refund_failed",
+    "platform.approve_offer",
+    "platform.refuse_offer",
 ]
 RemedyType = Literal["refund", "return_and_refund", "exchange", "repair", "reship", "compensation"]
 Cents = Annotated[int, Field(ge=0, le=10**13, strict=True)]
@@ -36,6 +56,15 @@ Cents = Annotated[int, Field(ge=0, le=10**13, strict=True)]
 #: Fields each action must carry besides the envelope.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "merchant.accept": ("remedy",),
+    "merchant.revise_offer": ("remedy",),
+    "buyer.counter_offer": ("remedy",),
+    "merchant.request_extension": ("hours", "text"),
+    "platform.request_information": ("party", "text"),
+    "buyer.provide_information": ("text",),
+    "merchant.provide_information": ("text",),
+    "buyer.ship_return": ("shipment",),
+    "merchant.dispute_receipt": ("text",),
+    "platform.refund_failed": ("settlement",),
     "merchant.dispute": ("text",),
     "merchant.message": ("text",),
     "buyer.supply_evidence": ("evidence",),
@@ -71,9 +100,29 @@ class Remedy(Strict):
         return self
 
 
+class Shipment(Strict):
+    """A return parcel: the carrier and its tracking number."""
+
+    carrier: Annotated[str, Field(min_length=1, max_length=64), NO_NUL]
+    tracking_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{4,64}$")]
+
+
+class Settlement(Strict):
+    """The payment system's answer to a refund.instructed event."""
+
+    instruction: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None, description="the instruction's idempotency key (the pending one when omitted)"
+    )
+    reference: Annotated[str, Field(min_length=1, max_length=200), NO_NUL] | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=500), NO_NUL] | None = None
+
+
 class Outcome(Strict):
     decision: Literal["buyer_wins", "partial", "merchant_wins"]
     amount_cents: Cents | None = None
+    remedy_type: RemedyType | None = Field(
+        None, description="the remedy decided; return_and_refund and exchange need the goods back"
+    )
 
     @model_validator(mode="after")
     def _amount_matches_decision(self) -> Outcome:
@@ -82,6 +131,8 @@ class Outcome(Strict):
                 "amount_for_decision",
                 "buyer_wins and partial need amount_cents; merchant_wins takes none",
             )
+        if self.decision == "merchant_wins" and self.remedy_type is not None:
+            raise PydanticCustomError("remedy_for_decision", "merchant_wins takes no remedy_type")
         return self
 
 
@@ -100,6 +151,14 @@ class ActionV1(Strict):
     rule: Annotated[str, Field(min_length=1, max_length=100), NO_NUL] | None = None
     reason: RejectionReason | None = None
     complaint: ComplaintV1 | None = None
+    shipment: Shipment | None = None
+    settlement: Settlement | None = None
+    hours: Annotated[int, Field(ge=1, le=48, strict=True)] | None = Field(
+        None, description="merchant.request_extension: hours more on the running clock"
+    )
+    party: Literal["buyer", "merchant"] | None = Field(
+        None, description="platform.request_information: whom staff ask"
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

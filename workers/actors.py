@@ -13,8 +13,10 @@ from dramatiq.middleware import CurrentMessage
 
 from pipeline.adapters.evidence_store import EvidenceStoreUnavailable
 from pipeline.db.store import Store
+from pipeline.domain.actions import CHECKED_EVIDENCE
 from pipeline.domain.errors import ActionRefused
 from pipeline.handlers.actions import handle_action, record_refusal
+from pipeline.handlers.cases import apply_case_decision, count_cases
 from pipeline.handlers.dispatch import handle_dispatch, handle_route
 from pipeline.handlers.evidence import (
     check_item,
@@ -24,6 +26,7 @@ from pipeline.handlers.evidence import (
 )
 from pipeline.handlers.intake import intake_message, quarantine
 from pipeline.handlers.notify import handle_notify
+from pipeline.handlers.payments import publish
 from pipeline.handlers.review import Skipped, handle_review, handle_review_many
 from pipeline.handlers.sla import handle_breach, handle_breach_many, handle_warning
 from pipeline.logging import get_logger
@@ -258,6 +261,41 @@ def notify_many(items: Items) -> None:
     _notify([(str(p["complaint_id"]), int(p["event_seq"])) for _, p in items])
 
 
+def _count_cases(items: Items) -> None:
+    with runtime().uow() as store:
+        results = count_cases(store, [(str(p["complaint_id"]), m) for m, p in items])
+    for result in results:
+        _done(result)
+
+
+@dramatiq.actor(queue_name="actions")
+def case_count(complaint_id: str) -> None:
+    """Count a forwarded complaint towards a case (pipeline.handlers.cases)."""
+    _count_cases([[_message_id(), {"complaint_id": complaint_id}]])
+
+
+@dramatiq.actor(queue_name="actions")
+def case_count_many(items: Items) -> None:
+    """Coalesced case counts: one transaction, a few statements, for the whole group."""
+    _count_cases(items)
+
+
+@dramatiq.actor(queue_name="actions")
+def case_decide(complaint_id: str, case_decision_id: int) -> None:
+    """One complaint takes its case's decision (once, however often this comes)."""
+    with runtime().uow() as store:
+        _done(apply_case_decision(store, complaint_id, case_decision_id, _message_id()))
+
+
+@dramatiq.actor(queue_name="notify")
+def publish_payment(complaint_id: str, idempotency_key: str) -> None:
+    """Hand a payment instruction to the payments port (at least once: the payment system
+    dedupes on the idempotency key)."""
+    rt = runtime()
+    with rt.uow() as store:
+        _done(publish(store, rt.payments, idempotency_key))
+
+
 @dramatiq.actor(queue_name="actions")
 def act(payload: Any) -> None:
     """A party action (action.v1). Invalid or refused actions are kept with their reason."""
@@ -270,7 +308,7 @@ def act(payload: Any) -> None:
         log.info("action invalid", errors=len(exc.errors))
         return
     checked = None
-    if action.action == "merchant.dispute":  # S3 is read outside the transaction
+    if action.action in CHECKED_EVIDENCE:  # S3 is read outside the transaction
         with _store_errors_noted():
             checked = [
                 check_item(

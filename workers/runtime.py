@@ -1,4 +1,5 @@
-"""Per-process adapters for the actors (pool, S3, notifier), created after fork on first use."""
+"""Per-process adapters for the actors (pool, S3, notifier, payments port), created after
+fork on first use."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from pipeline import calendar_file
 from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.notifier import Notifier, make_notifier
+from pipeline.adapters.payments import PaymentPort, RedisStreamPayments
 from pipeline.db.pool import make_pool
 from pipeline.db.store import Now, Store, unit_of_work, utcnow
-from pipeline.domain.sla import SlaPolicy, make_policy
+from pipeline.domain.sla import SlaPolicy
 from pipeline.logging import configure_logging
 from pipeline.settings import Settings
 
@@ -27,6 +30,7 @@ class Runtime:
     evidence: S3EvidenceStore
     notifier: Notifier
     policy: SlaPolicy
+    payments: PaymentPort
     clock: Now = utcnow
 
     def uow(self) -> AbstractContextManager[Store]:
@@ -62,14 +66,17 @@ def runtime() -> Runtime:
 
 def _build(settings: Settings, pool: ConnectionPool[Any]) -> Runtime:
     return Runtime(
-        settings, pool, S3EvidenceStore(settings), make_notifier(settings), policy_of(settings)
+        settings,
+        pool,
+        S3EvidenceStore(settings),
+        make_notifier(settings),
+        policy_of(settings),
+        RedisStreamPayments(settings.redis_url),
     )
 
 
 def policy_of(settings: Settings) -> SlaPolicy:
-    return make_policy(
-        settings.sla_windows, settings.business_hours, settings.holidays, settings.timezone
-    )
+    return calendar_file.policy_of(settings)
 
 
 def close_runtime() -> None:

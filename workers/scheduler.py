@@ -38,6 +38,8 @@ def schedule_once(pool: ConnectionPool[Any], now: datetime, batch_size: int) -> 
             params = {"now": now, "limit": batch_size}
             fired = len(conn.execute(q("claim_due_deadlines"), params).fetchall())
             warned = len(conn.execute(q("claim_due_warnings"), params).fetchall())
+            # Supervision whose time is up is lifted by time, with its merchant event.
+            conn.execute(q("lift_expired_supervision"), params)
         row = conn.execute(q("next_deadline_time")).fetchone()
         if now.minute == 0 and now.second < 5:  # hourly housekeeping
             conn.execute(q("prune_deliveries"))

@@ -11,7 +11,15 @@ from fastapi import FastAPI
 from pipeline import console
 from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.s3 import make_s3_client
-from pipeline.api import errors, my_routes, ops_routes, routes, work_routes
+from pipeline.api import (
+    case_routes,
+    errors,
+    merchant_routes,
+    my_routes,
+    ops_routes,
+    routes,
+    work_routes,
+)
 from pipeline.api.auth import Authenticate, parse_tokens
 from pipeline.api.backlog import Backlog
 from pipeline.api.clients import ClientDirectory
@@ -21,8 +29,8 @@ from pipeline.api.problems import as_problem_documents
 from pipeline.api.request_context import RequestContext
 from pipeline.api.request_metrics import RequestMetrics
 from pipeline.api.submit_endpoint import SubmitEndpoint
+from pipeline.calendar_file import policy_of
 from pipeline.db.pool import make_pool
-from pipeline.domain.sla import make_policy
 from pipeline.settings import Settings
 
 
@@ -48,9 +56,7 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
         app.state.redis = redis.Redis.from_url(settings.redis_url)
         app.state.s3 = make_s3_client(settings)
         app.state.evidence = S3EvidenceStore(settings, app.state.s3)
-        app.state.policy = make_policy(
-            settings.sla_windows, settings.business_hours, settings.holidays, settings.timezone
-        )
+        app.state.policy = policy_of(settings)
         app.state.backlog = Backlog(pool, app.state.redis, settings.api_max_backlog)
         app.state.group_commit = GroupCommit(
             pool, app.state.policy, max(1, settings.api_commit_group_max), committers=2
@@ -76,6 +82,8 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
     app.openapi = lambda: as_problem_documents(described())  # type: ignore[method-assign]
     app.include_router(routes.router)
     app.include_router(work_routes.router)
+    app.include_router(case_routes.router)
+    app.include_router(merchant_routes.router)
     app.include_router(my_routes.router)
     app.include_router(ops_routes.router)
     console.mount(app, settings)

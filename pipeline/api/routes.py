@@ -26,6 +26,7 @@ from pipeline.api.visibility import (
 )
 from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
+from pipeline.domain.actions import CHECKED_EVIDENCE
 from pipeline.domain.evidence_rules import size_limit
 from pipeline.domain.status import EvidenceKind
 from pipeline.domain.text import text
@@ -267,7 +268,7 @@ def post_action(
 
 
 def _precheck(request: Request, action: ActionV1) -> list[Any] | None:
-    if action.action != "merchant.dispute":
+    if action.action not in CHECKED_EVIDENCE:
         return None
     store = request.app.state.evidence
     return [

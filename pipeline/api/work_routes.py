@@ -100,6 +100,7 @@ def list_complaints(
     due_before: datetime | None = None,
     escalation_level: Annotated[int | None, Query(ge=0, le=1000)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    case_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> ListPage:
@@ -121,6 +122,7 @@ def list_complaints(
         due_before=due_before,
         escalation_level=escalation_level,
         q=q,
+        case_id=str(case_id) if case_id else None,
     )
     return _page(request, visible(filters, caller.role, caller.party_id), cursor, limit)
 

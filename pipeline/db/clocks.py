@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pipeline.domain.governance import SUPERVISION
 from pipeline.domain.sla import CLOCKS, PAUSE_WHILE, Clock
 from pipeline.domain.status import TERMINAL, Category, Role, Status
 
@@ -25,9 +26,15 @@ def running_of(clock: Clock | None) -> dict[str, Any]:
 
 
 def move(
-    store: Store, row: dict[str, Any], source: Status, target: Status, now: datetime
+    store: Store,
+    row: dict[str, Any],
+    source: Status,
+    target: Status,
+    now: datetime,
+    party: Role | None = None,
 ) -> dict[str, Any]:
-    """Move the ledger; answer the complaint's running clock afterwards (`running`)."""
+    """Move the ledger; answer the complaint's running clock afterwards (`running`).
+    `party`: who must act under the target's clock, when its rule leaves it to the step."""
     key = {"complaint_id": row["id"], "now": now}
     if target in TERMINAL:
         store.run("close_live_deadlines", key)
@@ -37,7 +44,7 @@ def move(
     # Only a return from suspension, or to a status whose clock pauses, finds a paused clock.
     may_resume = source is Status.SUSPENDED or source in PAUSE_WHILE.get(target, ())
     if rule is not None and not pausing and not may_resume:  # the common step, one statement
-        return running_of(start(store, row, target, now, replacing=True))
+        return running_of(start(store, row, target, now, replacing=True, party=party))
     store.run("pause_live_deadlines" if pausing else "close_open_deadlines", key)
     if rule is None:
         return NOT_RUNNING
@@ -54,15 +61,24 @@ def move(
             "resume_deadline", {"id": paused["id"], "now": now, "due_at": due, "warn_at": warn}
         )
         return running(paused["party"], due)
-    return running_of(start(store, row, target, now))
+    return running_of(start(store, row, target, now, party=party))
 
 
 def start(
-    store: Store, row: dict[str, Any], status: Status, now: datetime, replacing: bool = False
+    store: Store,
+    row: dict[str, Any],
+    status: Status,
+    now: datetime,
+    replacing: bool = False,
+    party: Role | None = None,
 ) -> Clock | None:
     """Open the clock `status` runs under (also used to re-arm after an escalation);
     `replacing` closes the complaint's open clock in the same statement."""
-    clock = store.policy.clock_for(status, Category(row["category"]), now)
+    rule = CLOCKS.get(status)
+    factor = 1.0
+    if rule is not None and rule.party is Role.MERCHANT and store.supervised(row["merchant_id"]):
+        factor = SUPERVISION.answer_window_factor
+    clock = store.policy.clock_for(status, Category(row["category"]), now, party, factor)
     if clock is None:
         if replacing:
             store.run("close_open_deadlines", {"complaint_id": row["id"], "now": now})

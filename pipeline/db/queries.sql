@@ -284,6 +284,11 @@ WHERE complaint_id = %(complaint_id)s AND kind = %(kind)s AND state IN ('open', 
 SELECT count(*) AS n FROM complaint_events
 WHERE complaint_id = %(complaint_id)s AND event = %(event)s;
 
+-- name: count_offer_rounds
+-- Merchant offers so far (the first and its revisions): one negotiation round each.
+SELECT count(*) AS n FROM complaint_events
+WHERE complaint_id = %(complaint_id)s AND event IN ('merchant.accept', 'merchant.revise_offer');
+
 -- name: bump_merchant_stats
 -- A unit of work's scorecard counters, one row per merchant (each parameter an array, in
 -- merchant order: rows are locked in that order, so two transactions do not deadlock).
@@ -346,12 +351,14 @@ SELECT d.merchant_id,
        count(*) FILTER (WHERE x.decision = 'partial') AS partial,
        count(*) FILTER (WHERE x.decision = 'merchant_wins') AS merchant_wins,
        coalesce(max(s.sla_breaches), 0) AS sla_breaches,
-       coalesce(max(s.penalty_points), 0) AS penalty_points
+       coalesce(max(s.penalty_points), 0) AS penalty_points,
+       bool_or(sv.id IS NOT NULL) AS supervised
 FROM dispatched d
 LEFT JOIN answered a ON a.complaint_id = d.id
 LEFT JOIN decided x ON x.complaint_id = d.id
 LEFT JOIN orders o ON o.merchant_id = d.merchant_id
 LEFT JOIN merchant_stats s ON s.merchant_id = d.merchant_id
+LEFT JOIN merchant_supervision sv ON sv.merchant_id = d.merchant_id AND sv.lifted_at IS NULL
 GROUP BY d.merchant_id
 ORDER BY received DESC, d.merchant_id
 LIMIT %(top)s;
@@ -594,6 +601,8 @@ WHERE (%(buyer_id)s::text IS NULL OR c.buyer_id = %(buyer_id)s::text)
   AND (%(due_before)s::timestamptz IS NULL
        OR coalesce(c.due_at, 'infinity'::timestamptz) < %(due_before)s::timestamptz)
   AND (%(q)s::text IS NULL OR c.title ILIKE %(q)s::text OR c.description ILIKE %(q)s::text)
+  AND (%(case_id)s::uuid IS NULL
+       OR c.id IN (SELECT m.complaint_id FROM case_members m WHERE m.case_id = %(case_id)s::uuid))
   AND (%(free_at)s::timestamptz IS NULL OR c.claimed_by IS NULL
        OR c.claim_expires_at <= %(free_at)s::timestamptz OR c.claimed_by = %(holder)s::text)
   AND (%(after_id)s::uuid IS NULL
@@ -617,17 +626,26 @@ SELECT claimed_by, claim_expires_at FROM complaints WHERE id = %(id)s;
 SELECT event, actor_id, data FROM complaint_events
 WHERE complaint_id = %(complaint_id)s
   AND event IN ('platform.decision_proposed', 'platform.decide', 'platform.decide_no_remedy',
-                'platform.approve_decision', 'buyer.appeal')
+                'platform.approve_decision', 'buyer.appeal', 'merchant.appeal')
 ORDER BY seq DESC LIMIT 1;
 
 -- name: appealed_decision
--- The decision the newest appeal appealed (none when the complaint was never appealed).
+-- The decision the newest appeal (the buyer's or the merchant's) appealed (none when the
+-- complaint was never appealed).
 SELECT d.actor_id, d.data FROM complaint_events d
 WHERE d.complaint_id = %(complaint_id)s
   AND d.event IN ('platform.decide', 'platform.decide_no_remedy', 'platform.approve_decision')
   AND d.seq < (SELECT max(a.seq) FROM complaint_events a
-               WHERE a.complaint_id = %(complaint_id)s AND a.event = 'buyer.appeal')
+               WHERE a.complaint_id = %(complaint_id)s
+                 AND a.event IN ('buyer.appeal', 'merchant.appeal'))
 ORDER BY d.seq DESC LIMIT 1;
+
+-- name: last_decision
+-- The newest platform decision of a complaint (none when it was settled by agreement).
+SELECT event, actor_id, data FROM complaint_events
+WHERE complaint_id = %(complaint_id)s
+  AND event IN ('platform.decide', 'platform.decide_no_remedy', 'platform.approve_decision')
+ORDER BY seq DESC LIMIT 1;
 
 -- name: complaint_parties
 SELECT buyer_id, merchant_id FROM complaints WHERE id = %(id)s;
@@ -653,6 +671,214 @@ WHERE name = %(name)s RETURNING name;
 -- name: list_api_clients
 SELECT name, scopes, enabled, created_at, rotated_at, revoked_at, last_used_at
 FROM api_clients ORDER BY name;
+
+-- name: running_clock
+-- The complaint's open clock (at most one runs at a time).
+SELECT * FROM deadlines WHERE complaint_id = %(complaint_id)s AND state = 'open'
+ORDER BY id DESC LIMIT 1;
+
+-- name: extension_steps
+-- The extension request of one clock and its answer, newest first.
+SELECT event, actor_id, data FROM complaint_events
+WHERE complaint_id = %(complaint_id)s
+  AND event IN ('merchant.request_extension', 'extension.granted', 'extension.refused',
+                'extension.lapsed')
+  AND data ->> 'deadline_id' = %(deadline_id)s::text
+ORDER BY seq DESC;
+
+-- name: extend_deadline
+UPDATE deadlines SET due_at = %(due_at)s, warn_at = %(warn_at)s
+WHERE id = %(id)s AND state = 'open'
+RETURNING id;
+
+-- name: count_payment_instructions
+SELECT count(*) AS n FROM payment_instructions WHERE complaint_id = %(complaint_id)s;
+
+-- name: insert_payment_instruction
+INSERT INTO payment_instructions (
+    idempotency_key, complaint_id, amount_cents, compensation_cents, currency, order_id,
+    buyer_id, merchant_id, executed_by, created_at
+) VALUES (
+    %(idempotency_key)s, %(complaint_id)s, %(amount_cents)s, %(compensation_cents)s,
+    %(currency)s, %(order_id)s, %(buyer_id)s, %(merchant_id)s, %(executed_by)s, %(now)s
+);
+
+-- name: payment_instruction
+SELECT * FROM payment_instructions WHERE idempotency_key = %(key)s;
+
+-- name: latest_payment_instruction
+SELECT idempotency_key, amount_cents, compensation_cents, currency::text AS currency,
+       executed_by::text AS executed_by, state, reference, failure, created_at, published_at,
+       answered_at
+FROM payment_instructions WHERE complaint_id = %(complaint_id)s
+ORDER BY created_at DESC, idempotency_key DESC LIMIT 1;
+
+-- name: answer_payment_instruction
+UPDATE payment_instructions
+SET state = %(state)s, reference = %(reference)s, failure = %(failure)s, answered_at = %(now)s
+WHERE idempotency_key = %(key)s AND state = 'instructed'
+RETURNING idempotency_key;
+
+-- name: mark_payment_published
+UPDATE payment_instructions SET published_at = coalesce(published_at, %(now)s)
+WHERE idempotency_key = %(key)s;
+
+-- name: case_inputs
+-- What the case count reads about a group of complaints, and whether each counted already.
+SELECT c.id::text AS id, c.merchant_id, c.sku, c.item_id, c.category::text AS category,
+       c.status::text AS status, (m.complaint_id IS NOT NULL) AS linked
+FROM complaints c LEFT JOIN case_members m ON m.complaint_id = c.id
+WHERE c.id = ANY(%(ids)s::uuid[]);
+
+-- name: lock_case_tallies
+-- The tallies of a group's keys, created when missing and locked until commit, in key
+-- order (the order every group takes them in).
+INSERT INTO case_tallies (merchant_id, product_key, category)
+SELECT * FROM unnest(%(merchant_ids)s::text[], %(product_keys)s::text[],
+                     %(categories)s::complaint_category[])
+ORDER BY 1, 2, 3
+ON CONFLICT (merchant_id, product_key, category)
+DO UPDATE SET merchant_id = EXCLUDED.merchant_id
+RETURNING merchant_id, product_key, category::text AS category,
+          complaint_ids::text[] AS complaint_ids, arrived_at, case_id::text AS case_id;
+
+-- name: save_case_tallies
+UPDATE case_tallies t
+SET complaint_ids = string_to_array(v.ids, ',')::uuid[],
+    arrived_at = string_to_array(v.ats, ',')::timestamptz[],
+    case_id = v.case_id
+FROM unnest(%(merchant_ids)s::text[], %(product_keys)s::text[], %(categories)s::text[],
+            %(ids)s::text[], %(ats)s::text[], %(case_ids)s::uuid[])
+     AS v (merchant_id, product_key, category, ids, ats, case_id)
+WHERE t.merchant_id = v.merchant_id AND t.product_key = v.product_key
+  AND t.category = v.category::complaint_category;
+
+-- name: open_case
+INSERT INTO cases (merchant_id, product_key, category, opened_at, opened_by)
+VALUES (%(merchant_id)s, %(product_key)s, %(category)s, %(now)s, %(complaint_id)s)
+RETURNING id;
+
+-- name: link_case_members
+INSERT INTO case_members (case_id, complaint_id, linked_at)
+SELECT u.case_id, u.complaint_id, %(now)s::timestamptz
+FROM unnest(%(case_ids)s::uuid[], %(ids)s::uuid[]) AS u (case_id, complaint_id)
+ON CONFLICT (complaint_id) DO NOTHING;
+
+-- name: case_of
+SELECT case_id FROM case_members WHERE complaint_id = %(complaint_id)s;
+
+-- name: get_case
+SELECT id, merchant_id, product_key, category::text AS category, opened_at, opened_by,
+       decided_at
+FROM cases WHERE id = %(id)s;
+
+-- name: case_complaints
+SELECT c.id::text AS id, c.status::text AS status, m.linked_at
+FROM case_members m JOIN complaints c ON c.id = m.complaint_id
+WHERE m.case_id = %(case_id)s
+ORDER BY m.linked_at, c.id;
+
+-- name: record_case_decision
+INSERT INTO case_decisions (case_id, idempotency_key, outcome, rule, decided_by, created_at)
+VALUES (%(case_id)s, %(key)s, %(outcome)s, %(rule)s, %(decided_by)s, %(now)s)
+ON CONFLICT (case_id, idempotency_key) DO NOTHING
+RETURNING id;
+
+-- name: recorded_case_decision
+SELECT id, outcome, rule, decided_by FROM case_decisions
+WHERE case_id = %(case_id)s AND idempotency_key = %(key)s;
+
+-- name: case_decision
+SELECT * FROM case_decisions WHERE id = %(id)s;
+
+-- name: case_decisions_of
+SELECT id, outcome, rule, decided_by, created_at FROM case_decisions
+WHERE case_id = %(case_id)s ORDER BY id;
+
+-- name: close_case
+WITH tally AS (
+    UPDATE case_tallies SET case_id = NULL, complaint_ids = '{}', arrived_at = '{}'
+    WHERE case_id = %(case_id)s
+)
+UPDATE cases SET decided_at = coalesce(decided_at, %(now)s) WHERE id = %(case_id)s;
+
+-- name: case_decision_applied
+SELECT 1 FROM complaint_events
+WHERE complaint_id = %(complaint_id)s
+  AND event IN ('platform.case_decide', 'platform.case_decide_no_remedy')
+  AND data ->> 'case_decision_id' = %(decision_id)s::text;
+
+-- name: add_penalty
+-- A penalty point, and the merchant's points within the window including it.
+WITH added AS (
+    INSERT INTO merchant_penalties (merchant_id, complaint_id, points, reason, at)
+    VALUES (%(merchant_id)s, %(complaint_id)s, %(points)s, %(reason)s, %(now)s)
+)
+SELECT coalesce(sum(points), 0) + %(points)s AS total FROM merchant_penalties
+WHERE merchant_id = %(merchant_id)s AND at > %(since)s;
+
+-- name: start_supervision
+-- Supervision with its merchant event, unless one is in force already.
+WITH started AS (
+    INSERT INTO merchant_supervision (merchant_id, since, until, points, effects)
+    VALUES (%(merchant_id)s, %(now)s, %(until)s, %(points)s, %(effects)s)
+    ON CONFLICT (merchant_id) WHERE lifted_at IS NULL DO NOTHING
+    RETURNING id, merchant_id, since, until, points, effects
+)
+INSERT INTO merchant_events (merchant_id, event, actor_role, actor_id, data, created_at)
+SELECT merchant_id, 'supervision.started', 'system', 'pipeline',
+       jsonb_build_object('supervision_id', id, 'until', until, 'points', points,
+                          'effects', to_jsonb(effects), 'complaint_id', %(complaint_id)s::text),
+       %(now)s
+FROM started
+RETURNING id;
+
+-- name: supervised_merchants
+SELECT merchant_id FROM merchant_supervision
+WHERE lifted_at IS NULL AND merchant_id = ANY(%(merchant_ids)s);
+
+-- name: supervision_of
+SELECT id, since, until, points, effects, lifted_at, lifted_by FROM merchant_supervision
+WHERE merchant_id = %(merchant_id)s ORDER BY id DESC LIMIT 1;
+
+-- name: lift_supervision
+WITH lifted AS (
+    UPDATE merchant_supervision SET lifted_at = %(now)s, lifted_by = %(by)s
+    WHERE merchant_id = %(merchant_id)s AND lifted_at IS NULL
+    RETURNING id, merchant_id
+)
+INSERT INTO merchant_events (merchant_id, event, actor_role, actor_id, data, created_at)
+SELECT merchant_id, 'supervision.lifted', %(role)s::party_role, %(by)s,
+       jsonb_build_object('supervision_id', id, 'by', %(how)s::text, 'text', %(text)s::text),
+       %(now)s
+FROM lifted
+RETURNING id;
+
+-- name: lift_expired_supervision
+-- Supervision whose time is up, lifted by time (the scheduler), each with its event.
+WITH due AS (
+    SELECT id FROM merchant_supervision
+    WHERE lifted_at IS NULL AND until <= %(now)s
+    ORDER BY until LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), lifted AS (
+    UPDATE merchant_supervision s SET lifted_at = %(now)s, lifted_by = 'time'
+    FROM due WHERE s.id = due.id
+    RETURNING s.id, s.merchant_id
+)
+INSERT INTO merchant_events (merchant_id, event, actor_role, actor_id, data, created_at)
+SELECT merchant_id, 'supervision.lifted', 'system', 'pipeline',
+       jsonb_build_object('supervision_id', id, 'by', 'time'), %(now)s
+FROM lifted
+RETURNING id;
+
+-- name: merchant_events_of
+SELECT id, event, actor_role::text AS actor_role, actor_id, data, created_at
+FROM merchant_events WHERE merchant_id = %(merchant_id)s ORDER BY id;
+
+-- name: penalty_points_since
+SELECT coalesce(sum(points), 0) AS points FROM merchant_penalties
+WHERE merchant_id = %(merchant_id)s AND at > %(since)s;
 
 -- name: console_demo_people
 -- People to sign in as on the console's development page: the latest complaints' buyers and

@@ -78,6 +78,25 @@ class Store:
         self.messages: list[Message] = []  # written by flush()
         self.pending = PendingWrites()  # steps' writes, before the next read or at flush()
         self.locked: dict[str, dict[str, Any]] = {}  # rows this transaction locked, current
+        self._supervised: frozenset[str] | None = None  # merchants under supervision
+        self._asked: set[str] = set()
+
+    def supervised(self, merchant_id: str) -> bool:
+        """Whether the merchant is under supervision: read once per unit of work, for the
+        merchants of every complaint it locked (governance, pipeline.handlers.governance)."""
+        if self._supervised is None or merchant_id not in self._asked:
+            self._asked = {merchant_id, *(r["merchant_id"] for r in self.locked.values())}
+            # Pending writes never touch supervision: read without writing them first, so
+            # a group's steps still write together (pipeline.db.pending).
+            rows = self.conn.execute(
+                q("supervised_merchants"), {"merchant_ids": sorted(self._asked)}
+            ).fetchall()
+            self._supervised = frozenset(r["merchant_id"] for r in rows)
+        return merchant_id in self._supervised
+
+    def now_supervised(self, merchant_id: str) -> None:
+        self._supervised = (self._supervised or frozenset()) | {merchant_id}
+        self._asked.add(merchant_id)
 
     def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
         self._write_pending()
@@ -160,6 +179,7 @@ class Store:
         data: dict[str, Any] | None = None,
         message_id: str | None = None,
         notify: tuple[Role, ...] | None = None,
+        clock_party: Role | None = None,
         **updates: Any,
     ) -> Complaint:
         """Apply one step to a complaint this transaction locked; raises
@@ -190,11 +210,13 @@ class Store:
         row.update(version=seq, updated_at=now)
         if stage is not None:
             row["stage"] = stage
+        if step.target is not Status.SUSPENDED:
+            row["suspended_from"] = None  # leaving a suspension any way (resume, withdraw, ...)
         if (row["status"], row["stage"]) != (c.status, c.stage) and "claimed_by" not in updates:
             row.update(claimed_by=None, claim_expires_at=None)  # it left the staff queue
         if step.target != c.status:
             # The row carries its running clock (lists sort on it): known once it moved.
-            row.update(clocks.move(self, row, c.status, step.target, now))
+            row.update(clocks.move(self, row, c.status, step.target, now, clock_party))
             self.effects.append(("transition", (c.status.value, step.target.value)))
         self.pending.update(c.row, row)
         self.locked[c.id] = row

@@ -28,20 +28,31 @@ class NaturalCalendar:
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """Working hours per weekday (0 = Monday) in a timezone, minus holidays."""
+    """Working hours per weekday (0 = Monday) in a timezone, minus holidays, plus make-up
+    working days (调休: a weekend day worked in exchange for a holiday), which keep the
+    hours of the first working weekday."""
 
     hours: dict[int, tuple[time, time]]
     holidays: frozenset[date] = field(default_factory=frozenset)
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    workdays: frozenset[date] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if not self.hours:
             raise ValueError("a business calendar needs at least one working day")
+        both = sorted(self.holidays & self.workdays)
+        if both:
+            raise ValueError(f"{both[0]} is both a holiday and a make-up working day")
 
     def _open_span(self, day: date) -> tuple[datetime, datetime] | None:
-        if day in self.holidays or day.weekday() not in self.hours:
+        if day in self.holidays:
             return None
-        opens, closes = self.hours[day.weekday()]
+        if day in self.workdays:
+            opens, closes = self.hours[min(self.hours)]
+        elif day.weekday() not in self.hours:
+            return None
+        else:
+            opens, closes = self.hours[day.weekday()]
         return (datetime.combine(day, opens, self.tz), datetime.combine(day, closes, self.tz))
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
@@ -73,10 +84,19 @@ class BusinessCalendar:
         return total
 
 
+def parse_dates(spec: str, what: str) -> frozenset[date]:
+    """`2026-10-01,2026-10-02` (commas or whitespace)."""
+    try:
+        return frozenset(date.fromisoformat(d) for d in spec.replace(",", " ").split())
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}; use dates like 2026-10-01,2026-10-02") from None
+
+
 def parse_business_hours(
-    spec: str, holidays: str = "", tz: str = "Asia/Shanghai"
+    spec: str, holidays: str = "", tz: str = "Asia/Shanghai", workdays: str = ""
 ) -> BusinessCalendar:
-    """`mon-fri 09:00-18:00; sat 10:00-16:00` and `2026-10-01,2026-10-02`."""
+    """`mon-fri 09:00-18:00; sat 10:00-16:00`, holidays `2026-10-01,2026-10-02` and
+    make-up working days `2026-10-10`."""
     hours: dict[int, tuple[time, time]] = {}
     for part in filter(None, (p.strip() for p in spec.split(";"))):
         try:
@@ -92,5 +112,9 @@ def parse_business_hours(
             raise ValueError(f"business hours {part!r}: closing time must follow opening time")
         for d in range(lo, hi + 1):
             hours[d] = (opens, closes)
-    days_off = frozenset(date.fromisoformat(d.strip()) for d in holidays.split(",") if d.strip())
-    return BusinessCalendar(hours, days_off, ZoneInfo(tz))
+    return BusinessCalendar(
+        hours,
+        parse_dates(holidays, "holidays"),
+        ZoneInfo(tz),
+        parse_dates(workdays, "make-up working days"),
+    )

@@ -1,9 +1,13 @@
-"""Platform check of a merchant's remedy (审核和监督), as data per category."""
+"""Platform check of a merchant's remedy (审核和监督), as data per category.
+
+A rule either refuses an offer (it goes to arbitration citing the rule) or lets it go to the
+buyer only for an explicit answer: the buyer may accept it, but silence does not."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from pipeline.domain.status import Category
 
@@ -18,24 +22,46 @@ class RemedyFacts:
     visual_evidence: bool  # an ok photo or video backs the complaint
 
 
+class Effect(StrEnum):
+    REFUSE = "refuse"  # to arbitration at once
+    EXPLICIT = "explicit"  # to the buyer, whose silence sends it to arbitration
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    holds: Callable[[RemedyFacts], bool]
+    effect: Effect
+
+
 def _full_refund(f: RemedyFacts) -> bool:
     return f.type == "refund" and f.amount_cents == f.order_amount_cents
 
 
-def _quality(f: RemedyFacts) -> bool:
-    return not f.visual_evidence or f.type in ("return_and_refund", "exchange") or _full_refund(f)
+def _quality_type(f: RemedyFacts) -> bool:
+    """A defect shown on photo or video is remedied by goods or money, not repair alone."""
+    return not f.visual_evidence or f.type in ("return_and_refund", "exchange", "refund")
+
+
+def _quality_amount(f: RemedyFacts) -> bool:
+    return not f.visual_evidence or f.type != "refund" or _full_refund(f)
 
 
 def _counterfeit(f: RemedyFacts) -> bool:
     return _full_refund(f) and (f.compensation_cents or 0) > 0
 
 
-Rule = tuple[str, Callable[[RemedyFacts], bool]]
+_QUALITY = (
+    Rule("quality_defect_full_remedy", _quality_type, Effect.REFUSE),
+    Rule("quality_partial_refund_needs_buyer", _quality_amount, Effect.EXPLICIT),
+)
 
 RULES: dict[Category, tuple[Rule, ...]] = {
-    Category.PRODUCT_QUALITY: (("quality_defect_full_remedy", _quality),),
-    Category.NOT_AS_DESCRIBED: (("quality_defect_full_remedy", _quality),),
-    Category.COUNTERFEIT: (("counterfeit_refund_plus_compensation", _counterfeit),),
+    Category.PRODUCT_QUALITY: _QUALITY,
+    Category.NOT_AS_DESCRIBED: _QUALITY,
+    Category.COUNTERFEIT: (
+        Rule("counterfeit_refund_plus_compensation", _counterfeit, Effect.REFUSE),
+    ),
     Category.SERVICE: (),
     Category.LOGISTICS: (),
     Category.TRANSACTION: (),
@@ -43,9 +69,15 @@ RULES: dict[Category, tuple[Rule, ...]] = {
 }
 
 
-def broken_rule(facts: RemedyFacts) -> str | None:
-    """The first rule the remedy breaks, or None when it may go to the buyer."""
-    for name, check in RULES[facts.category]:
-        if not check(facts):
-            return name
+def judge(facts: RemedyFacts) -> Rule | None:
+    """The first rule the remedy breaks, or None when the buyer's silence may accept it."""
+    for rule in RULES[facts.category]:
+        if not rule.holds(facts):
+            return rule
     return None
+
+
+def broken_rule(facts: RemedyFacts) -> str | None:
+    """The rule that refuses the remedy outright, or None when it may go to the buyer."""
+    rule = judge(facts)
+    return rule.name if rule is not None and rule.effect is Effect.REFUSE else None

@@ -17,8 +17,10 @@ WARN_FRACTION = 0.8
 
 @dataclass(frozen=True)
 class ClockRule:
+    """`party` None: whoever the step that starts the clock names (information requests)."""
+
     kind: str
-    party: Role
+    party: Role | None
     window: timedelta
     breach_event: Event
 
@@ -36,6 +38,9 @@ CLOCKS: dict[Status, ClockRule] = {
     Status.MERCHANT_PROPOSED: ClockRule(
         "buyer_offer_answer", Role.BUYER, timedelta(hours=48), Event.SLA_OFFER_TIMEOUT
     ),
+    Status.BUYER_COUNTERED: ClockRule(
+        "merchant_counter_answer", Role.MERCHANT, timedelta(hours=48), Event.SLA_COUNTER_TIMEOUT
+    ),
     Status.IN_ARBITRATION: ClockRule(
         "platform_arbitration",
         Role.PLATFORM,
@@ -47,6 +52,24 @@ CLOCKS: dict[Status, ClockRule] = {
     ),
     Status.RESOLVED: ClockRule(
         "buyer_confirmation", Role.BUYER, timedelta(days=7), Event.SLA_CONFIRM_TIMEOUT
+    ),
+    Status.AWAITING_INFORMATION: ClockRule(
+        "information_answer", None, timedelta(hours=48), Event.SLA_INFORMATION_TIMEOUT
+    ),
+    Status.AWAITING_RETURN: ClockRule(
+        "buyer_return_shipment", Role.BUYER, timedelta(days=7), Event.SLA_RETURN_NOT_SHIPPED
+    ),
+    Status.RETURN_IN_TRANSIT: ClockRule(
+        "merchant_return_receipt", Role.MERCHANT, timedelta(days=10), Event.SLA_RECEIPT_ASSUMED
+    ),
+    Status.AWAITING_SETTLEMENT: ClockRule(
+        "refund_settlement", Role.PLATFORM, timedelta(hours=24), Event.SLA_SETTLEMENT_OVERDUE
+    ),
+    Status.OFFER_PENDING_APPROVAL: ClockRule(
+        "platform_offer_review",
+        Role.PLATFORM,
+        timedelta(hours=24),
+        Event.SLA_OFFER_REVIEW_BREACHED,
     ),
     Status.SUSPENDED: ClockRule(
         "suspension", Role.PLATFORM, timedelta(days=30), Event.SLA_SUSPENSION_ELAPSED
@@ -62,7 +85,11 @@ CATEGORY_WINDOWS: dict[tuple[Status, Category], timedelta] = {
 #: and runs on from where it stopped when the complaint comes back.
 PAUSE_WHILE: dict[Status, frozenset[Status]] = {
     Status.IN_REVIEW: frozenset({Status.AWAITING_EVIDENCE}),
+    Status.IN_ARBITRATION: frozenset({Status.AWAITING_INFORMATION}),
 }
+
+#: The longest extension a merchant may ask for, once per clock.
+MAX_EXTENSION = timedelta(hours=48)
 
 #: Statuses left without a human: the pipeline moves them on by itself.
 AUTOMATIC_EXIT: frozenset[Status] = frozenset({Status.RECEIVED})
@@ -93,13 +120,26 @@ class SlaPolicy:
                 return self.overrides[key]
         return CATEGORY_WINDOWS.get((status, category), rule.window)
 
-    def clock_for(self, status: Status, category: Category, now: datetime) -> Clock | None:
+    def clock_for(
+        self,
+        status: Status,
+        category: Category,
+        now: datetime,
+        party: Role | None = None,
+        factor: float = 1.0,
+    ) -> Clock | None:
+        """`party`: who must act, for a clock whose rule leaves it to the step; `factor`:
+        the share of the window it gets (a supervised merchant's is shorter)."""
         rule, window = CLOCKS.get(status), self.window(status, category)
         if rule is None or window is None:
             return None
+        window = window * factor
+        who = rule.party or party
+        if who is None:
+            raise ValueError(f"the {rule.kind} clock needs the party who must act")
         return Clock(
             kind=rule.kind,
-            party=rule.party,
+            party=who,
             started_at=now,
             due_at=self.calendar.add(now, window),
             warn_at=self.calendar.add(now, window * WARN_FRACTION),
@@ -140,12 +180,19 @@ def parse_windows(spec: str) -> dict[tuple[Status, Category | None], timedelta]:
 DEFAULT_POLICY = SlaPolicy()
 
 
-def make_policy(windows: str, business_hours: str, holidays: str, timezone: str) -> SlaPolicy:
-    """The policy the settings describe (empty business hours: natural time)."""
+def make_policy(
+    windows: str, business_hours: str, holidays: str, timezone: str, workdays: str = ""
+) -> SlaPolicy:
+    """The policy the settings describe (empty business hours: natural time; holidays and
+    make-up working days need business hours)."""
     from pipeline.domain.calendar import parse_business_hours
 
+    if not business_hours.strip() and (holidays.strip() or workdays.strip()):
+        raise ValueError(
+            "holidays and make-up working days need business hours (COMPLAINTS_BUSINESS_HOURS)"
+        )
     calendar: Calendar = (
-        parse_business_hours(business_hours, holidays, timezone)
+        parse_business_hours(business_hours, holidays, timezone, workdays)
         if business_hours.strip()
         else NaturalCalendar()
     )

@@ -18,6 +18,13 @@ class Status(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     SUSPENDED = "suspended"
+    # Added with negotiation (appended: PostgreSQL enum values keep their creation order).
+    BUYER_COUNTERED = "buyer_countered"
+    AWAITING_INFORMATION = "awaiting_information"
+    AWAITING_RETURN = "awaiting_return"
+    RETURN_IN_TRANSIT = "return_in_transit"
+    AWAITING_SETTLEMENT = "awaiting_settlement"
+    OFFER_PENDING_APPROVAL = "offer_pending_approval"
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})

@@ -53,6 +53,46 @@ class Event(StrEnum):
     SLA_WARNING = "sla.warning"
     CLAIM = "platform.claim"
     RELEASE = "platform.release"
+    # Negotiation (docs/contracts.md §1): revised offers and counter-offers.
+    REVISE_OFFER = "merchant.revise_offer"
+    COUNTER_OFFER = "buyer.counter_offer"
+    ACCEPT_COUNTER = "merchant.accept_counter"
+    REJECT_COUNTER = "merchant.reject_counter"
+    NEGOTIATION_EXHAUSTED = "platform.negotiation_exhausted"
+    SLA_COUNTER_TIMEOUT = "sla.counter_timeout"
+    SLA_OFFER_UNANSWERED = "sla.offer_unanswered"
+    MERCHANT_APPEAL = "merchant.appeal"
+    # Time: one extension of the merchant's running clock; information staff ask for.
+    EXTENSION_REQUESTED = "merchant.request_extension"
+    EXTENSION_GRANTED = "extension.granted"  # by the buyer or staff
+    EXTENSION_REFUSED = "extension.refused"  # by the buyer or staff
+    EXTENSION_LAPSED = "extension.lapsed"  # nobody answered before the clock ran out
+    INFORMATION_REQUESTED = "platform.request_information"
+    BUYER_INFORMATION = "buyer.provide_information"
+    MERCHANT_INFORMATION = "merchant.provide_information"
+    SLA_INFORMATION_TIMEOUT = "sla.information_timeout"
+    # Returns (return_and_refund, exchange): the goods go back before the remedy.
+    RETURN_REQUIRED = "platform.return_required"
+    RETURN_SHIPPED = "buyer.ship_return"
+    RECEIPT_CONFIRMED = "merchant.confirm_receipt"
+    RECEIPT_DISPUTED = "merchant.dispute_receipt"
+    SLA_RETURN_NOT_SHIPPED = "sla.return_not_shipped"
+    SLA_RECEIPT_ASSUMED = "sla.receipt_assumed"
+    # Money through the payments port.
+    REFUND_INSTRUCTED = "refund.instructed"
+    REFUND_SETTLED = "refund.settled"
+    REFUND_FAILED = "refund.failed"
+    PLATFORM_EXECUTED = "platform.remedy_executed"  # a remedy without money, after a breach
+    SLA_SETTLEMENT_OVERDUE = "sla.settlement_overdue"
+    # Cases (批量投诉): one staff decision for many complaints.
+    CASE_OPENED = "platform.case_opened"
+    CASE_DECIDED = "platform.case_decide"
+    CASE_DECIDED_NO_REMEDY = "platform.case_decide_no_remedy"
+    # Governance: a supervised merchant's offers wait for staff approval.
+    OFFER_HELD = "platform.offer_held"
+    OFFER_APPROVED = "platform.approve_offer"
+    OFFER_REFUSED = "platform.refuse_offer"
+    SLA_OFFER_REVIEW_BREACHED = "sla.offer_review_breached"
 
 
 #: Target meaning "the status the complaint was suspended from".
@@ -62,13 +102,25 @@ S, E = Status, Event
 B, M, P, X = Role.BUYER, Role.MERCHANT, Role.PLATFORM, Role.SYSTEM
 
 # Statuses in which a running case may be paused (中止) by the platform.
-_SUSPENDABLE = (S.AWAITING_MERCHANT, S.MERCHANT_PROPOSED, S.IN_ARBITRATION, S.REMEDY_IN_PROGRESS)
+_SUSPENDABLE = (
+    S.AWAITING_MERCHANT,
+    S.MERCHANT_PROPOSED,
+    S.BUYER_COUNTERED,
+    S.IN_ARBITRATION,
+    S.REMEDY_IN_PROGRESS,
+    S.AWAITING_RETURN,
+    S.RETURN_IN_TRANSIT,
+)
 _WITHDRAWABLE = (
     S.IN_REVIEW,
     S.AWAITING_EVIDENCE,
     S.AWAITING_MERCHANT,
     S.MERCHANT_PROPOSED,
+    S.BUYER_COUNTERED,
     S.IN_ARBITRATION,
+    S.AWAITING_INFORMATION,
+    S.AWAITING_RETURN,
+    S.OFFER_PENDING_APPROVAL,
     S.SUSPENDED,
 )
 _CLOCKED = (
@@ -76,14 +128,35 @@ _CLOCKED = (
     S.AWAITING_EVIDENCE,
     S.AWAITING_MERCHANT,
     S.MERCHANT_PROPOSED,
+    S.BUYER_COUNTERED,
     S.IN_ARBITRATION,
     S.REMEDY_IN_PROGRESS,
     S.RESOLVED,
+    S.AWAITING_INFORMATION,
+    S.AWAITING_RETURN,
+    S.RETURN_IN_TRANSIT,
+    S.AWAITING_SETTLEMENT,
+    S.OFFER_PENDING_APPROVAL,
     S.SUSPENDED,
 )
 # Statuses with a staff queue: a staff member claims the complaint to work it (lease).
 _QUEUED = (S.IN_REVIEW, S.IN_ARBITRATION)
-_MESSAGING = (S.AWAITING_MERCHANT, S.MERCHANT_PROPOSED, S.IN_ARBITRATION, S.REMEDY_IN_PROGRESS)
+_MESSAGING = (*_SUSPENDABLE, S.AWAITING_INFORMATION, S.OFFER_PENDING_APPROVAL)
+# Statuses whose running clock may be the merchant's (the handler checks the clock's party).
+_CASE_DECIDABLE = (
+    S.AWAITING_MERCHANT,
+    S.MERCHANT_PROPOSED,
+    S.BUYER_COUNTERED,
+    S.IN_ARBITRATION,
+    S.AWAITING_INFORMATION,
+)
+_EXTENDABLE = (
+    S.AWAITING_MERCHANT,
+    S.BUYER_COUNTERED,
+    S.REMEDY_IN_PROGRESS,
+    S.AWAITING_INFORMATION,
+    S.RETURN_IN_TRANSIT,
+)
 
 TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.RECEIVED, E.INTAKE_ACCEPTED): (S.IN_REVIEW, frozenset({X})),
@@ -107,6 +180,22 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.MERCHANT_PROPOSED, E.ACCEPT_OFFER): (S.REMEDY_IN_PROGRESS, frozenset({B})),
     (S.MERCHANT_PROPOSED, E.REJECT_OFFER): (S.IN_ARBITRATION, frozenset({B})),
     (S.MERCHANT_PROPOSED, E.SLA_OFFER_TIMEOUT): (S.REMEDY_IN_PROGRESS, frozenset({X})),
+    # An offer the buyer must accept explicitly (remedy_rules) is not accepted by silence.
+    (S.MERCHANT_PROPOSED, E.SLA_OFFER_UNANSWERED): (S.IN_ARBITRATION, frozenset({X})),
+    (S.MERCHANT_PROPOSED, E.REVISE_OFFER): (S.MERCHANT_PROPOSED, frozenset({M})),
+    (S.MERCHANT_PROPOSED, E.OFFER_HELD): (S.OFFER_PENDING_APPROVAL, frozenset({X})),
+    (S.OFFER_PENDING_APPROVAL, E.OFFER_APPROVED): (S.MERCHANT_PROPOSED, frozenset({P})),
+    (S.OFFER_PENDING_APPROVAL, E.OFFER_REFUSED): (S.IN_ARBITRATION, frozenset({P})),
+    (S.OFFER_PENDING_APPROVAL, E.SLA_OFFER_REVIEW_BREACHED): (
+        S.OFFER_PENDING_APPROVAL,
+        frozenset({X}),
+    ),
+    (S.MERCHANT_PROPOSED, E.COUNTER_OFFER): (S.BUYER_COUNTERED, frozenset({B})),
+    (S.BUYER_COUNTERED, E.REVISE_OFFER): (S.MERCHANT_PROPOSED, frozenset({M})),
+    (S.BUYER_COUNTERED, E.ACCEPT_COUNTER): (S.REMEDY_IN_PROGRESS, frozenset({M})),
+    (S.BUYER_COUNTERED, E.REJECT_COUNTER): (S.IN_ARBITRATION, frozenset({M})),
+    (S.BUYER_COUNTERED, E.NEGOTIATION_EXHAUSTED): (S.IN_ARBITRATION, frozenset({X})),
+    (S.BUYER_COUNTERED, E.SLA_COUNTER_TIMEOUT): (S.IN_ARBITRATION, frozenset({X})),
     # The system decides for the buyer when the merchant lets its deadline pass.
     (S.IN_ARBITRATION, E.DECIDE): (S.REMEDY_IN_PROGRESS, frozenset({P, X})),
     (S.IN_ARBITRATION, E.DECIDE_NO_REMEDY): (S.RESOLVED, frozenset({P})),
@@ -114,9 +203,28 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     (S.IN_ARBITRATION, E.DECISION_APPROVED): (S.REMEDY_IN_PROGRESS, frozenset({P})),
     (S.IN_ARBITRATION, E.SLA_ARBITRATION_BREACHED): (S.IN_ARBITRATION, frozenset({X})),
     (S.REMEDY_IN_PROGRESS, E.REMEDY_EXECUTED): (S.RESOLVED, frozenset({M})),
-    (S.REMEDY_IN_PROGRESS, E.SLA_REMEDY_BREACHED): (S.RESOLVED, frozenset({X})),
+    (S.REMEDY_IN_PROGRESS, E.RETURN_REQUIRED): (S.AWAITING_RETURN, frozenset({X})),
+    (S.AWAITING_RETURN, E.RETURN_SHIPPED): (S.RETURN_IN_TRANSIT, frozenset({B})),
+    (S.AWAITING_RETURN, E.SLA_RETURN_NOT_SHIPPED): (S.CLOSED, frozenset({X})),
+    (S.RETURN_IN_TRANSIT, E.RECEIPT_CONFIRMED): (S.REMEDY_IN_PROGRESS, frozenset({M})),
+    (S.RETURN_IN_TRANSIT, E.RECEIPT_DISPUTED): (S.IN_ARBITRATION, frozenset({M})),
+    (S.RETURN_IN_TRANSIT, E.SLA_RECEIPT_ASSUMED): (S.REMEDY_IN_PROGRESS, frozenset({X})),
+    # On the merchant's breach the platform carries the remedy out: through the payments
+    # port when it moves money, at once otherwise.
+    (S.REMEDY_IN_PROGRESS, E.SLA_REMEDY_BREACHED): (S.REMEDY_IN_PROGRESS, frozenset({X})),
+    (S.REMEDY_IN_PROGRESS, E.PLATFORM_EXECUTED): (S.RESOLVED, frozenset({X})),
+    (S.REMEDY_IN_PROGRESS, E.REFUND_INSTRUCTED): (S.AWAITING_SETTLEMENT, frozenset({M, X})),
+    (S.AWAITING_SETTLEMENT, E.REFUND_SETTLED): (S.RESOLVED, frozenset({P})),
+    (S.AWAITING_SETTLEMENT, E.REFUND_FAILED): (S.REMEDY_IN_PROGRESS, frozenset({P})),
+    (S.AWAITING_SETTLEMENT, E.SLA_SETTLEMENT_OVERDUE): (S.AWAITING_SETTLEMENT, frozenset({X})),
+    # Staff ask a party for information: their clock pauses while the party's runs.
+    (S.IN_ARBITRATION, E.INFORMATION_REQUESTED): (S.AWAITING_INFORMATION, frozenset({P})),
+    (S.AWAITING_INFORMATION, E.BUYER_INFORMATION): (S.IN_ARBITRATION, frozenset({B})),
+    (S.AWAITING_INFORMATION, E.MERCHANT_INFORMATION): (S.IN_ARBITRATION, frozenset({M})),
+    (S.AWAITING_INFORMATION, E.SLA_INFORMATION_TIMEOUT): (S.IN_ARBITRATION, frozenset({X})),
     (S.RESOLVED, E.CONFIRM): (S.CLOSED, frozenset({B})),
     (S.RESOLVED, E.APPEAL): (S.IN_ARBITRATION, frozenset({B})),
+    (S.RESOLVED, E.MERCHANT_APPEAL): (S.IN_ARBITRATION, frozenset({M})),
     (S.RESOLVED, E.SLA_CONFIRM_TIMEOUT): (S.CLOSED, frozenset({X})),
     (S.SUSPENDED, E.RESUME): (PREVIOUS, frozenset({P})),
     (S.SUSPENDED, E.SLA_SUSPENSION_ELAPSED): (PREVIOUS, frozenset({X})),
@@ -127,6 +235,13 @@ TABLE: dict[tuple[Status, Event], tuple[Status | None, frozenset[Role]]] = {
     **{(s, E.SLA_WARNING): (s, frozenset({X})) for s in _CLOCKED},
     **{(s, E.CLAIM): (s, frozenset({P})) for s in _QUEUED},
     **{(s, E.RELEASE): (s, frozenset({P})) for s in _QUEUED},
+    **{(s, E.CASE_OPENED): (s, frozenset({X})) for s in _CLOCKED if s is not S.IN_REVIEW},
+    **{(s, E.CASE_DECIDED): (S.REMEDY_IN_PROGRESS, frozenset({P})) for s in _CASE_DECIDABLE},
+    **{(s, E.CASE_DECIDED_NO_REMEDY): (S.RESOLVED, frozenset({P})) for s in _CASE_DECIDABLE},
+    **{(s, E.EXTENSION_REQUESTED): (s, frozenset({M})) for s in _EXTENDABLE},
+    **{(s, E.EXTENSION_GRANTED): (s, frozenset({B, P})) for s in _EXTENDABLE},
+    **{(s, E.EXTENSION_REFUSED): (s, frozenset({B, P})) for s in _EXTENDABLE},
+    **{(s, E.EXTENSION_LAPSED): (s, frozenset({X})) for s in _EXTENDABLE},
 }
 
 

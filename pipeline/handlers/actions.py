@@ -25,17 +25,21 @@ from pipeline.domain.errors import (
     IllegalTransition,
 )
 from pipeline.domain.evidence_rules import ItemCheck
-from pipeline.domain.remedy_rules import RemedyFacts, broken_rule
-from pipeline.domain.status import Category, EvidenceKind, Role, Stage, Status, Verdict
+from pipeline.domain.status import Stage, Status
 from pipeline.domain.transitions import Event
-from pipeline.handlers import intake
+from pipeline.handlers import (
+    appeals,
+    intake,
+    offers,
+    party_evidence,
+    payments,
+    returns,
+    time_requests,
+)
 from pipeline.handlers.claims import live_holder
-from pipeline.handlers.common import ActionContext, actor_fields, refuse, within_order
+from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from pipeline.handlers.decisions import approve_decision, decide
 from schemas.action import ActionV1
-from schemas.complaint import EvidenceItem
-
-VISUAL = frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO})
 
 
 @dataclass(frozen=True)
@@ -161,121 +165,6 @@ def _plain(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
     return store.apply(c, ACTION_EVENTS[a.action], data=data, **actor_fields(a, ctx))
 
 
-def _accept(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    remedy = a.remedy
-    assert remedy is not None
-    within_order(c, remedy.amount_cents, remedy.compensation_cents)
-    proposed = remedy.model_dump(exclude_none=True)
-    after = store.apply(
-        c, Event.MERCHANT_ACCEPT, remedy=proposed, data={"remedy": proposed}, **actor_fields(a, ctx)
-    )
-    store.bump_merchant(c["merchant_id"], accepted=1)
-    ok_kinds = {
-        EvidenceKind(i["kind"])
-        for i in store.all("evidence_of", {"complaint_id": c.id})
-        if i["verdict"] == Verdict.OK and i["submitted_by_role"] == Role.BUYER
-    }
-    rule = broken_rule(
-        RemedyFacts(
-            category=Category(c["category"]),
-            order_amount_cents=c["order_amount_cents"],
-            type=remedy.type,
-            amount_cents=remedy.amount_cents,
-            compensation_cents=remedy.compensation_cents,
-            visual_evidence=bool(ok_kinds & VISUAL),
-        )
-    )
-    if rule is None:
-        return store.apply(after, Event.REMEDY_APPROVED, data={"remedy": proposed})
-    return store.apply(after, Event.REMEDY_REFUSED, data={"rule": rule, "remedy": proposed})
-
-
-def _dispute(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    items = a.evidence or []
-    checks = ctx.checked or []
-    if len(checks) != len(items):
-        raise ValueError("dispute evidence must be checked against storage before handling")
-    base = _next_position(store, c.id)
-    now = store.clock()
-    for offset, (item, check) in enumerate(zip(items, checks, strict=True)):
-        row = _evidence_row(c, a, item, base + offset, Role.MERCHANT)
-        store.run(
-            "insert_evidence_checked",
-            {**row, "verdict": check.verdict, "detail": check.detail or None, "now": now},
-        )
-        store.effects.append(("verdict", (check.verdict.value,)))
-    verdicts = {str(base + i): ch.verdict.value for i, ch in enumerate(checks)}
-    after = store.apply(
-        c,
-        Event.MERCHANT_DISPUTE,
-        data={"text": a.text, "verdicts": verdicts},
-        **actor_fields(a, ctx),
-    )
-    store.bump_merchant(c["merchant_id"], disputed=1)
-    return after
-
-
-def _supply(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    base = _next_position(store, c.id)
-    for offset, item in enumerate(a.evidence or []):
-        store.run("insert_evidence", _evidence_row(c, a, item, base + offset, Role.BUYER))
-    after = store.apply(
-        c,
-        Event.SUPPLY_EVIDENCE,
-        stage=Stage.EVIDENCE,
-        data={"items": len(a.evidence or [])},
-        **actor_fields(a, ctx),
-    )
-    store.enqueue("evidence", "evidence", c.id)
-    return after
-
-
-def _next_position(store: Store, complaint_id: str) -> int:
-    start = store.one("next_evidence_position", {"complaint_id": complaint_id})
-    return int(start["position"]) if start else 0
-
-
-def _evidence_row(
-    c: Complaint, a: ActionV1, item: EvidenceItem, position: int, role: Role
-) -> dict[str, Any]:
-    return {
-        "complaint_id": c.id,
-        "position": position,
-        "role": role,
-        "submitter_id": a.actor.id,
-        "key": item.key,
-        "kind": item.kind,
-        "content_type": item.content_type,
-        "size": item.size,
-        "sha256": item.sha256,
-    }
-
-
-def _accept_offer(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    remedy = c["remedy"] or {}
-    outcome = {"decision": "agreed", "remedy": remedy, "amount_cents": remedy.get("amount_cents")}
-    return store.apply(
-        c, Event.ACCEPT_OFFER, outcome=outcome, data={"outcome": outcome}, **actor_fields(a, ctx)
-    )
-
-
-def _appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    if c.status is not Status.RESOLVED:
-        raise refuse(c, "not_allowed_now", f"appeal needs status resolved, not {c.status}")
-    if store.one("count_events", {"complaint_id": c.id, "event": Event.APPEAL})["n"]:  # type: ignore[index]
-        raise refuse(c, "appeal_already_used", "a complaint may be appealed once")
-    window = store.one("live_deadline", {"complaint_id": c.id, "kind": "buyer_confirmation"})
-    if window is None or window["due_at"] < store.clock():
-        raise refuse(c, "appeal_window_closed", "the 7-day appeal window has closed")
-    return store.apply(
-        c,
-        Event.APPEAL,
-        escalation_level=c["escalation_level"] + 1,
-        data={"text": a.text},
-        **actor_fields(a, ctx),
-    )
-
-
 def _suspend(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     return store.apply(
         c, Event.SUSPEND, suspended_from=c.status, data={"text": a.text}, **actor_fields(a, ctx)
@@ -328,11 +217,28 @@ def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult
 
 Apply = Callable[[Store, Complaint, ActionV1, ActionContext], Complaint]
 APPLY: dict[str, Apply] = {
-    "merchant.accept": _accept,
-    "merchant.dispute": _dispute,
-    "buyer.supply_evidence": _supply,
-    "buyer.accept_offer": _accept_offer,
-    "buyer.appeal": _appeal,
+    "merchant.accept": offers.accept,
+    "merchant.revise_offer": offers.revise,
+    "merchant.accept_counter": offers.accept_counter,
+    "merchant.dispute": party_evidence.dispute,
+    "buyer.supply_evidence": party_evidence.supply,
+    "buyer.accept_offer": offers.accept_offer,
+    "buyer.counter_offer": offers.counter,
+    "buyer.appeal": appeals.buyer_appeal,
+    "merchant.appeal": appeals.merchant_appeal,
+    "merchant.remedy_executed": payments.executed,
+    "platform.refund_settled": payments.settled,
+    "platform.refund_failed": payments.failed,
+    "buyer.ship_return": returns.ship,
+    "merchant.dispute_receipt": returns.dispute_receipt,
+    "merchant.request_extension": time_requests.request_extension,
+    "buyer.grant_extension": time_requests.grant_extension,
+    "platform.grant_extension": time_requests.grant_extension,
+    "buyer.refuse_extension": time_requests.refuse_extension,
+    "platform.refuse_extension": time_requests.refuse_extension,
+    "platform.request_information": time_requests.request_information,
+    "buyer.provide_information": time_requests.provide_information,
+    "merchant.provide_information": time_requests.provide_information,
     "platform.decide": decide,
     "platform.approve_decision": approve_decision,
     "platform.suspend": _suspend,

@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.transitions import Event
+from pipeline.handlers import returns
 from pipeline.handlers.common import ActionContext, actor_fields, refuse, within_order
 from schemas.action import ActionV1
 
@@ -37,7 +38,7 @@ def decide(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
         )
     after = store.apply(c, Event.DECIDE, outcome=decided, data=decided, **actor_fields(a, ctx))
     store.bump_merchant(c["merchant_id"], lost=1)
-    return after
+    return returns.require_return(store, after)
 
 
 def approve_decision(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
@@ -54,7 +55,7 @@ def approve_decision(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext
         c, Event.DECISION_APPROVED, outcome=decided, data=decided, **actor_fields(a, ctx)
     )
     store.bump_merchant(c["merchant_id"], lost=1)
-    return after
+    return returns.require_return(store, after)
 
 
 def _not_the_appealed_decider(store: Store, c: Complaint, staff_id: str) -> None:

@@ -1,4 +1,5 @@
-"""Route by category, then forward to the merchant and start the merchant's clock."""
+"""Route by category, then forward to the merchant and start the merchant's clock (and
+count the complaint towards a case, pipeline.handlers.cases)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.routing import route_queue
 from pipeline.domain.status import Category, Stage, Status
 from pipeline.domain.transitions import Event
+from pipeline.handlers import cases
 from pipeline.handlers.review import Skipped, expect
 
 
@@ -35,6 +37,8 @@ def handle_dispatch(
     if isinstance(c, Skipped):
         return c
     store.bump_merchant(c["merchant_id"], received=1)
+    if cases.counts(c):
+        store.enqueue("case_count", "actions", complaint_id)
     return store.apply(
         c,
         Event.DISPATCHED,

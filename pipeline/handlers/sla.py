@@ -13,6 +13,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
 from pipeline.domain.status import Category, Role, Status
 from pipeline.domain.transitions import Event
+from pipeline.handlers import governance, offers, payments, returns, time_requests
 from pipeline.handlers.review import Skipped
 
 Breach = Callable[[Store, Complaint, dict[str, Any], str | None], Complaint]
@@ -57,31 +58,8 @@ def _merchant_silent(
         "auto": True,
     }
     store.bump_merchant(c["merchant_id"], breaches=1, penalty=1, lost=1)
+    governance.penalise(store, c, "merchant_answer_deadline")
     return store.apply(arbitration, Event.DECIDE, outcome=outcome, data=outcome, message_id=mid)
-
-
-def _offer_accepted_by_silence(
-    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
-) -> Complaint:
-    remedy = c["remedy"] or {}
-    outcome = {
-        "decision": "agreed",
-        "remedy": remedy,
-        "amount_cents": remedy.get("amount_cents"),
-        "by": "silence",
-    }
-    return store.apply(
-        c, Event.SLA_OFFER_TIMEOUT, outcome=outcome, data={**data, **outcome}, message_id=mid
-    )
-
-
-def _platform_executes(
-    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
-) -> Complaint:
-    store.bump_merchant(c["merchant_id"], breaches=1, penalty=1)
-    return store.apply(
-        c, Event.SLA_REMEDY_BREACHED, data={**data, "executed_by": "platform"}, message_id=mid
-    )
 
 
 def _confirmed_by_silence(
@@ -102,9 +80,15 @@ BREACH_ACTIONS: dict[Status, Breach] = {
     Status.IN_REVIEW: _escalate,
     Status.AWAITING_EVIDENCE: _evidence_timeout,
     Status.AWAITING_MERCHANT: _merchant_silent,
-    Status.MERCHANT_PROPOSED: _offer_accepted_by_silence,
+    Status.MERCHANT_PROPOSED: offers.offer_timeout,
+    Status.BUYER_COUNTERED: offers.counter_timeout,
+    Status.AWAITING_INFORMATION: time_requests.information_timeout,
+    Status.AWAITING_RETURN: returns.not_shipped,
+    Status.RETURN_IN_TRANSIT: returns.receipt_assumed,
+    Status.AWAITING_SETTLEMENT: payments.settlement_overdue,
+    Status.OFFER_PENDING_APPROVAL: _escalate,
     Status.IN_ARBITRATION: _escalate,
-    Status.REMEDY_IN_PROGRESS: _platform_executes,
+    Status.REMEDY_IN_PROGRESS: payments.remedy_breached,
     Status.RESOLVED: _confirmed_by_silence,
     Status.SUSPENDED: _suspension_over,
 }
@@ -156,6 +140,7 @@ def _breach(
         return Skipped(complaint_id, f"complaint moved on to {c.status}")
     if d["superseded"]:
         return Skipped(complaint_id, "a newer clock of this kind runs")
+    c = time_requests.lapse_pending(store, c, d["id"], message_id)
     return BREACH_ACTIONS[c.status](store, c, _deadline_data(d), message_id)
 
 

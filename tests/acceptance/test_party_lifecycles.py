@@ -32,7 +32,8 @@ SCENARIOS: dict[str, list[Step]] = {
             "merchant_proposed",
         ),
         ("buyer.accept_offer", {}, "remedy_in_progress"),
-        ("merchant.remedy_executed", {}, "resolved"),
+        ("merchant.remedy_executed", {}, "awaiting_settlement"),
+        ("platform.refund_settled", {}, "resolved"),
         ("buyer.confirm", {}, "closed"),
     ],
     "buyer_wins": [
@@ -42,7 +43,8 @@ SCENARIOS: dict[str, list[Step]] = {
             {"outcome": {"decision": "buyer_wins", "amount_cents": FULL}, "rule": "r-1"},
             "remedy_in_progress",
         ),
-        ("merchant.remedy_executed", {}, "resolved"),
+        ("merchant.remedy_executed", {}, "awaiting_settlement"),
+        ("platform.refund_settled", {}, "resolved"),
     ],
     "partial": [
         ("merchant.dispute", {"text": "partly used"}, "in_arbitration"),
@@ -51,7 +53,8 @@ SCENARIOS: dict[str, list[Step]] = {
             {"outcome": {"decision": "partial", "amount_cents": 4000}, "rule": "r-2"},
             "remedy_in_progress",
         ),
-        ("merchant.remedy_executed", {}, "resolved"),
+        ("merchant.remedy_executed", {}, "awaiting_settlement"),
+        ("platform.refund_settled", {}, "resolved"),
     ],
     "appeal": [
         ("merchant.dispute", {"text": "no defect"}, "in_arbitration"),
@@ -66,7 +69,45 @@ SCENARIOS: dict[str, list[Step]] = {
             },
             "remedy_in_progress",
         ),
+        ("merchant.remedy_executed", {}, "awaiting_settlement"),
+        ("platform.refund_settled", {}, "resolved"),
+    ],
+    "counter_offer": [
+        (
+            "merchant.accept",
+            {"remedy": {"type": "refund", "amount_cents": 5000}},
+            "merchant_proposed",
+        ),
+        (
+            "buyer.counter_offer",
+            {"remedy": {"type": "refund", "amount_cents": 9000}},
+            "buyer_countered",
+        ),
+        ("merchant.accept_counter", {}, "remedy_in_progress"),
+        ("merchant.remedy_executed", {}, "awaiting_settlement"),
+        ("platform.refund_settled", {}, "resolved"),
+    ],
+    "return": [
+        ("merchant.accept", {"remedy": {"type": "exchange"}}, "merchant_proposed"),
+        ("buyer.accept_offer", {}, "awaiting_return"),
+        (
+            "buyer.ship_return",
+            {"shipment": {"carrier": "SF", "tracking_number": "SF0001"}},
+            "return_in_transit",
+        ),
+        ("merchant.confirm_receipt", {}, "remedy_in_progress"),
         ("merchant.remedy_executed", {}, "resolved"),
+    ],
+    "merchant_appeal": [
+        ("merchant.dispute", {"text": "no defect"}, "in_arbitration"),
+        (
+            "platform.request_information",
+            {"party": "buyer", "text": "视频?"},
+            "awaiting_information",
+        ),
+        ("buyer.provide_information", {"text": "已上传"}, "in_arbitration"),
+        ("platform.decide", {"outcome": {"decision": "merchant_wins"}, "rule": "r-6"}, "resolved"),
+        ("merchant.appeal", {"text": "复核"}, "in_arbitration"),
     ],
     "reject_offer": [
         ("merchant.accept", {"remedy": {"type": "exchange"}}, "merchant_proposed"),

@@ -23,6 +23,7 @@ from tests.factories import complaint_payload
 pytestmark = pytest.mark.browser
 
 INGEST = {"Authorization": "Bearer ingest-token-0123456789"}
+PAYMENTS = {"Authorization": "Bearer platform-token-01234567"}
 SignIn = Callable[..., Person]
 
 
@@ -168,9 +169,23 @@ def _lifecycle(settings: Settings, gateway: str, sign_in: SignIn) -> None:
 
     merchant.page.reload()
     act(merchant, "merchant.remedy_executed")
-    shows_status(merchant, "resolved")
+    shows_status(merchant, "awaiting_settlement")
+    # The payment system (an API client, not a page) answers the refund instruction.
+    settled = httpx.post(
+        f"{gateway}/v1/complaints/{cid}/actions",
+        headers=PAYMENTS,
+        json={
+            "schema": "action.v1",
+            "action": "platform.refund_settled",
+            "actor": {"role": "platform", "id": "payments"},
+            "idempotency_key": f"settle-{cid}",
+            "settlement": {"reference": "pay-0001"},
+        },
+    )
+    assert settled.status_code == 200, settled.text
 
     buyer.page.reload()
+    shows_status(buyer, "resolved")
     act(buyer, "buyer.confirm", keyboard=True)
     shows_status(buyer, "closed")
     buyer.page.get_by_text("认可结果").first.wait_for()  # on the timeline

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.acceptance
 COUNT = 1000  # per scenario; faults start within the first few hundred
 SOURCE = "chaos"
 #: Short buyer-offer and remedy windows (hours; about 7 s each) so deadlines fire in the run.
-WINDOWS = '{"merchant_proposed": 0.002, "remedy_in_progress": 0.002}'
+WINDOWS = '{"merchant_proposed": 0.002, "awaiting_return": 0.002}'
 
 REPORT = faults.ROOT / ".local" / "chaos-report.jsonl"
 
@@ -116,8 +116,9 @@ SCENARIOS: dict[str, Inject] = {
 
 
 def act_on(samples: list[Sample]) -> list[Sample]:
-    """Every third in-scope complaint gets a merchant offer that nobody answers: the offer
-    deadline accepts it, the remedy deadline has the platform execute it → resolved."""
+    """Every third in-scope complaint gets a merchant offer (an exchange) that nobody
+    answers: the offer deadline accepts it, and the buyer never sends the goods back, so
+    the return deadline closes it for the merchant → closed."""
     return [
         s
         for i, s in enumerate(samples)
@@ -168,14 +169,14 @@ class ActionSender(threading.Thread):
                 continue  # the fault under test; try again on the next round
 
 
-def _settle(fleet: Fleet, settings: Settings, sent: int, resolved: int, timeout: float) -> None:
+def _settle(fleet: Fleet, settings: Settings, sent: int, closed: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         for name in list(fleet.procs):  # a supervisor restarts what died
             faults.restart_if_dead(fleet, name)
         p = faults.progress(settings, SOURCE)
         done = p is not None and p.settled(sent)
-        if done and faults.count_status(settings, "resolved") >= resolved:
+        if done and faults.count_status(settings, "closed") >= closed:
             if faults.queues_empty(settings):
                 return
         assert time.monotonic() < deadline, f"did not settle: {p}"
@@ -219,11 +220,11 @@ def test_pipeline_survives(settings: Settings, tmp_path: Path, scenario: str) ->
         fleet.stop()
     elapsed = time.monotonic() - started
     acted = {id(s) for s in targets}
-    expected = [replace(s, expected_status="resolved") if id(s) in acted else s for s in samples]
+    expected = [replace(s, expected_status="closed") if id(s) in acted else s for s in samples]
     verify_outcomes(settings.database_url, expected)
     assert faults.fired_twice(settings) == []
     assert faults.count_events(settings, "sla.offer_timeout") == len(targets)
-    assert faults.count_events(settings, "sla.remedy_breached") == len(targets)
+    assert faults.count_events(settings, "sla.return_not_shipped") == len(targets)
     verify_exactly_once(settings.database_url, settings.redis_url)
     redriven = faults.counter(settings, "redriven")
     if scenario == "redis_restart":

@@ -18,6 +18,8 @@ from tests.services import Conn
 
 pytestmark = pytest.mark.integration
 
+VERSIONS = Path(__file__).parents[2] / "schemas" / "migrations" / "versions"
+
 
 def _dump(url: str) -> str:
     pg_dump = shutil.which("pg_dump")
@@ -64,9 +66,6 @@ def test_migrated_schema_equals_canonical_schema(base_settings: Settings) -> Non
     finally:
         for name in (migrated, canonical):
             services.drop_database(base_settings, name)
-
-
-VERSIONS = Path(__file__).resolve().parents[2] / "schemas" / "migrations" / "versions"
 
 
 def test_migrate_is_idempotent(database_url: str) -> None:

@@ -91,17 +91,20 @@ def test_accept_offer_execute_confirm(rt: Settings, new_complaint: Factory) -> N
     act(rt, action(cid, "buyer.accept_offer", BUYER))
     assert status_of(rt, cid)["status"] == "remedy_in_progress"
     act(rt, action(cid, "merchant.remedy_executed", MERCHANT))
+    assert status_of(rt, cid)["status"] == "awaiting_settlement"  # the payments port's turn
+    act(rt, action(cid, "platform.refund_settled", "payments"))
     assert status_of(rt, cid)["status"] == "resolved"
     act(rt, action(cid, "buyer.confirm", BUYER))
     row = status_of(rt, cid)
     assert row["status"] == "closed" and row["outcome"]["decision"] == "agreed"
     with psycopg.connect(rt.database_url) as conn:
         events = [e["event"] for e in timeline(conn, cid)]
-    assert events[-5:] == [
+    assert events[-6:] == [
         "merchant.accept",
         "platform.remedy_approved",
         "buyer.accept_offer",
-        "merchant.remedy_executed",
+        "refund.instructed",
+        "refund.settled",
         "buyer.confirm",
     ]
 
@@ -150,6 +153,8 @@ def test_dispute_then_each_arbitration_outcome(
     assert row["status"] == final and row["outcome"]["rule"] == "rule-3.2"
     if final == "remedy_in_progress":
         act(rt, action(cid, "merchant.remedy_executed", MERCHANT))
+        assert status_of(rt, cid)["status"] == "awaiting_settlement"
+        act(rt, action(cid, "platform.refund_settled", "payments"))
         assert status_of(rt, cid)["status"] == "resolved"
 
 
@@ -157,9 +162,7 @@ def test_refused_remedy_and_rejected_offer_go_to_arbitration(
     rt: Settings, new_complaint: Factory
 ) -> None:
     cid = new_complaint()
-    act(
-        rt, action(cid, "merchant.accept", MERCHANT, remedy={"type": "refund", "amount_cents": 100})
-    )
+    act(rt, action(cid, "merchant.accept", MERCHANT, remedy={"type": "repair"}))
     assert status_of(rt, cid)["status"] == "in_arbitration"
     with psycopg.connect(rt.database_url) as conn:
         last = timeline(conn, cid)[-1]
@@ -195,6 +198,7 @@ def test_appeal_once_at_a_higher_level(rt: Settings, new_complaint: Factory) -> 
         ),
     )
     act(rt, action(cid, "merchant.remedy_executed", MERCHANT))
+    act(rt, action(cid, "platform.refund_settled", "payments"))
     assert status_of(rt, cid)["outcome"]["level"] == 1
     before = snapshot(rt, cid)
     act(rt, action(cid, "buyer.appeal", BUYER))
@@ -397,6 +401,7 @@ def test_view_and_scorecard(rt: Settings, new_complaint: Factory) -> None:
     assert view["status"] == "merchant_proposed" and view["remedy"]["type"] == "refund"
     assert view["allowed_actions"]["buyer"] == [
         "buyer.accept_offer",
+        "buyer.counter_offer",
         "buyer.message",
         "buyer.reject_offer",
         "buyer.withdraw",
@@ -405,3 +410,12 @@ def test_view_and_scorecard(rt: Settings, new_complaint: Factory) -> None:
     (row,) = card
     assert (row["merchant_id"], row["received"], row["answered"]) == (MERCHANT, 2, 2)
     assert (row["partial"], row["buyer_wins"], row["answered_in_time_share"]) == (1, 0, 1)
+
+
+def test_a_suspended_complaint_can_be_withdrawn(rt: Settings, new_complaint: Factory) -> None:
+    cid = new_complaint()
+    act(rt, action(cid, "platform.suspend", "xiaoer_1", text="offline talks"))
+    assert status_of(rt, cid)["status"] == "suspended"
+    act(rt, action(cid, "buyer.withdraw", "b_10293"))
+    row = status_of(rt, cid)
+    assert (row["status"], row["suspended_from"]) == ("withdrawn", None)

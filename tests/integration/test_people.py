@@ -156,7 +156,10 @@ def test_an_appeal_is_decided_by_other_staff(
     _to_arbitration(api, forwarded)
     decision = {"outcome": {"decision": "partial", "amount_cents": 3000}, "rule": "rule-7.2"}
     assert act(api, forwarded, ARBITER_A, "platform.decide", **decision).status_code == 200
-    assert act(api, forwarded, MERCHANT, "merchant.remedy_executed").json()["status"] == "resolved"
+    executed = act(api, forwarded, MERCHANT, "merchant.remedy_executed")
+    assert executed.json()["status"] == "awaiting_settlement"
+    settled = act(api, forwarded, ARBITER_A, "platform.refund_settled")
+    assert settled.json()["status"] == "resolved"
     appealed = act(api, forwarded, BUYER, "buyer.appeal", text="3000 is not enough")
     assert appealed.json()["status"] == "in_arbitration"
     again = {"outcome": {"decision": "partial", "amount_cents": 6000}, "rule": "rule-7.3"}

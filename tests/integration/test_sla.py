@@ -219,9 +219,10 @@ SUSPEND = ("platform.suspend", "x", {"text": "court"})
 @pytest.mark.parametrize(
     ("path", "hours", "status", "event", "extra"),
     [
-        ([OFFER], 49, "remedy_in_progress", "sla.offer_timeout", {"decision": "agreed"}),
+        ([OFFER], 49, "awaiting_return", "sla.offer_timeout", {"decision": "agreed"}),
         ([DISPUTE], 49, "in_arbitration", "sla.arbitration_breached", {"level": 1}),
-        ([DISPUTE, DECIDE], 25, "resolved", "sla.remedy_breached", {"penalty": 1}),
+        # The platform carries the refund out through the payments port.
+        ([DISPUTE, DECIDE], 25, "awaiting_settlement", "sla.remedy_breached", {"penalty": 1}),
         ([DISPUTE, MERCHANT_WINS], 7 * 24 + 1, "closed", "sla.confirm_timeout", {}),
         ([SUSPEND], 30 * 24 + 1, "awaiting_merchant", "sla.suspension_elapsed", {}),
     ],

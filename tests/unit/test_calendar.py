@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.domain.calendar import NaturalCalendar, parse_business_hours
+from pipeline.calendar_file import policy_of
+from pipeline.domain.calendar import BusinessCalendar, NaturalCalendar, parse_business_hours
+from pipeline.settings import Settings
 
 SH = ZoneInfo("Asia/Shanghai")
 WEEK = parse_business_hours("mon-fri 09:00-18:00", "2026-10-01,2026-10-02")
@@ -62,3 +66,46 @@ def test_bad_business_hours_are_refused(spec: str) -> None:
 
 def test_holidays_are_parsed() -> None:
     assert date(2026, 10, 1) in WEEK.holidays
+
+
+# National Day 2026 (example): Oct 1-7 off, Saturday Oct 10 worked in exchange (调休).
+GOLDEN_WEEK = parse_business_hours(
+    "mon-fri 09:00-18:00",
+    "2026-10-01,2026-10-02,2026-10-05,2026-10-06,2026-10-07",
+    workdays="2026-10-10",
+)
+
+
+def test_a_make_up_working_day_counts_with_weekday_hours() -> None:
+    friday_evening = at(2026, 10, 9, 17)
+    assert GOLDEN_WEEK.add(friday_evening, timedelta(hours=4)) == at(2026, 10, 10, 12)
+    assert WEEK.add(friday_evening, timedelta(hours=4)) == at(2026, 10, 12, 12)
+    assert GOLDEN_WEEK.between(at(2026, 10, 10, 0), at(2026, 10, 11, 0)) == timedelta(hours=9)
+
+
+def test_holidays_and_the_weekend_between_them_are_skipped() -> None:
+    assert GOLDEN_WEEK.add(at(2026, 9, 30, 17), timedelta(hours=2)) == at(2026, 10, 8, 10)
+
+
+def test_a_day_cannot_be_both_holiday_and_make_up_day() -> None:
+    with pytest.raises(ValueError, match="both"):
+        parse_business_hours("mon-fri 09:00-18:00", "2026-10-10", workdays="2026-10-10")
+    with pytest.raises(ValueError, match="make-up working days"):
+        parse_business_hours("mon-fri 09:00-18:00", workdays="10/10/2026")
+
+
+def test_calendar_file_adds_to_the_settings(tmp_path: Path) -> None:
+    path = tmp_path / "cn-2026.json"
+    path.write_text(json.dumps({"holidays": ["2026-10-01"], "workdays": ["2026-10-10"]}))
+    settings = Settings(
+        business_hours="mon-fri 09:00-18:00", holidays="2026-10-02", calendar_file=str(path)
+    )
+    calendar = policy_of(settings).calendar
+    assert isinstance(calendar, BusinessCalendar)
+    assert calendar.holidays == {date(2026, 10, 1), date(2026, 10, 2)}
+    assert calendar.workdays == {date(2026, 10, 10)}
+    path.write_text(json.dumps({"holidays": ["2026-10-01"], "extra": []}))
+    with pytest.raises(ValueError, match="COMPLAINTS_CALENDAR_FILE"):
+        policy_of(settings)
+    with pytest.raises(ValueError, match="need business hours"):
+        policy_of(Settings(workdays="2026-10-10"))

@@ -10,6 +10,14 @@ const REASONS = ["not_paid", "window_expired", "amount_exceeds_order", "same_par
 // What each action's form asks for, beside the button: rules as data.
 const FIELDS = {
   "merchant.accept": ["remedy"],
+  "merchant.revise_offer": ["remedy"],
+  "buyer.counter_offer": ["remedy"],
+  "merchant.request_extension": ["hours", "text"],
+  "platform.request_information": ["party", "text"],
+  "buyer.provide_information": ["text"],
+  "merchant.provide_information": ["text"],
+  "buyer.ship_return": ["shipment"],
+  "merchant.dispute_receipt": ["text", "evidence"],
   "merchant.dispute": ["text", "evidence"],
   "merchant.message": ["text"],
   "buyer.message": ["text"],
@@ -17,7 +25,8 @@ const FIELDS = {
   "platform.reject_review": ["reason"],
   "platform.decide": ["outcome", "rule"],
 };
-const HIDDEN = new Set(["buyer.file_followup"]);
+// A follow-up is a new complaint; settlements are the payment system's answers (an API client).
+const HIDDEN = new Set(["buyer.file_followup", "platform.refund_settled", "platform.refund_failed"]);
 // A second staff member approves a large decision only while one is proposed (four eyes).
 const DECISION_STEPS = new Set(["platform.decision_proposed", "platform.decide", "platform.decide_no_remedy",
   "platform.approve_decision", "buyer.appeal"]);
@@ -33,6 +42,10 @@ function inputs(name, action) {
     case "reason": return [field("f_reason", select("reason", REASONS, "reason"))];
     case "outcome": return [field("f_decision", select("decision", ["buyer_wins", "partial", "merchant_wins"], "decision")),
       field("f_amount", h("input", { name: "amount", type: "number", min: "0", step: "0.01" }))];
+    case "hours": return [field("f_hours", h("input", { name: "hours", type: "number", min: "1", max: "48", required: true }))];
+    case "party": return [field("f_party", select("party", ["buyer", "merchant"], "party"))];
+    case "shipment": return [field("f_carrier", h("input", { name: "carrier", required: true, maxlength: "64" })),
+      field("f_tracking", h("input", { name: "tracking_number", required: true, pattern: "[A-Za-z0-9\\-]{4,64}" }))];
     case "rule": return [field("f_rule", h("input", { name: "rule", required: true, maxlength: "100", placeholder: "platform_rule_4_2" }))];
     default: return [];
   }
@@ -50,6 +63,9 @@ async function body(action, form, key) {
     out.evidence = await uploadAll(form.elements.files.files, f.get("kind"), form.querySelector(".bars"));
   }
   if (needs.includes("reason")) out.reason = f.get("reason");
+  if (needs.includes("hours")) out.hours = parseInt(f.get("hours"), 10);
+  if (needs.includes("party")) out.party = f.get("party");
+  if (needs.includes("shipment")) out.shipment = { carrier: f.get("carrier"), tracking_number: f.get("tracking_number") };
   if (needs.includes("outcome")) {
     out.outcome = { decision: f.get("decision") };
     if (f.get("decision") !== "merchant_wins") out.outcome.amount_cents = cents(f.get("amount") || "0");

@@ -1,0 +1,107 @@
+"""Cases (批量投诉) for the platform: a case and its complaints, and one staff decision for
+all of them (docs/contracts.md §1). Buyers and merchants do not see cases."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from pipeline.api.auth import any_scope, ensure_scope, require
+from pipeline.api.caller import Caller
+from pipeline.api.errors import documented
+from pipeline.api.visibility import ensure_grant
+from pipeline.db.pool import read
+from pipeline.db.queries import q
+from pipeline.db.store import unit_of_work
+from pipeline.domain.errors import NotFound
+from pipeline.handlers.cases import decide_case
+from schemas.action import Outcome
+from schemas.complaint import NO_NUL
+
+router = APIRouter()
+
+
+class CaseDecisionIn(BaseModel):
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=200)]
+    outcome: Outcome
+    rule: Annotated[str, Field(min_length=1, max_length=100), NO_NUL]
+
+
+class CaseDecisionOut(BaseModel):
+    case_id: str
+    decision_id: int
+    sent_to: int = Field(description="complaints the decision was sent to (0 for a replay)")
+    outcome: Literal["applied", "replayed"]
+
+
+def _case(conn: Any, case_id: str) -> dict[str, Any]:
+    case = conn.execute(q("get_case"), {"id": case_id}).fetchone()
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    members = conn.execute(q("case_complaints"), {"case_id": case_id}).fetchall()
+    decisions = conn.execute(q("case_decisions_of"), {"case_id": case_id}).fetchall()
+    return {
+        **fix({**case, "id": str(case["id"]), "opened_by": str(case["opened_by"])}),
+        "complaints": [fix(m) for m in members],
+        "decisions": [fix(d) for d in decisions],
+    }
+
+
+_TIMES = ("opened_at", "decided_at", "linked_at", "created_at")
+
+
+def fix(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if k in _TIMES and v else v) for k, v in row.items()}
+
+
+def _platform_only(caller: Caller, case_id: str) -> None:
+    if caller.is_party:
+        raise NotFound(f"no case {case_id}")
+
+
+@router.get("/v1/cases/{case_id}", responses=documented(401, 403, 404, 422))
+def get_case(
+    case_id: uuid.UUID, request: Request, caller: Annotated[Caller, Depends(require("read"))]
+) -> dict[str, Any]:
+    """A case: merchant, product, category, when it opened, its complaints (in the order
+    they joined) and the decisions taken for it."""
+    _platform_only(caller, str(case_id))
+    return read(request.app.state.pool, lambda conn: _case(conn, str(case_id)))
+
+
+@router.post(
+    "/v1/cases/{case_id}/decisions",
+    response_model=CaseDecisionOut,
+    responses=documented(400, 401, 403, 404, 409, 413, 415, 422),
+)
+def decide(
+    case_id: uuid.UUID,
+    body: CaseDecisionIn,
+    request: Request,
+    caller: Annotated[Caller, Depends(any_scope)],
+) -> CaseDecisionOut:
+    """One staff decision for every open complaint of the case; each complaint gets its own
+    event from it, once. The same idempotency key answers the first decision again."""
+    _platform_only(caller, str(case_id))
+    ensure_scope(caller, "act:platform")
+    ensure_grant(caller, "platform.decide")
+    read(request.app.state.pool, lambda conn: _case(conn, str(case_id)))  # 404 when unknown
+    staff = caller.party_id or caller.name
+    with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
+        decision_id, replayed, sent = decide_case(
+            store,
+            str(case_id),
+            body.idempotency_key,
+            body.outcome.model_dump(exclude_none=True),
+            body.rule,
+            staff,
+        )
+    return CaseDecisionOut(
+        case_id=str(case_id),
+        decision_id=decision_id,
+        sent_to=sent,
+        outcome="replayed" if replayed else "applied",
+    )

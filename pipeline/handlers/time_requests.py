@@ -1,0 +1,101 @@
+"""Asking for time and for information.
+
+A merchant may ask once per clock for more time on its running clock (up to 48 h, with a
+reason); the buyer or staff grant or refuse it, and a request nobody answered lapses when
+the clock runs out. Staff may ask a party for information while they arbitrate: their
+clock pauses, the party's runs, and the answer (or its breach) resumes the staff clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pipeline.db.store import Complaint, Store
+from pipeline.domain.actions import ACTION_EVENTS
+from pipeline.domain.sla import MAX_EXTENSION
+from pipeline.domain.status import Role
+from pipeline.domain.transitions import Event
+from pipeline.handlers.common import ActionContext, actor_fields, refuse
+from schemas.action import ActionV1
+
+
+def _merchant_clock(store: Store, c: Complaint) -> dict[str, Any]:
+    d = store.one("running_clock", {"complaint_id": c.id})
+    if d is None or d["party"] != Role.MERCHANT:
+        raise refuse(c, "not_allowed_now", "only a running clock of the merchant is extended")
+    return d
+
+
+def _steps(store: Store, c: Complaint, deadline_id: int) -> list[dict[str, Any]]:
+    return store.all("extension_steps", {"complaint_id": c.id, "deadline_id": deadline_id})
+
+
+def request_extension(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
+    assert a.hours is not None
+    d = _merchant_clock(store, c)
+    if _steps(store, c, d["id"]):
+        raise refuse(c, "extension_already_used", "a clock is extended at most once")
+    if timedelta(hours=a.hours) > MAX_EXTENSION:
+        raise refuse(c, "extension_too_long", f"at most {MAX_EXTENSION} more")
+    data = {"deadline_id": d["id"], "kind": d["kind"], "hours": a.hours, "text": a.text}
+    return store.apply(c, Event.EXTENSION_REQUESTED, data=data, **actor_fields(a, ctx))
+
+
+def _pending(store: Store, c: Complaint) -> tuple[dict[str, Any], dict[str, Any]]:
+    d = store.one("running_clock", {"complaint_id": c.id})
+    steps = _steps(store, c, d["id"]) if d is not None else []
+    if d is None or not steps or steps[0]["event"] != Event.EXTENSION_REQUESTED:
+        raise refuse(c, "no_pending_extension", "no extension request waits for an answer")
+    return d, steps[0]["data"]
+
+
+def grant_extension(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
+    d, asked = _pending(store, c)
+    due = store.policy.calendar.add(d["due_at"], timedelta(hours=asked["hours"]))
+    warn = min(d["warn_at"] + (due - d["due_at"]), due)
+    store.run("extend_deadline", {"id": d["id"], "due_at": due, "warn_at": warn})
+    data = {"deadline_id": d["id"], "hours": asked["hours"], "due_at": due.isoformat()}
+    return store.apply(
+        c, Event.EXTENSION_GRANTED, data={**data, "text": a.text}, **actor_fields(a, ctx)
+    )
+
+
+def refuse_extension(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
+    d, _ = _pending(store, c)
+    data = {"deadline_id": d["id"], "text": a.text}
+    return store.apply(c, Event.EXTENSION_REFUSED, data=data, **actor_fields(a, ctx))
+
+
+def lapse_pending(store: Store, c: Complaint, deadline_id: int, mid: str | None) -> Complaint:
+    """Silence refuses: a request still unanswered when its clock runs out lapses."""
+    steps = _steps(store, c, deadline_id)
+    if not steps or steps[0]["event"] != Event.EXTENSION_REQUESTED:
+        return c
+    return store.apply(c, Event.EXTENSION_LAPSED, data={"deadline_id": deadline_id}, message_id=mid)
+
+
+def request_information(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
+    assert a.party is not None
+    party = Role(a.party)
+    return store.apply(
+        c,
+        Event.INFORMATION_REQUESTED,
+        clock_party=party,
+        notify=(party,),
+        data={"party": a.party, "text": a.text},
+        **actor_fields(a, ctx),
+    )
+
+
+def provide_information(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
+    asked = store.one("live_deadline", {"complaint_id": c.id, "kind": "information_answer"})
+    if asked is not None and asked["party"] != a.actor.role:
+        raise refuse(c, "not_asked", f"staff asked the {asked['party']} for this information")
+    return store.apply(c, ACTION_EVENTS[a.action], data={"text": a.text}, **actor_fields(a, ctx))
+
+
+def information_timeout(
+    store: Store, c: Complaint, data: dict[str, Any], mid: str | None
+) -> Complaint:
+    """The party asked did not answer: the platform goes on without it."""
+    return store.apply(c, Event.SLA_INFORMATION_TIMEOUT, data=data, message_id=mid)

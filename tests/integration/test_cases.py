@@ -1,0 +1,171 @@
+"""Cases (批量投诉) over the HTTP API: complaints against one merchant about one product in
+one category are linked to one case as they arrive, past the category's threshold; staff
+are told once; one staff decision gives every open complaint of the case its own event,
+exactly once, however often it is retried or redelivered."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from pipeline.adapters.s3 import make_s3_client
+from pipeline.settings import Settings
+from tests.api_server import as_party, problem_code
+from tests.factories import JPEG, complaint_payload
+from tests.inline import drain_outbox
+from tests.parties import ARBITER, BUYER, INGEST, MERCHANT, act, gateway, ok, rows, view
+from workers import actors
+
+pytestmark = pytest.mark.integration
+
+BUYER_WINS = {"decision": "buyer_wins", "amount_cents": 12900}
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[httpx.Client]:
+    with gateway(settings) as client:
+        yield client
+
+
+def payload(settings: Settings, n: int, **fields: Any) -> dict[str, Any]:
+    """A complaint of its own buyer (each buyer files one: no manual review)."""
+    buyer = f"b_{n}"
+    key = f"evidence/{buyer}/9f2c.jpg"
+    make_s3_client(settings).put_object(Bucket=settings.s3_bucket, Key=key, Body=JPEG)
+    p = complaint_payload(external_id=f"c-{n}", buyer_id=buyer, order__order_id=f"o-{n}", **fields)
+    p["evidence"][0]["key"] = key
+    return p
+
+
+def submit(api: httpx.Client, settings: Settings, *items: dict[str, Any]) -> list[str]:
+    r = api.post("/v1/complaints/batch", json={"items": list(items)}, headers=INGEST)
+    assert r.status_code == 200, r.text
+    drain_outbox(settings)
+    return [str(x["id"]) for x in r.json()["results"]]
+
+
+def case_of(api: httpx.Client, cid: str) -> str | None:
+    return view(api, cid, ARBITER)["case_id"]  # type: ignore[no-any-return]
+
+
+def told(settings: Settings) -> list[dict[str, Any]]:
+    return rows(
+        settings,
+        "SELECT recipient_role::text AS role FROM notifications"
+        " WHERE kind = 'platform.case_opened'",
+    )
+
+
+def test_complaints_past_the_threshold_form_one_case(api: httpx.Client, settings: Settings) -> None:
+    first = submit(api, settings, *(payload(settings, n) for n in range(4)))
+    other_sku = submit(api, settings, payload(settings, 50, order__sku="sku-other"))
+    other_merchant = submit(api, settings, payload(settings, 51, merchant_id="m_other"))
+    assert {case_of(api, c) for c in first + other_sku + other_merchant} == {None}
+    fifth = submit(api, settings, payload(settings, 4))
+    case_id = case_of(api, fifth[0])
+    assert case_id is not None
+    assert {case_of(api, c) for c in first} == {case_id}
+    assert told(settings) == [{"role": "platform"}]
+    sixth = submit(api, settings, payload(settings, 5))
+    assert case_of(api, sixth[0]) == case_id
+    assert told(settings) == [{"role": "platform"}]  # told once
+    case = ok(api.get(f"/v1/cases/{case_id}", headers=ARBITER))
+    assert [c["id"] for c in case["complaints"]][-1] == sixth[0]
+    assert sorted(c["id"] for c in case["complaints"]) == sorted(first + fifth + sixth)
+    assert (case["product_key"], case["category"]) == ("sku:sku-7-red", "product_quality")
+    assert {case_of(api, c) for c in other_sku + other_merchant} == {None}
+    listed = ok(api.get("/v1/complaints", params={"case_id": case_id}, headers=ARBITER))
+    assert sorted(i["id"] for i in listed["items"]) == sorted(first + fifth + sixth)
+    r = api.get(f"/v1/cases/{case_id}", headers=MERCHANT)
+    assert r.status_code == 404 and problem_code(r) == "not_found"
+
+
+def test_a_burst_on_one_sku_forms_one_case(api: httpx.Client, settings: Settings) -> None:
+    ids = submit(api, settings, *(payload(settings, n) for n in range(40)))
+    cases = rows(settings, "SELECT id FROM cases")
+    assert len(cases) == 1
+    (members,) = rows(settings, "SELECT count(*) AS n FROM case_members")
+    assert members["n"] == len(ids)
+    assert told(settings) == [{"role": "platform"}]
+
+
+def test_one_decision_for_the_case_once_each(api: httpx.Client, settings: Settings) -> None:
+    ids = submit(api, settings, *(payload(settings, n) for n in range(6)))
+    case_id = case_of(api, ids[0])
+    withdrawn, offered = ids[0], ids[1]
+    r = act(api, settings, withdrawn, _buyer(0), "buyer.withdraw")
+    assert r.status_code == 200, r.text
+    ok(act(api, settings, offered, MERCHANT, "merchant.accept", remedy={"type": "repair"}))
+    body = {"idempotency_key": "case-d-1", "outcome": BUYER_WINS, "rule": "batch-1"}
+    r = api.post(f"/v1/cases/{case_id}/decisions", json=body, headers=ARBITER)
+    decided = ok(r)
+    assert (decided["outcome"], decided["sent_to"]) == ("applied", 6)
+    drain_outbox(settings)
+    again = ok(api.post(f"/v1/cases/{case_id}/decisions", json=body, headers=ARBITER))
+    assert (again["outcome"], again["decision_id"]) == ("replayed", decided["decision_id"])
+    # Redelivered fan-out messages (a worker killed before its ack): nothing new.
+    for cid in ids:
+        actors.case_decide.fn(complaint_id=cid, case_decision_id=decided["decision_id"])
+    drain_outbox(settings)
+    events = rows(
+        settings,
+        "SELECT complaint_id::text AS id, count(*) AS n FROM complaint_events"
+        " WHERE event = 'platform.case_decide' GROUP BY 1",
+    )
+    assert {e["id"]: e["n"] for e in events} == dict.fromkeys(ids[1:], 1)
+    assert view(api, withdrawn, ARBITER)["status"] == "withdrawn"
+    for cid in ids[1:]:
+        v = view(api, cid, ARBITER)
+        assert v["status"] == "remedy_in_progress"
+        assert (v["outcome"]["case_id"], v["outcome"]["rule"]) == (case_id, "batch-1")
+
+
+def test_case_decisions_need_staff_who_arbitrate(api: httpx.Client, settings: Settings) -> None:
+    ids = submit(api, settings, *(payload(settings, n) for n in range(5)))
+    case_id = case_of(api, ids[0])
+    body = {"idempotency_key": "k", "outcome": BUYER_WINS, "rule": "r"}
+    reviewer = as_party("staff", "s_r", "review")
+    r = api.post(f"/v1/cases/{case_id}/decisions", json=body, headers=reviewer)
+    assert r.status_code == 403 and problem_code(r) == "grant_required"
+    r = api.post(f"/v1/cases/{case_id}/decisions", json=body, headers=BUYER)
+    assert r.status_code == 404
+
+
+def _buyer(n: int) -> dict[str, str]:
+    return as_party("buyer", f"b_{n}")
+
+
+def _count_statements(monkeypatch: pytest.MonkeyPatch, cids: list[str]) -> int:
+    sent = [0]
+    execute = psycopg.Connection.execute
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sent[0] += 1
+        return execute(self, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(psycopg.Connection, "execute", counting)
+        actors.case_count_many.fn([[str(uuid.uuid4()), {"complaint_id": c}] for c in cids])
+    return sent[0]
+
+
+def test_the_case_count_costs_the_same_statements_whatever_the_group(
+    api: httpx.Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set-based: a group of arrivals (even of many products) is counted with the same few
+    statements as one; counting a complaint again changes nothing."""
+    one = submit(api, settings, payload(settings, 0))
+    many = submit(
+        api, settings, *(payload(settings, n, order__sku=f"sku-{n % 3}") for n in range(1, 9))
+    )
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE case_members, case_tallies, cases CASCADE")
+    assert _count_statements(monkeypatch, one) == _count_statements(monkeypatch, many) <= 4
+    before = rows(settings, "SELECT * FROM case_tallies ORDER BY product_key")
+    _count_statements(monkeypatch, many)
+    assert rows(settings, "SELECT * FROM case_tallies ORDER BY product_key") == before
