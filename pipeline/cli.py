@@ -307,7 +307,8 @@ def bench(
     only: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated figures: baselines, throughput, latency, ingest, sla, memory."
+            help="Comma-separated figures: baselines, throughput, latency, scaleout, ingest,"
+            " sla, memory."
         ),
     ] = None,
 ) -> None:

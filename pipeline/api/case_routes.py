@@ -17,6 +17,7 @@ from pipeline.db.pool import read
 from pipeline.db.queries import q
 from pipeline.db.store import unit_of_work
 from pipeline.domain.errors import NotFound
+from pipeline.domain.text import text
 from pipeline.handlers.cases import decide_case
 from schemas.action import Outcome
 from schemas.complaint import NO_NUL
@@ -40,7 +41,7 @@ class CaseDecisionOut(BaseModel):
 def _case(conn: Any, case_id: str) -> dict[str, Any]:
     case = conn.execute(q("get_case"), {"id": case_id}).fetchone()
     if case is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(text("no case {id}", id=case_id))
     members = conn.execute(q("case_complaints"), {"case_id": case_id}).fetchall()
     decisions = conn.execute(q("case_decisions_of"), {"case_id": case_id}).fetchall()
     return {
@@ -59,7 +60,7 @@ def fix(row: dict[str, Any]) -> dict[str, Any]:
 
 def _platform_only(caller: Caller, case_id: str) -> None:
     if caller.is_party:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(text("no case {id}", id=case_id))
 
 
 @router.get("/v1/cases/{case_id}", responses=documented(401, 403, 404, 422))

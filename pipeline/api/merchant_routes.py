@@ -18,6 +18,7 @@ from pipeline.db.queries import q
 from pipeline.db.store import unit_of_work
 from pipeline.domain.errors import ActionRefused, NotFound
 from pipeline.domain.governance import SUPERVISION
+from pipeline.domain.text import text
 from schemas.complaint import NO_NUL, Id
 
 router = APIRouter()
@@ -54,7 +55,7 @@ def get_standing(
     """Whether the merchant is under supervision, since and until when, with which effects;
     the merchant itself or staff."""
     if caller.is_party and (caller.role, caller.party_id) != ("merchant", merchant_id):
-        raise NotFound(f"no merchant {merchant_id}")
+        raise NotFound(text("no merchant {id}", id=merchant_id))
     return read(request.app.state.pool, lambda conn: standing(conn, merchant_id, _now()))
 
 
@@ -85,7 +86,9 @@ def lift(
             },
         )
     if lifted is None:
-        raise ActionRefused("not_supervised", f"merchant {merchant_id} is not under supervision")
+        raise ActionRefused(
+            "not_supervised", text("merchant {id} is not under supervision", id=merchant_id)
+        )
     return read(request.app.state.pool, lambda conn: standing(conn, merchant_id, _now()))
 
 

@@ -50,7 +50,9 @@ def dev_router() -> APIRouter:
         if signer is None:
             raise HTTPException(404, text("no party token key set is configured"))
         if not set(body.grants) <= GRANTS:
-            raise HTTPException(422, text("grants must be among {grants}", grants=sorted(GRANTS)))
+            raise HTTPException(
+                422, text("grants must be among {grants}", grants=", ".join(sorted(GRANTS)))
+            )
         try:
             token = signer.mint(body.role, body.sub, frozenset(body.grants), TOKEN_SECONDS)
         except (PartyTokenError, TypeError, AttributeError) as exc:

@@ -26,6 +26,7 @@ from pipeline.domain.errors import (
 )
 from pipeline.domain.evidence_rules import ItemCheck
 from pipeline.domain.status import Stage, Status
+from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
 from pipeline.handlers import (
     appeals,
@@ -62,7 +63,8 @@ def authorise(c: Complaint, a: ActionV1) -> None:
     owner = {"buyer": c["buyer_id"], "merchant": c["merchant_id"]}.get(a.actor.role)
     if owner is not None and owner != a.actor.id:
         raise ActionRefused(
-            "not_your_complaint", f"{a.actor.role} {a.actor.id} is not a party to this complaint"
+            "not_your_complaint",
+            text("{role} {id} is not a party to this complaint", role=a.actor.role, id=a.actor.id),
         )
 
 
@@ -78,20 +80,23 @@ def handle_action(
     `caller`: who sent it (its idempotency keys are its own)."""
     c = store.lock(a.complaint_id)  # the row lock also serialises duplicate deliveries
     if c is None:
-        raise ActionRefused("not_found", f"no complaint {a.complaint_id}")
+        raise ActionRefused("not_found", text("no complaint {id}", id=a.complaint_id))
     replay = _record(store, c, a, caller)
     if replay is not None:
         return replay
     authorise(c, a)
     holder = live_holder(c.row, store.clock()) if a.actor.role == "platform" else None
     if holder is not None and holder != a.actor.id:
-        raise refuse(c, "claimed_by_another", f"{holder} holds this complaint's claim")
+        raise refuse(
+            c, "claimed_by_another", text("{holder} holds this complaint's claim", holder=holder)
+        )
     if a.action == "buyer.file_followup":
         followup = _file_followup(store, c, a)
         _keep(store, a, caller, followup, None)
         return followup
     if STAGE_GUARD.get(a.action, c.stage) is not c.stage:
-        raise refuse(c, "not_allowed_now", f"{a.action} needs stage {STAGE_GUARD[a.action]}")
+        needs = text("{action} needs stage {stage}", action=a.action, stage=STAGE_GUARD[a.action])
+        raise refuse(c, "not_allowed_now", needs)
     apply_action: Apply = APPLY.get(a.action, _plain)
     try:
         after = apply_action(store, c, a, ActionContext(checked, message_id, four_eyes_cents))
@@ -198,20 +203,25 @@ def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult
         raise refuse(
             parent,
             "not_allowed_now",
-            f"a follow-up needs the complaint resolved or closed, not {parent.status}",
+            text(
+                "a follow-up needs the complaint resolved or closed, not {status}",
+                status=parent.status.value,
+            ),
         )
     followup = a.complaint
     assert followup is not None
     if followup.buyer_id != parent["buyer_id"]:
-        raise refuse(parent, "not_your_complaint", "a follow-up must come from the same buyer")
+        raise refuse(
+            parent, "not_your_complaint", text("a follow-up must come from the same buyer")
+        )
     if (followup.order.order_id, followup.merchant_id) != (
         parent["order_id"],
         parent["merchant_id"],
     ):
-        raise refuse(parent, "followup_mismatch", "a follow-up must be about the same order")
+        raise refuse(parent, "followup_mismatch", text("a follow-up must be about the same order"))
     result = intake.accept(store, followup.model_copy(update={"parent_id": UUID(parent.id)}))
     if result.outcome == "conflict":
-        raise refuse(parent, "conflict", "external_id already used with another body")
+        raise refuse(parent, "conflict", text("external_id already used with another body"))
     return ActionResult(parent.id, parent.status, followup_id=result.complaint_id)
 
 

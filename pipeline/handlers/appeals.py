@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.status import Status
+from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
 from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from schemas.action import ActionV1
@@ -14,12 +15,14 @@ from schemas.action import ActionV1
 
 def _may_appeal(store: Store, c: Complaint, event: Event) -> None:
     if c.status is not Status.RESOLVED:
-        raise refuse(c, "not_allowed_now", f"appeal needs status resolved, not {c.status}")
+        needs = text("an appeal needs status resolved, not {status}", status=c.status.value)
+        raise refuse(c, "not_allowed_now", needs)
     if store.one("count_events", {"complaint_id": c.id, "event": event})["n"]:  # type: ignore[index]
-        raise refuse(c, "appeal_already_used", "a complaint may be appealed once by each party")
+        used = text("a complaint may be appealed once by each party")
+        raise refuse(c, "appeal_already_used", used)
     window = store.one("live_deadline", {"complaint_id": c.id, "kind": "buyer_confirmation"})
     if window is None or window["due_at"] < store.clock():
-        raise refuse(c, "appeal_window_closed", "the 7-day appeal window has closed")
+        raise refuse(c, "appeal_window_closed", text("the 7-day appeal window has closed"))
 
 
 def _appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext, event: Event) -> Complaint:
@@ -41,6 +44,8 @@ def merchant_appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext)
     _may_appeal(store, c, Event.MERCHANT_APPEAL)
     if store.one("last_decision", {"complaint_id": c.id}) is None:
         raise refuse(
-            c, "no_decision_to_appeal", "the complaint was settled by agreement, not decided"
+            c,
+            "no_decision_to_appeal",
+            text("the complaint was settled by agreement, not decided"),
         )
     return _appeal(store, c, a, ctx, Event.MERCHANT_APPEAL)

@@ -11,7 +11,7 @@ from pipeline.domain.actions import allowed_by_role
 from pipeline.domain.errors import ActionRefused
 from pipeline.domain.evidence_rules import ItemCheck
 from pipeline.domain.status import Role
-from pipeline.domain.text import Text
+from pipeline.domain.text import Text, text
 from schemas.action import ActionV1
 
 
@@ -38,5 +38,9 @@ def within_order(c: Complaint, *amounts: int | None) -> None:
             raise refuse(
                 c,
                 "amount_exceeds_order",
-                f"amount {amount} exceeds the order amount {c['order_amount_cents']}",
+                text(
+                    "amount {amount} exceeds the order amount {order}",
+                    amount=amount,
+                    order=c["order_amount_cents"],
+                ),
             )

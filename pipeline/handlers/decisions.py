@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.db.store import Complaint, Store
+from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
 from pipeline.handlers import returns
 from pipeline.handlers.common import ActionContext, actor_fields, refuse, within_order
@@ -45,9 +46,10 @@ def approve_decision(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext
     """The second pair of eyes: applies the pending proposed decision as it was proposed."""
     pending = store.one("latest_decision_step", {"complaint_id": c.id})
     if pending is None or pending["event"] != Event.DECISION_PROPOSED:
-        raise refuse(c, "no_pending_decision", "no proposed decision waits for approval")
+        raise refuse(c, "no_pending_decision", text("no proposed decision waits for approval"))
     if pending["actor_id"] == a.actor.id:
-        raise refuse(c, "four_eyes", "a decision is approved by someone other than its proposer")
+        other = text("a decision is approved by someone other than its proposer")
+        raise refuse(c, "four_eyes", other)
     _not_the_appealed_decider(store, c, a.actor.id)
     decided = {k: v for k, v in pending["data"].items() if k != "needs_approval_above_cents"}
     decided = {**decided, "proposed_by": pending["actor_id"], "approved_by": a.actor.id}
@@ -67,5 +69,5 @@ def _not_the_appealed_decider(store: Store, c: Complaint, staff_id: str) -> None
         raise refuse(
             c,
             "appeal_needs_other_staff",
-            "an appeal is decided by someone other than who made the decision appealed",
+            text("an appeal is decided by someone other than who made the decision appealed"),
         )

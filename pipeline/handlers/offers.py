@@ -15,6 +15,7 @@ from pipeline.db import clocks
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.remedy_rules import Effect, RemedyFacts, judge
 from pipeline.domain.status import Category, EvidenceKind, Role, Status, Verdict
+from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
 from pipeline.handlers import governance, returns
 from pipeline.handlers.common import ActionContext, actor_fields, refuse, within_order
@@ -46,7 +47,8 @@ def _offer(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext, event: E
     within_order(c, remedy.amount_cents, remedy.compensation_cents)
     n = rounds(store, c) + 1
     if n > MAX_OFFER_ROUNDS:
-        raise refuse(c, "offer_rounds_exhausted", f"{MAX_OFFER_ROUNDS} offers were made already")
+        made = text("{rounds} offers were made already", rounds=MAX_OFFER_ROUNDS)
+        raise refuse(c, "offer_rounds_exhausted", made)
     rule = judge(
         RemedyFacts(
             category=Category(c["category"]),

@@ -13,6 +13,7 @@ from pipeline.db import clocks
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.money import payment_due
 from pipeline.domain.status import Role
+from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
 from pipeline.handlers import governance
 from pipeline.handlers.common import ActionContext, actor_fields, refuse
@@ -73,13 +74,14 @@ def _pending(store: Store, c: Complaint, a: ActionV1) -> dict[str, Any] | None:
     named = a.settlement.instruction if a.settlement is not None else None
     latest = store.one("latest_payment_instruction", {"complaint_id": c.id})
     if named is not None and (latest is None or named != latest["idempotency_key"]):
-        raise refuse(c, "unknown_instruction", f"{named} is not this complaint's pending refund")
+        unknown = text("{id} is not this complaint's pending refund", id=named)
+        raise refuse(c, "unknown_instruction", unknown)
     if latest is None:
-        raise refuse(c, "no_pending_refund", "no refund was instructed for this complaint")
+        raise refuse(c, "no_pending_refund", text("no refund was instructed for this complaint"))
     if latest["state"] != "instructed":
         if named is not None:  # the payment system answered this one already: a repeat
             return None
-        raise refuse(c, "no_pending_refund", "the latest refund was answered already")
+        raise refuse(c, "no_pending_refund", text("the latest refund was answered already"))
     return latest
 
 

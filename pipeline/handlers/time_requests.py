@@ -14,6 +14,7 @@ from pipeline.db.store import Complaint, Store
 from pipeline.domain.actions import ACTION_EVENTS
 from pipeline.domain.sla import MAX_EXTENSION
 from pipeline.domain.status import Role
+from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
 from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from schemas.action import ActionV1
@@ -22,7 +23,8 @@ from schemas.action import ActionV1
 def _merchant_clock(store: Store, c: Complaint) -> dict[str, Any]:
     d = store.one("running_clock", {"complaint_id": c.id})
     if d is None or d["party"] != Role.MERCHANT:
-        raise refuse(c, "not_allowed_now", "only a running clock of the merchant is extended")
+        only = text("only a running clock of the merchant is extended")
+        raise refuse(c, "not_allowed_now", only)
     return d
 
 
@@ -34,9 +36,10 @@ def request_extension(store: Store, c: Complaint, a: ActionV1, ctx: ActionContex
     assert a.hours is not None
     d = _merchant_clock(store, c)
     if _steps(store, c, d["id"]):
-        raise refuse(c, "extension_already_used", "a clock is extended at most once")
+        raise refuse(c, "extension_already_used", text("a clock is extended at most once"))
     if timedelta(hours=a.hours) > MAX_EXTENSION:
-        raise refuse(c, "extension_too_long", f"at most {MAX_EXTENSION} more")
+        most = text("at most {hours} hours more", hours=int(MAX_EXTENSION.total_seconds() // 3600))
+        raise refuse(c, "extension_too_long", most)
     data = {"deadline_id": d["id"], "kind": d["kind"], "hours": a.hours, "text": a.text}
     return store.apply(c, Event.EXTENSION_REQUESTED, data=data, **actor_fields(a, ctx))
 
@@ -45,7 +48,8 @@ def _pending(store: Store, c: Complaint) -> tuple[dict[str, Any], dict[str, Any]
     d = store.one("running_clock", {"complaint_id": c.id})
     steps = _steps(store, c, d["id"]) if d is not None else []
     if d is None or not steps or steps[0]["event"] != Event.EXTENSION_REQUESTED:
-        raise refuse(c, "no_pending_extension", "no extension request waits for an answer")
+        none = text("no extension request waits for an answer")
+        raise refuse(c, "no_pending_extension", none)
     return d, steps[0]["data"]
 
 
@@ -56,7 +60,11 @@ def grant_extension(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext)
     store.run("extend_deadline", {"id": d["id"], "due_at": due, "warn_at": warn})
     data = {"deadline_id": d["id"], "hours": asked["hours"], "due_at": due.isoformat()}
     return store.apply(
-        c, Event.EXTENSION_GRANTED, data={**data, "text": a.text}, **actor_fields(a, ctx)
+        c,
+        Event.EXTENSION_GRANTED,
+        data={**data, "text": a.text},
+        due_at=due,  # the row carries its running clock (lists sort on it)
+        **actor_fields(a, ctx),
     )
 
 
@@ -90,7 +98,8 @@ def request_information(store: Store, c: Complaint, a: ActionV1, ctx: ActionCont
 def provide_information(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     asked = store.one("live_deadline", {"complaint_id": c.id, "kind": "information_answer"})
     if asked is not None and asked["party"] != a.actor.role:
-        raise refuse(c, "not_asked", f"staff asked the {asked['party']} for this information")
+        asked_whom = text("staff asked the {party} for this information", party=asked["party"])
+        raise refuse(c, "not_asked", asked_whom)
     return store.apply(c, ACTION_EVENTS[a.action], data={"text": a.text}, **actor_fields(a, ctx))
 
 

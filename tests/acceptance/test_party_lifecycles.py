@@ -251,8 +251,12 @@ def test_worker_metrics_count_committed_transitions(settings: Settings, fleet: F
         'dramatiq_messages_total{actor_name="intake",queue_name="intake"}',
     ]
     deadline = time.monotonic() + 30
+    text = ""
     while True:
-        text = httpx.get(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=10).text
+        try:  # the exposition server may come up a moment after the workers
+            text = httpx.get(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=10).text
+        except httpx.ConnectError:
+            pass
         if all(line in text for line in expected) or time.monotonic() > deadline:
             break
         time.sleep(0.3)

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
+import psycopg
 import pytest
 
 from pipeline.settings import Settings
@@ -61,6 +62,9 @@ def test_buyer_grants_one_extension_and_the_clock_moves(
     assert "buyer.grant_extension" in view(api, cid)["allowed_actions"]["buyer"]
     ok(act(api, settings, cid, BUYER, "buyer.grant_extension"))
     assert due(settings, cid) == before + timedelta(hours=24)
+    with psycopg.connect(settings.database_url) as conn:  # the inbox sorts on the row's copy
+        row = conn.execute("SELECT due_at FROM complaints WHERE id = %s", (cid,)).fetchone()
+    assert row is not None and row[0] == before + timedelta(hours=24)
     r = ask(api, settings, cid, 12)
     assert r.status_code == 409 and problem_code(r) == "extension_already_used"
     assert fire(settings, 73)[0] == 0  # the old due time passes: nothing fires
