@@ -126,8 +126,6 @@ def table(r: dict[str, Any]) -> Table:
                 t.add_row(
                     f"CPU per complaint, {label} (ms)", cpu_text(ing[key], own), "", "", "", ""
                 )
-    # figure `list` (a page of 50 from 1,000,000 complaints by merchant and waiting party,
-    # p95 <= 50 ms) is built on another branch; its row goes here.
     for size, fig in r.get("sla", {}).items():
         scan, escalation = fig["scan_seconds"], fig["escalation_seconds"]
         t.add_row(

@@ -296,3 +296,15 @@ def test_readyz_names_why_the_evidence_bucket_cannot_be_read(settings: Settings)
         body = httpx.get(f"{url}/readyz", timeout=30).json()
     assert body["ready"] is True and body["degraded"] == ["s3"]
     assert body["checks"]["s3"] == "down: NoSuchBucket"
+
+
+def test_the_readme_example_complaint_is_accepted(api: httpx.Client) -> None:
+    import json
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "complaint.json"
+    body = json.loads(example.read_text(encoding="utf-8"))
+    first = api.post("/v1/complaints", json=body, headers=INGEST)
+    assert first.status_code == 202 and first.json()["status"] == "in_review", first.text
+    again = api.post("/v1/complaints", json=body, headers=INGEST)
+    assert again.json() == {**first.json(), "outcome": "replayed"}
