@@ -25,7 +25,7 @@ ARGS = [
 SHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed before other packages run: its loop would stay current
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `./dev services up` installs Debian's chromium")
