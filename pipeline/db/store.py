@@ -194,17 +194,7 @@ class Store:
             raise ValueError(f"not updatable: {sorted(unknown)}")
         now = self.clock()
         seq = c["version"] + 1
-        event_row = {
-            "complaint_id": c.id,
-            "seq": seq,
-            "event": event,
-            "from_status": c.status,
-            "to_status": step.target,
-            "actor_role": role,
-            "actor_id": actor_id,
-            "data": data or {},
-            "created_at": now,
-        }
+        event_row = _event_row(c, seq, event, step.target, role, actor_id, data or {}, now)
         head = audit.link(c["chain_head"], event_row)
         row = {**c.row, "status": step.target, **updates, "chain_head": head}
         row.update(version=seq, updated_at=now)
@@ -235,17 +225,7 @@ class Store:
         any status, on the complaint's hash chain like every step's event."""
         now = self.clock()
         seq = c["version"] + 1
-        event_row = {
-            "complaint_id": c.id,
-            "seq": seq,
-            "event": event,
-            "from_status": c.status,
-            "to_status": c.status,
-            "actor_role": role,
-            "actor_id": actor_id,
-            "data": data,
-            "created_at": now,
-        }
+        event_row = _event_row(c, seq, event, c.status, role, actor_id, data, now)
         head = audit.link(c["chain_head"], event_row)
         row = {**c.row, "chain_head": head, "version": seq}
         self.pending.update(c.row, row)
@@ -286,6 +266,30 @@ class Store:
             for r in recipients
         )
         self.enqueue("notify", "notify", cid, event_seq=seq)
+
+
+def _event_row(
+    c: Complaint,
+    seq: int,
+    event: str,
+    to_status: Status,
+    role: Role,
+    actor_id: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    """A complaint's next event, as its audit hash covers it."""
+    return {
+        "complaint_id": c.id,
+        "seq": seq,
+        "event": event,
+        "from_status": c.status,
+        "to_status": to_status,
+        "actor_role": role,
+        "actor_id": actor_id,
+        "data": data,
+        "created_at": now,
+    }
 
 
 @contextmanager
