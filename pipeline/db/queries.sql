@@ -723,24 +723,44 @@ RETURNING idempotency_key;
 UPDATE payment_instructions SET published_at = coalesce(published_at, %(now)s)
 WHERE idempotency_key = %(key)s;
 
--- name: case_inputs
--- What the case count reads about a group of complaints, and whether each counted already.
-SELECT c.id::text AS id, c.merchant_id, c.sku, c.item_id, c.category::text AS category,
-       c.status::text AS status, (m.complaint_id IS NOT NULL) AS linked
-FROM complaints c LEFT JOIN case_members m ON m.complaint_id = c.id
-WHERE c.id = ANY(%(ids)s::uuid[]);
-
--- name: lock_case_tallies
--- The tallies of a group's keys, created when missing and locked until commit, in key
--- order (the order every group takes them in).
-INSERT INTO case_tallies (merchant_id, product_key, category)
-SELECT * FROM unnest(%(merchant_ids)s::text[], %(product_keys)s::text[],
-                     %(categories)s::complaint_category[])
-ORDER BY 1, 2, 3
-ON CONFLICT (merchant_id, product_key, category)
-DO UPDATE SET merchant_id = EXCLUDED.merchant_id
-RETURNING merchant_id, product_key, category::text AS category,
-          complaint_ids::text[] AS complaint_ids, arrived_at, case_id::text AS case_id;
+-- name: count_case_arrivals
+-- A group of arrivals counted in one statement: each arrival's key (merchant, product as
+-- pipeline.domain.cases.product_key builds it, category among the categories with a rule),
+-- skipping complaints linked already; the group's tallies created when missing and locked
+-- until commit, in key order (the order every group takes them in); the arrivals of a key
+-- whose case is open linked to it at once. One row per key: its tally as locked and its
+-- arrivals (in no particular order); each row names every arrival this statement linked.
+WITH arrivals AS (
+    SELECT c.id, c.merchant_id, c.category,
+           CASE WHEN c.sku <> '' THEN 'sku:' || c.sku ELSE 'item:' || c.item_id END
+               AS product_key
+    FROM complaints c
+    WHERE c.id = ANY(%(ids)s::uuid[])
+      AND c.category = ANY(%(categories)s::complaint_category[])
+      AND (c.sku <> '' OR c.item_id <> '')
+      AND NOT EXISTS (SELECT 1 FROM case_members m WHERE m.complaint_id = c.id)
+), locked AS (
+    INSERT INTO case_tallies (merchant_id, product_key, category)
+    SELECT DISTINCT merchant_id, product_key, category FROM arrivals
+    ORDER BY 1, 2, 3
+    ON CONFLICT (merchant_id, product_key, category)
+    DO UPDATE SET merchant_id = EXCLUDED.merchant_id
+    RETURNING merchant_id, product_key, category, complaint_ids, arrived_at, case_id
+), linked AS (
+    INSERT INTO case_members (case_id, complaint_id, linked_at)
+    SELECT t.case_id, a.id, %(now)s::timestamptz
+    FROM arrivals a JOIN locked t USING (merchant_id, product_key, category)
+    WHERE t.case_id IS NOT NULL
+    ON CONFLICT (complaint_id) DO NOTHING
+    RETURNING complaint_id
+)
+SELECT t.merchant_id, t.product_key, t.category::text AS category,
+       t.complaint_ids::text[] AS complaint_ids, t.arrived_at, t.case_id::text AS case_id,
+       array_agg(a.id::text) AS arrivals,
+       (SELECT array_agg(l.complaint_id::text) FROM linked l) AS linked
+FROM locked t
+JOIN arrivals a USING (merchant_id, product_key, category)
+GROUP BY 1, 2, 3, 4, 5, 6;
 
 -- name: save_case_tallies
 UPDATE case_tallies t

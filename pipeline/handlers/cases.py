@@ -24,8 +24,6 @@ from pipeline.domain.transitions import Event, allowed_events
 from pipeline.handlers import returns
 from pipeline.handlers.review import Skipped
 
-Key = tuple[str, str, str]  # merchant, product, category
-
 
 def counts(c: Complaint) -> bool:
     """Whether a complaint is counted towards a case (its category has a rule, it names a
@@ -36,70 +34,75 @@ def counts(c: Complaint) -> bool:
 def count_cases(
     store: Store, arrivals: list[tuple[str, str | None]]
 ) -> list[Complaint | Skipped | str]:
-    """(complaint id, message id) arrivals counted in one transaction, set-based: the
-    group's tallies locked in key order in one statement, saved in one, its links written
-    in one. A complaint counted already (a redelivery) is skipped. Returns, per arrival,
-    the case it joined or opened (the opening complaint's step), or Skipped."""
-    ids = [cid for cid, _ in arrivals]
-    inputs = {r["id"]: r for r in store.all("case_inputs", {"ids": ids})}
-    keys: dict[str, Key] = {}
-    for cid, row in inputs.items():
-        pk = product_key(row["sku"], row["item_id"])
-        if pk is not None and Category(row["category"]) in CASE_RULES and not row["linked"]:
-            keys[cid] = (row["merchant_id"], pk, row["category"])
-    wanted = sorted(set(keys.values()))
-    tallies: dict[Key, dict[str, Any]] = {}
-    if wanted:
-        locked = store.all(
-            "lock_case_tallies",
-            {
-                "merchant_ids": [k[0] for k in wanted],
-                "product_keys": [k[1] for k in wanted],
-                "categories": [k[2] for k in wanted],
-            },
-        )
-        tallies = {(t["merchant_id"], t["product_key"], t["category"]): t for t in locked}
+    """(complaint id, message id) arrivals counted in one transaction, set-based: one
+    statement reads the group's keys, locks their tallies in key order and links the
+    arrivals of keys whose case is open (the common case in a burst); only keys still
+    below their threshold take a few more statements, each for the whole group. A
+    complaint counted already (a redelivery) is skipped. Returns, per arrival, the case it
+    joined or opened (the opening complaint's step), or Skipped."""
     now = store.clock()
+    rows = store.all(
+        "count_case_arrivals",
+        {"ids": [cid for cid, _ in arrivals], "categories": _CATEGORIES, "now": now},
+    )
+    joined: dict[str, Complaint | Skipped | str] = {}
+    changed: list[dict[str, Any]] = []
     links: list[tuple[str, str]] = []
     opened: dict[str, tuple[str, int]] = {}  # opening complaint -> (case, members)
-    results: list[Complaint | Skipped | str] = []
-    for cid, _ in arrivals:
-        key = keys.get(cid)
-        if key is None:
-            results.append(Skipped(cid, "not counted towards a case (or counted already)"))
+    linked = set(rows[0]["linked"] or ()) if rows else set()
+    order: dict[str, int] = {}
+    for t in rows:
+        if t["case_id"] is not None:  # the statement linked them to the open case
+            joined.update((cid, t["case_id"]) for cid in t["arrivals"] if cid in linked)
             continue
-        t = tallies[key]
-        if cid in t["complaint_ids"]:
-            results.append(Skipped(cid, "counted already"))
-            continue
-        if t["case_id"] is not None:
-            links.append((t["case_id"], cid))
-            results.append(t["case_id"])
-            continue
-        rule = CASE_RULES[Category(key[2])]
+        order = order or {cid: i for i, (cid, _) in enumerate(arrivals)}
+        rule = CASE_RULES[Category(t["category"])]
+        counted = set(t["complaint_ids"])
         ids_in, ats_in = within(t["complaint_ids"], t["arrived_at"], now, rule.window)
-        t["complaint_ids"], t["arrived_at"] = [*ids_in, cid], [*ats_in, now]
-        if len(t["complaint_ids"]) >= rule.threshold:
-            where = {"merchant_id": key[0], "product_key": key[1], "category": key[2]}
-            case = store.one("open_case", {**where, "now": now, "complaint_id": cid})
-            assert case is not None
-            case_id = str(case["id"])
-            t["case_id"] = case_id
-            links += [(case_id, m) for m in t["complaint_ids"]]
-            opened[cid] = (case_id, len(t["complaint_ids"]))
-            t["complaint_ids"], t["arrived_at"] = [], []
-        results.append(t["case_id"] or Skipped(cid, "counted; no case yet"))
-    if tallies:
-        _save(store, list(tallies.values()))
+        for cid in sorted(t["arrivals"], key=order.__getitem__):
+            if t["case_id"] is not None:
+                links.append((t["case_id"], cid))
+                joined[cid] = t["case_id"]
+                continue
+            if cid in counted:
+                joined[cid] = Skipped(cid, "counted already")
+                continue
+            counted.add(cid)
+            ids_in, ats_in = [*ids_in, cid], [*ats_in, now]
+            if len(ids_in) >= rule.threshold:
+                where = {k: t[k] for k in ("merchant_id", "product_key", "category")}
+                case = store.one("open_case", {**where, "now": now, "complaint_id": cid})
+                assert case is not None
+                t["case_id"] = str(case["id"])
+                links += [(t["case_id"], m) for m in ids_in]
+                opened[cid] = (t["case_id"], len(ids_in))
+                ids_in, ats_in = [], []
+                joined[cid] = t["case_id"]
+            else:
+                joined[cid] = Skipped(cid, "counted; no case yet")
+        t["complaint_ids"], t["arrived_at"] = ids_in, ats_in
+        changed.append(t)
+    if changed:
+        _save(store, changed)
     if links:
         store.run(
             "link_case_members",
             {"case_ids": [c for c, _ in links], "ids": [m for _, m in links], "now": now},
         )
-    for i, (cid, mid) in enumerate(arrivals):
+    results: list[Complaint | Skipped | str] = []
+    for cid, mid in arrivals:
         if cid in opened:
-            results[i] = _opened(store, cid, *opened[cid], mid)
+            results.append(_opened(store, cid, *opened[cid], mid))
+        else:
+            results.append(joined[cid] if cid in joined else _not_counted(cid))
     return results
+
+
+_CATEGORIES = [str(c) for c in CASE_RULES]
+
+
+def _not_counted(cid: str) -> Skipped:
+    return Skipped(cid, "not counted towards a case (or counted already)")
 
 
 def _save(store: Store, tallies: list[dict[str, Any]]) -> None:
