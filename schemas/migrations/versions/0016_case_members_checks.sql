@@ -1,0 +1,10 @@
+-- 0016: case_members loses its two foreign keys. Each was a trigger run per linked row (a
+-- lookup in complaints' and in cases' primary key through SPI), about a third of the case
+-- count's PostgreSQL time in a burst (benchmarks.case_bench). The rows are written only by
+-- count_case_arrivals, which takes the complaint ids from complaints itself in the same
+-- statement and the case id from the locked tally (whose case_id keeps its foreign key),
+-- and by link_case_members, with ids from that tally and a case opened in the same
+-- transaction; complaints and cases are never deleted.
+ALTER TABLE case_members
+    DROP CONSTRAINT case_members_complaint_id_fkey,
+    DROP CONSTRAINT case_members_case_id_fkey;
