@@ -16,7 +16,8 @@ from pipeline.db.store import Store
 from pipeline.domain.actions import CHECKED_EVIDENCE
 from pipeline.domain.errors import ActionRefused
 from pipeline.handlers.actions import handle_action, record_refusal
-from pipeline.handlers.cases import apply_case_decision, count_cases
+from pipeline.handlers.case_decisions import apply_case_decision
+from pipeline.handlers.cases import count_cases
 from pipeline.handlers.dispatch import handle_dispatch, handle_route
 from pipeline.handlers.evidence import (
     check_item,

@@ -799,20 +799,37 @@ WHERE m.case_id = %(case_id)s
 ORDER BY m.linked_at, c.id;
 
 -- name: record_case_decision
-INSERT INTO case_decisions (case_id, idempotency_key, outcome, rule, decided_by, created_at)
-VALUES (%(case_id)s, %(key)s, %(outcome)s, %(rule)s, %(decided_by)s, %(now)s)
+INSERT INTO case_decisions (case_id, idempotency_key, outcome, rule, decided_by, created_at,
+                            total_cents, needs_approval_above_cents)
+VALUES (%(case_id)s, %(key)s, %(outcome)s, %(rule)s, %(decided_by)s, %(now)s,
+        %(total_cents)s, %(needs_approval_above_cents)s)
 ON CONFLICT (case_id, idempotency_key) DO NOTHING
 RETURNING id;
 
 -- name: recorded_case_decision
-SELECT id, outcome, rule, decided_by FROM case_decisions
+SELECT id, outcome, rule, decided_by, needs_approval_above_cents, approved_by
+FROM case_decisions
 WHERE case_id = %(case_id)s AND idempotency_key = %(key)s;
+
+-- name: lock_case_decision
+-- A decision of the case, locked until commit (two approvers take turns).
+SELECT id, decided_by, needs_approval_above_cents, approved_by FROM case_decisions
+WHERE id = %(id)s AND case_id = %(case_id)s
+FOR UPDATE;
+
+-- name: approve_case_decision
+UPDATE case_decisions SET approved_by = %(approved_by)s, approved_at = %(now)s
+WHERE id = %(id)s AND approved_by IS NULL;
 
 -- name: case_decision
 SELECT * FROM case_decisions WHERE id = %(id)s;
 
 -- name: case_decisions_of
-SELECT id, outcome, rule, decided_by, created_at FROM case_decisions
+SELECT id, outcome, rule, decided_by, created_at, total_cents, needs_approval_above_cents,
+       approved_by, approved_at,
+       CASE WHEN needs_approval_above_cents IS NOT NULL AND approved_by IS NULL
+            THEN 'proposed' ELSE 'applied' END AS status
+FROM case_decisions
 WHERE case_id = %(case_id)s ORDER BY id;
 
 -- name: close_case

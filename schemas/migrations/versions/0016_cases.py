@@ -1,4 +1,5 @@
-"""Case members without per-row foreign-key checks (the case count's cost, issue #25).
+"""Cases: members without per-row foreign-key checks (the case count's cost); case decisions
+above the four-eyes amount wait for a second staff member (issue #25).
 
 Revision ID: 0016
 Revises: 0015
