@@ -72,8 +72,9 @@ def count_cases(
                 joined[cid] = t["case_id"]
             else:
                 joined[cid] = Skipped(cid, "counted; no case yet")
-        t["complaint_ids"], t["arrived_at"] = ids_in, ats_in
-        changed.append(t)
+        if (ids_in, ats_in) != (t["complaint_ids"], t["arrived_at"]) or t["case_id"]:
+            t["complaint_ids"], t["arrived_at"] = ids_in, ats_in
+            changed.append(t)  # a replay that changes nothing writes nothing
     if changed:
         _save(store, changed)
     if links:
