@@ -738,7 +738,10 @@ WITH arrivals AS (
     WHERE c.id = ANY(%(ids)s::uuid[])
       AND c.category = ANY(%(categories)s::complaint_category[])
       AND (c.sku <> '' OR c.item_id <> '')
-      AND NOT EXISTS (SELECT 1 FROM case_members m WHERE m.complaint_id = c.id)
+      -- Not an anti-join: a plan cached while case_members looked empty scanned it once
+      -- per arrival; this set is read once per group, by its primary key.
+      AND c.id <> ALL (ARRAY(SELECT m.complaint_id FROM case_members m
+                             WHERE m.complaint_id = ANY(%(ids)s::uuid[])))
 ), locked AS (
     INSERT INTO case_tallies (merchant_id, product_key, category)
     SELECT DISTINCT merchant_id, product_key, category FROM arrivals

@@ -51,10 +51,11 @@ def count_cases(
         rule = CASE_RULES[Category(t["category"])]
         counted = set(t["complaint_ids"])
         ids_in, ats_in = within(t["complaint_ids"], t["arrived_at"], now, rule.window)
+        case_id: str | None = None
         for cid in sorted(t["arrivals"], key=order.__getitem__):
-            if t["case_id"] is not None:
-                links.append((t["case_id"], cid))
-                joined[cid] = t["case_id"]
+            if case_id is not None:
+                links.append((case_id, cid))
+                joined[cid] = case_id
                 continue
             if cid in counted:
                 joined[cid] = Skipped(cid, "counted already")
@@ -65,15 +66,15 @@ def count_cases(
                 where = {k: t[k] for k in ("merchant_id", "product_key", "category")}
                 case = store.one("open_case", {**where, "now": now, "complaint_id": cid})
                 assert case is not None
-                t["case_id"] = str(case["id"])
-                links += [(t["case_id"], m) for m in ids_in]
-                opened[cid] = (t["case_id"], len(ids_in))
+                case_id = str(case["id"])
+                links += [(case_id, m) for m in ids_in]
+                opened[cid] = (case_id, len(ids_in))
                 ids_in, ats_in = [], []
-                joined[cid] = t["case_id"]
+                joined[cid] = case_id
             else:
                 joined[cid] = Skipped(cid, "counted; no case yet")
-        if (ids_in, ats_in) != (t["complaint_ids"], t["arrived_at"]) or t["case_id"]:
-            t["complaint_ids"], t["arrived_at"] = ids_in, ats_in
+        if case_id is not None or (ids_in, ats_in) != (t["complaint_ids"], t["arrived_at"]):
+            t.update(complaint_ids=ids_in, arrived_at=ats_in, case_id=case_id)
             changed.append(t)  # a replay that changes nothing writes nothing
     if changed:
         _save(store, changed)

@@ -218,11 +218,16 @@ def test_the_case_count_costs_the_same_statements_whatever_the_group(
     statements as one; counting a complaint again changes nothing."""
     one = submit(api, settings, payload(settings, 0))
     many = submit(
-        api, settings, *(payload(settings, n, order__sku=f"sku-{n % 3}") for n in range(1, 9))
+        api,
+        settings,
+        *(payload(settings, n, order__sku=f"sku-{n % 3}") for n in range(1, 9)),
+        payload(settings, 9, order__sku=None),  # the item, when there is no SKU
     )
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute("TRUNCATE case_members, case_tallies, cases CASCADE")
     assert _count_statements(monkeypatch, one) == _count_statements(monkeypatch, many) <= 4
     before = rows(settings, "SELECT * FROM case_tallies ORDER BY product_key")
+    keys = ["item:i_7", "sku:sku-0", "sku:sku-1", "sku:sku-2", "sku:sku-7-red"]
+    assert [t["product_key"] for t in before] == keys
     _count_statements(monkeypatch, many)
     assert rows(settings, "SELECT * FROM case_tallies ORDER BY product_key") == before
