@@ -1,6 +1,7 @@
 """The console's texts exist in zh-CN and en: both catalogs have the same keys, every literal
 key the pages ask for, and a text for every status, category, action, evidence kind,
-verdict and rejection reason the API can answer with."""
+verdict and rejection reason the API can answer with, every event a timeline shows and
+every effect of supervision."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.domain.governance import SUPERVISION
 from pipeline.domain.status import Category, EvidenceKind, RejectionReason, Status, Verdict
+from pipeline.domain.transitions import Event
 from schemas.action import ActionName
 
 JS = Path(__file__).resolve().parents[2] / "pipeline" / "console" / "static" / "js"
@@ -52,8 +55,16 @@ def test_every_literal_key_the_pages_ask_for_has_a_text() -> None:
         ("verdict", [v.value for v in Verdict]),
         ("reason", [r.value for r in RejectionReason]),
         ("action", [a for a in typing.get_args(ActionName) if a != "buyer.file_followup"]),
+        ("effect", list(SUPERVISION.effects)),
     ],
 )
 def test_every_code_the_api_answers_with_has_a_text(prefix: str, values: list[str]) -> None:
     keys = catalogs()["en"]
     assert {f"{prefix}.{v}" for v in values} - keys == set()
+
+
+def test_every_event_on_a_timeline_has_a_text() -> None:
+    """A timeline names an event by its own text or, for a person's action, the action's."""
+    keys = catalogs()["en"]
+    untold = {e.value for e in Event if {f"event.{e.value}", f"action.{e.value}"}.isdisjoint(keys)}
+    assert untold == set()
