@@ -339,6 +339,10 @@ def _case_and_supervision(
     drain_outbox(settings)  # each complaint takes the decision; the goods come back first
     for cid in ids:
         assert status_of(settings, cid) == "awaiting_return"
+    staff.page.get_by_role("link", name="显示器坏点（第 1 台）").click()
+    shows_status(staff, "awaiting_return")
+    staff.page.get_by_text("支持买家 ¥129.00 (退货退款)").wait_for()
+    staff.page.get_by_role("link", name="本投诉属于一个批量投诉案件").wait_for()
 
     buyer = sign_in(gateway, "buyer", "b_0")
     buyer.page.get_by_role("link", name="显示器坏点（第 1 台）").click()

@@ -140,7 +140,9 @@ export async function complaintPage(m) {
         timeLeft(k.remaining_seconds), k.paused ? ` (${t("paused")})` : ""))) : h("p", { class: "muted" }, t("nobody_now")),
       c.claim ? h("p", {}, t("claimed_by", { who: c.claim.holder })) : null, claimButtons(c, who)),
     c.remedy ? h("p", {}, `${t("remedy")}: ${t(`remedy.${c.remedy.type}`)} ${money(c.remedy.amount_cents)}`) : null,
-    c.outcome ? h("p", {}, `${t("outcome")}: ${t(`decision.${c.outcome.decision}`)} ${money(c.outcome.amount_cents)}`) : null,
+    c.outcome ? h("p", {}, `${t("outcome")}: ${t(`decision.${c.outcome.decision}`)} ${money(c.outcome.amount_cents)}`,
+      c.outcome.remedy_type ? ` (${t(`remedy.${c.outcome.remedy_type}`)})` : "") : null,
+    c.case_id && who.role === "staff" ? h("p", {}, h("a", { href: `#/staff/cases/${c.case_id}` }, t("part_of_case"))) : null,
     h("section", {}, h("h2", {}, t("evidence")), evidenceList(c)),
     h("section", {}, h("h2", {}, t("actions")), allowed.length ? allowed.map((a) => actionForm(id, a)) : h("p", { class: "muted" }, t("no_actions"))),
     h("section", {}, h("h2", {}, t("timeline")), h("ol", { class: "timeline" }, events.events.map((e) =>
