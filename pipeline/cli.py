@@ -293,7 +293,7 @@ app.add_typer(schemas_app, name="schemas", rich_help_panel=DEVELOP)
 @schemas_app.command("export")
 def schemas_export() -> None:
     """Write schemas/published/*.json from the code (commit the result)."""
-    from schemas.publish import export
+    from pipeline.api.published import export
 
     for path in export():
         typer.echo(f"wrote {path}")
