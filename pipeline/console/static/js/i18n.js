@@ -1,4 +1,7 @@
-// Texts in zh-CN (the default) and en; the choice is kept in localStorage.
+// Texts in zh-CN (the default) and en; the choice is kept in localStorage. Category names come
+// from the category table (categories.js, served by the API from schemas/categories.py).
+import { CATEGORY_NAMES } from "./categories.js";
+
 const CATALOGS = {
   "zh-CN": {
     app_title: "投诉处理", skip_to_content: "跳到内容", sign_out: "退出", sign_in: "登录", signed_out: "已退出",
@@ -31,8 +34,6 @@ const CATALOGS = {
     "status.withdrawn": "已撤销", "status.suspended": "已中止",
     "status.buyer_countered": "买家已还价", "status.awaiting_information": "待补充信息", "status.awaiting_return": "待买家退货",
     "status.return_in_transit": "退货运输中", "status.awaiting_settlement": "待退款到账", "status.offer_pending_approval": "方案待平台审批",
-    "cat.product_quality": "商品质量", "cat.not_as_described": "描述不符", "cat.counterfeit": "假冒商品", "cat.service": "服务问题",
-    "cat.logistics": "物流问题", "cat.transaction": "交易行为", "cat.other": "其他",
     "party.buyer": "买家", "party.merchant": "商家", "party.platform": "平台", "party.system": "系统",
     "remedy.refund": "退款", "remedy.return_and_refund": "退货退款", "remedy.exchange": "换货", "remedy.repair": "维修",
     "remedy.reship": "补发", "remedy.compensation": "赔偿",
@@ -137,8 +138,6 @@ const CATALOGS = {
     "status.withdrawn": "Withdrawn", "status.suspended": "Suspended",
     "status.buyer_countered": "Buyer countered", "status.awaiting_information": "Awaiting information", "status.awaiting_return": "Awaiting the return",
     "status.return_in_transit": "Return in transit", "status.awaiting_settlement": "Awaiting the refund", "status.offer_pending_approval": "Offer awaiting approval",
-    "cat.product_quality": "Product quality", "cat.not_as_described": "Not as described", "cat.counterfeit": "Counterfeit", "cat.service": "Service",
-    "cat.logistics": "Logistics", "cat.transaction": "Transaction", "cat.other": "Other",
     "party.buyer": "Buyer", "party.merchant": "Merchant", "party.platform": "Platform", "party.system": "System",
     "remedy.refund": "Refund", "remedy.return_and_refund": "Return and refund", "remedy.exchange": "Exchange", "remedy.repair": "Repair",
     "remedy.reship": "Reship", "remedy.compensation": "Compensation",
@@ -213,6 +212,9 @@ const CATALOGS = {
     "event.sla.offer_review_breached": "Offer approval overdue",
   },
 };
+for (const [language, names] of Object.entries(CATEGORY_NAMES)) {
+  for (const [code, name] of Object.entries(names)) CATALOGS[language][`cat.${code}`] = name;
+}
 
 const STORE = "complaints.lang";
 
