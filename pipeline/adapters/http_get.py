@@ -16,9 +16,12 @@ from dataclasses import dataclass
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.util.retry import Retry
 
 #: Connections kept per process: the evidence reads of one worker's threads at once.
 POOL_SIZE = 16
+#: `retries=False` as urllib3 spells it, built once (urllib3 would build one per request).
+NO_RETRIES = Retry(False, redirect=None)
 
 #: A request target: visible ASCII only (no CR, LF, space or other control character).
 _TARGET = re.compile(r"[\x21-\x7e]+")
@@ -95,7 +98,7 @@ class KeptAliveGet:
                 "GET",
                 target,
                 headers=dict(headers),
-                retries=False,
+                retries=NO_RETRIES,
                 redirect=False,
                 preload_content=False,
                 decode_content=False,
