@@ -31,7 +31,9 @@ def test_no_production_module_imports_benchmarks() -> None:
 
 def test_the_check_sees_an_import_of_benchmarks(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    from benchmarks.__main__ import main\n    import benchmarks.env\n")
+    module.write_text(
+        "def f():\n    from benchmarks.__main__ import main\n    import benchmarks.env\n"
+    )
     assert imported_modules(module) == {"benchmarks.__main__", "benchmarks.env"}
 
 
