@@ -259,3 +259,28 @@ def test_one_ca_bundle_setting_serves_boto3_and_the_evidence_reader(
             S3RangeReader(https).read_range("evidence/b_1/x.jpg", 0, 9)
         with pytest.raises(SSLError):
             make_s3_client(https).get_object(Bucket=https.s3_bucket, Key="evidence/x")
+
+
+def test_the_range_reader_tries_once_more_after_a_5xx_or_a_dropped_connection(
+    settings: Settings,
+) -> None:
+    """One more try, never more: a server error or a dropped kept-alive connection is read
+    again once; twice in a row, the store is unavailable (never "missing")."""
+    slow = b"<Error><Code>SlowDown</Code></Error>"
+    busy = b"HTTP/1.1 503 Slow Down\r\nContent-Length: %d\r\n\r\n%s" % (len(slow), slow)
+    ok = (
+        b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/2\r\nContent-Length: 2\r\n\r\nok"
+    )
+    for first in (busy, None):  # None: the server drops the connection
+        replies = iter([first, ok])
+        with server(lambda head, replies=replies: next(replies)) as (port, seen):
+            reader = S3RangeReader(replace(settings, s3_endpoint=f"http://127.0.0.1:{port}"))
+            got = reader.read_range("evidence/b_1/x.jpg", 0, 9)
+        assert got is not None and (got.body, got.total_size) == (b"ok", 2)
+        assert len([head for head in seen if head]) == 2
+    with server(lambda head: busy) as (port, seen):
+        reader = S3RangeReader(replace(settings, s3_endpoint=f"http://127.0.0.1:{port}"))
+        with pytest.raises(EvidenceStoreUnavailable) as refused:
+            reader.read_range("evidence/b_1/x.jpg", 0, 9)
+    assert refused.value.reason == "SlowDown"
+    assert len([head for head in seen if head]) == 2
