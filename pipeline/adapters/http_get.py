@@ -112,6 +112,7 @@ class KeptAliveGet:
             body = answer.read(max_body + 1) if max_body is not None else answer.read()
         except Urllib3Error as exc:
             answer.close()
+            answer.release_conn()  # its slot back to the pool; the closed socket is replaced
             raise HttpError(f"GET from {self.origin} failed: {exc!r}") from exc
         truncated = max_body is not None and len(body) > max_body
         if truncated:
