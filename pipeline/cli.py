@@ -323,28 +323,6 @@ def deploy_render(
         raise typer.Exit(1)
 
 
-@app.command(rich_help_panel=DEVELOP)
-def bench(
-    quick: Annotated[
-        bool, typer.Option(help="Small sizes, one run each (under 3 minutes).")
-    ] = False,
-    only: Annotated[
-        str | None,
-        typer.Option(
-            help="Comma-separated figures: baselines, throughput, latency, scaleout, ingest,"
-            " sla, memory."
-        ),
-    ] = None,
-) -> None:
-    """Run the benchmark harness (same as `python -m benchmarks`).
-
-    Each figure next to a baseline measured in the same run; prints a table and writes JSON to
-    benchmarks/results."""
-    from benchmarks.__main__ import main as bench_main
-
-    bench_main((["--quick"] if quick else []) + (["--only", only] if only else []))
-
-
 @app.command(rich_help_panel=OPERATE)
 def config() -> None:
     """Print the effective settings (secrets masked) and the environment variables read."""

@@ -20,6 +20,7 @@ from pipeline.domain.errors import NotFound
 from pipeline.domain.text import text
 from pipeline.handlers.cases import decide_case
 from schemas.action import Outcome
+from schemas.action_names import ActionName
 from schemas.complaint import NO_NUL
 
 router = APIRouter()
@@ -88,7 +89,7 @@ def decide(
     event from it, once. The same idempotency key answers the first decision again."""
     _platform_only(caller, str(case_id))
     ensure_scope(caller, "act:platform")
-    ensure_grant(caller, "platform.decide")
+    ensure_grant(caller, ActionName.PLATFORM_DECIDE)
     read(request.app.state.pool, lambda conn: _case(conn, str(case_id)))  # 404 when unknown
     staff = caller.party_id or caller.name
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
