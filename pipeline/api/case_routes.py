@@ -20,6 +20,7 @@ from pipeline.domain.errors import NotFound
 from pipeline.domain.text import text
 from pipeline.handlers.case_decisions import CaseDecided, approve_case_decision, decide_case
 from schemas.action import Outcome
+from schemas.action_names import ActionName
 from schemas.complaint import NO_NUL
 
 router = APIRouter()
@@ -109,7 +110,7 @@ def decide(
     approval before it is sent to any complaint."""
     _platform_only(caller, str(case_id))
     ensure_scope(caller, "act:platform")
-    ensure_grant(caller, "platform.decide")
+    ensure_grant(caller, ActionName.PLATFORM_DECIDE)
     read(request.app.state.pool, lambda conn: _case(conn, str(case_id)))  # 404 when unknown
     staff = caller.party_id or caller.name
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
@@ -142,7 +143,7 @@ def approve(
     that waits for nothing answers 409 `no_pending_decision`."""
     _platform_only(caller, str(case_id))
     ensure_scope(caller, "act:platform")
-    ensure_grant(caller, "platform.approve_decision")
+    ensure_grant(caller, ActionName.PLATFORM_APPROVE_DECISION)
     staff = caller.party_id or caller.name
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
         approved = approve_case_decision(store, str(case_id), decision_id, staff)
