@@ -6,6 +6,7 @@ has a queue of its own, listed first, so operators can give it a dedicated worke
 
 from __future__ import annotations
 
+from pipeline.domain.stages import stage_queues
 from pipeline.domain.status import Category
 
 ROUTES: dict[Category, tuple[str, int]] = {
@@ -19,7 +20,7 @@ ROUTES: dict[Category, tuple[str, int]] = {
     Category.OTHER: ("handle.other", 3),
 }
 
-STAGE_QUEUES = ("intake", "actions", "sla", "review", "evidence", "route", "notify")
+STAGE_QUEUES = stage_queues()  # from the stage table (pipeline.domain.stages)
 
 
 def route_queue(category: Category) -> str:

@@ -12,6 +12,7 @@ complaint takes it once (its event names the decision), however often a message 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -19,10 +20,11 @@ from psycopg.types.json import Jsonb
 from pipeline.db.json_rows import dumps
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.cases import CASE_RULES, product_key, within
+from pipeline.domain.stages import Job
 from pipeline.domain.status import Category, Role
 from pipeline.domain.transitions import Event, allowed_events
 from pipeline.handlers import returns
-from pipeline.handlers.review import Skipped
+from pipeline.handlers.common import Item, Skipped
 
 Key = tuple[str, str, str]  # merchant, product, category
 
@@ -33,13 +35,12 @@ def counts(c: Complaint) -> bool:
     return Category(c["category"]) in CASE_RULES and bool(product_key(c["sku"], c["item_id"]))
 
 
-def count_cases(
-    store: Store, arrivals: list[tuple[str, str | None]]
-) -> list[Complaint | Skipped | str]:
-    """(complaint id, message id) arrivals counted in one transaction, set-based: the
+def count_cases(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped | str]:
+    """A group's arrivals counted in one transaction, set-based: the
     group's tallies locked in key order in one statement, saved in one, its links written
     in one. A complaint counted already (a redelivery) is skipped. Returns, per arrival,
     the case it joined or opened (the opening complaint's step), or Skipped."""
+    arrivals = [(item.complaint_id, item.message_id) for item in items]
     ids = [cid for cid, _ in arrivals]
     inputs = {r["id"]: r for r in store.all("case_inputs", {"ids": ids})}
     keys: dict[str, Key] = {}
@@ -150,13 +151,20 @@ def decide_case(
         return int(kept["id"]), True, 0
     members = store.all("case_complaints", {"case_id": case_id})
     for m in members:
-        store.enqueue("case_decide", "actions", m["id"], case_decision_id=int(row["id"]))
+        store.enqueue(Job.CASE_DECIDE, str(m["id"]), case_decision_id=int(row["id"]))
     store.run("close_case", {"case_id": case_id, "now": store.clock()})
     return int(row["id"]), False, len(members)
 
 
-def apply_case_decision(
-    store: Store, complaint_id: str, decision_id: int, message_id: str | None = None
+def apply_case_decisions(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped]:
+    return [
+        _apply_case_decision(store, i.complaint_id, i.number("case_decision_id"), i.message_id)
+        for i in items
+    ]
+
+
+def _apply_case_decision(
+    store: Store, complaint_id: str, decision_id: int, message_id: str | None
 ) -> Complaint | Skipped:
     c = store.lock(complaint_id)
     if c is None:
