@@ -72,3 +72,45 @@ def test_a_group_of_one_is_skipped_only_past_the_limit_never_split(settings: Set
             limit.before_process_message(broker, single)
     assert queued(settings, "review") == []
     broker.close()
+
+
+def test_dead_letters_of_the_old_forms_are_replayed_as_groups(settings: Settings) -> None:
+    """Letters kept from before every job took groups: a `<job>_many` group and a single
+    message with its payload as arguments."""
+    from psycopg.types.json import Jsonb
+
+    from pipeline.db.pool import make_pool
+    from pipeline.db.queries import q
+    from pipeline.ops.dlq import replay
+
+    group_items = [[str(uuid.uuid4()), {"complaint_id": f"c{n}"}] for n in range(2)]
+    single_id = str(uuid.uuid4())
+    letters = [
+        (str(uuid.uuid4()), "review_many", {"items": group_items}),
+        (single_id, "review", {"complaint_id": "c9"}),
+    ]
+    pool = make_pool(settings.database_url, 2, name="dlq-test")
+    pool.open(wait=True)
+    broker = build_broker(settings)
+    try:
+        with pool.connection() as conn:
+            for message_id, actor, kwargs in letters:
+                payload = {"args": [], "kwargs": kwargs, "options": {}}
+                conn.execute(
+                    q("archive_dead_letter"),
+                    {
+                        "message_id": message_id,
+                        "queue_name": "review",
+                        "actor_name": actor,
+                        "payload": Jsonb(payload),
+                        "error": "kept from before",
+                    },
+                )
+        assert replay(pool, broker) == 2
+    finally:
+        broker.close()
+        pool.close()
+    replayed = {m["message_id"]: m for m in queued(settings, "review")}
+    assert {m["actor_name"] for m in replayed.values()} == {"review"}
+    assert replayed[letters[0][0]]["kwargs"] == {"items": group_items}
+    assert replayed[single_id]["kwargs"] == {"items": [[single_id, {"complaint_id": "c9"}]]}
