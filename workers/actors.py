@@ -13,7 +13,13 @@ from dramatiq.middleware import CurrentMessage
 
 from pipeline.db.store import Store
 from pipeline.domain.errors import ActionRefused
-from pipeline.domain.stages import DEFAULT_DISPATCH_QUEUE, STAGES, Job
+from pipeline.domain.stages import (
+    ACTIONS_QUEUE,
+    DEFAULT_DISPATCH_QUEUE,
+    INTAKE_QUEUE,
+    STAGES,
+    Job,
+)
 from pipeline.handlers.actions import handle_action, record_refusal
 from pipeline.handlers.cases import apply_case_decisions, count_cases
 from pipeline.handlers.common import Item
@@ -43,7 +49,7 @@ def _message_id() -> str | None:
     return message.message_id if message else None
 
 
-@dramatiq.actor(queue_name="intake")
+@dramatiq.actor(queue_name=INTAKE_QUEUE)
 def intake(payload: Any) -> None:
     rt = runtime()
     with rt.uow() as store:
@@ -145,7 +151,7 @@ def _declare(job: Job) -> dramatiq.Actor[[Items], None]:
 STAGE_ACTORS = {job: _declare(job) for job in Job}
 
 
-@dramatiq.actor(queue_name="actions")
+@dramatiq.actor(queue_name=ACTIONS_QUEUE)
 def act(payload: Any) -> None:
     """A party action (action.v1). Invalid or refused actions are kept with their reason."""
     rt = runtime()

@@ -49,6 +49,9 @@ def done(result: object) -> None:
 def _done_each(items: Sequence[Item], results: Sequence[object]) -> None:
     if len(results) != len(items):  # work that reports no per-item results
         return
+    if len(items) == 1:  # a group of one: its message's log context names the complaint
+        done(results[0])
+        return
     for item, result in zip(items, results, strict=True):
         with structlog.contextvars.bound_contextvars(
             complaint_id=item.complaint_id, message_id=item.message_id

@@ -37,6 +37,11 @@ class Job(StrEnum):
 #: Group size of the automated stages: the `stage_group_size` setting.
 STAGE_GROUP = 0
 
+#: Queues upstream systems send to: complaint.v1 to intake, action.v1 to actions (whose
+#: workers also count and decide cases).
+INTAKE_QUEUE, ACTIONS_QUEUE = "intake", "actions"
+UPSTREAM_QUEUES = (INTAKE_QUEUE, ACTIONS_QUEUE)
+
 
 @dataclass(frozen=True)
 class StageRow:
@@ -62,15 +67,13 @@ STAGES: dict[Job, StageRow] = {
     Job.ROUTE: StageRow("route", STAGE_GROUP, Stage.ROUTE, Stage.DISPATCH),
     Job.DISPATCH: StageRow(None, STAGE_GROUP, Stage.DISPATCH, Stage.PARTIES),
     Job.NOTIFY: StageRow("notify", 100),
-    Job.CASE_COUNT: StageRow("actions", 100),
-    Job.CASE_DECIDE: StageRow("actions", 1),
+    Job.CASE_COUNT: StageRow(ACTIONS_QUEUE, 100),
+    Job.CASE_DECIDE: StageRow(ACTIONS_QUEUE, 1),
     Job.PUBLISH_PAYMENT: StageRow("notify", 1),
     Job.SLA_BREACH: StageRow("sla", 50),
     Job.SLA_WARNING: StageRow("sla", 50),
 }
 
-#: Queues upstream systems send to: complaint.v1 to intake, action.v1 to actions.
-UPSTREAM_QUEUES = ("intake", "actions")
 
 #: The queue the dispatch actor is declared on; messages go to their category's queue.
 DEFAULT_DISPATCH_QUEUE = "handle.other"

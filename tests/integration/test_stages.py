@@ -64,6 +64,15 @@ def run_pipeline(settings: Settings, payload: dict[str, Any]) -> str:
     return str(cid)
 
 
+def test_one_actor_per_job_of_the_stage_table() -> None:
+    from pipeline.domain.stages import DEFAULT_DISPATCH_QUEUE, STAGES, Job
+
+    assert set(actors.STAGE_ACTORS) == set(Job)
+    for job, actor in actors.STAGE_ACTORS.items():
+        assert actor.actor_name == str(job)
+        assert actor.queue_name == (STAGES[job].queue or DEFAULT_DISPATCH_QUEUE)
+
+
 def test_redelivered_messages_have_no_second_effect(rt: Settings) -> None:
     cid = run_pipeline(rt, complaint_payload())
     (row,) = q(rt, "SELECT status, stage, version FROM complaints")
