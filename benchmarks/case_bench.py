@@ -21,6 +21,7 @@ from benchmarks.cpu import TICK, stat_fields
 from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
 from pipeline.handlers.cases import count_cases
+from pipeline.handlers.common import Item
 from pipeline.handlers.intake import accept_many
 from pipeline.handlers.review import Skipped
 from pipeline.settings import Settings
@@ -133,7 +134,7 @@ def _measure(url: str, open_complaints: int, burst: int) -> dict[str, Any]:
         )
     cases = [0.0, 0.0]
     for start in range(0, burst, GROUP):
-        group = [(cid, None) for cid in ids[start : start + GROUP]]
+        group = [Item(cid, None) for cid in ids[start : start + GROUP]]
         cpu = _timed(pool, lambda store, group=group: count_cases(store, group))
         cases = [cases[0] + cpu[0], cases[1] + cpu[1]]
     with psycopg.connect(url) as conn:

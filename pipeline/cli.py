@@ -120,8 +120,8 @@ def relay(
 
     Run one or more: they never claim the same row twice."""
     from pipeline.db.pool import opened_pool
+    from pipeline.domain.stages import group_sizes
     from workers.broker import broker
-    from workers.coalesce import group_sizes
     from workers.relay import run_relay
 
     settings = command_settings()

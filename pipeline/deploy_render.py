@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pipeline.domain.routing import all_queues
+from pipeline.domain.stages import STAGES, Job
 from schemas.categories import CATEGORIES, CategoryPolicy
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -41,13 +42,10 @@ def worker_groups(rows: Sequence[CategoryPolicy] = CATEGORIES) -> dict[str, list
 
 def items_per_message(queue: str, stage_group_size: int) -> int:
     """Complaints one message on `queue` carries at most (workers.coalesce)."""
-    from workers.coalesce import GROUP_SIZES
-
     if queue in FRONT_QUEUES:
         return 1
-    return {"notify": GROUP_SIZES["notify"], "sla": GROUP_SIZES["sla_breach"]}.get(
-        queue, stage_group_size
-    )
+    sizes = {STAGES[j].queue: STAGES[j].group for j in (Job.NOTIFY, Job.SLA_BREACH)}
+    return sizes.get(queue) or stage_group_size
 
 
 def _flow(chunks: Iterable[Sequence[str]], indent: int, width: int = 100) -> str:
@@ -230,13 +228,11 @@ def workers_yaml(groups: dict[str, list[str]]) -> str:
 
 
 def keda_yaml(groups: dict[str, list[str]], size: int) -> str:
-    from workers.coalesce import GROUP_SIZES
-
     out = KEDA_HEAD.format(
         per_replica=PER_REPLICA,
         size=size,
-        notify=GROUP_SIZES["notify"],
-        sla=GROUP_SIZES["sla_breach"],
+        notify=STAGES[Job.NOTIFY].group,
+        sla=STAGES[Job.SLA_BREACH].group,
     )
     for name, queues in groups.items():
         out += SCALED.format(group=name, per_replica=PER_REPLICA)

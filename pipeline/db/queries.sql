@@ -391,7 +391,7 @@ WITH due AS (
     RETURNING d.id, d.complaint_id
 )
 INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-SELECT 'sla', 'sla_breach',
+SELECT %(queue)s::text, %(job)s::text,
        jsonb_build_object('complaint_id', complaint_id::text, 'deadline_id', id), complaint_id
 FROM fired
 RETURNING id;
@@ -408,7 +408,7 @@ WITH due AS (
     RETURNING d.id, d.complaint_id
 )
 INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-SELECT 'sla', 'sla_warning',
+SELECT %(queue)s::text, %(job)s::text,
        jsonb_build_object('complaint_id', complaint_id::text, 'deadline_id', id), complaint_id
 FROM warned
 RETURNING id;
@@ -552,11 +552,11 @@ DELETE FROM message_deliveries WHERE last_at < now() - interval '1 day';
 -- name: stuck_in_pipeline
 -- Complaints an automated stage should have moved on by now, with nothing in the outbox:
 -- their message was lost (e.g. Redis restarted empty). Re-driving is safe: stale or
--- duplicate deliveries are skipped by the handlers.
+-- duplicate deliveries are skipped by the handlers. stages: the stage table's (workers.redrive).
 UPDATE complaints c SET updated_at = %(now)s
 FROM (
     SELECT id FROM complaints
-    WHERE status = 'in_review' AND stage IN ('review', 'evidence', 'route', 'dispatch')
+    WHERE status = 'in_review' AND stage = ANY(%(stages)s::complaint_stage[])
       AND updated_at < %(now)s - %(stale)s::interval
     ORDER BY updated_at LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
@@ -574,7 +574,7 @@ WHERE n.id IN (
     FOR UPDATE SKIP LOCKED
 )
   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = n.complaint_id
-                  AND o.actor_name = 'notify')
+                  AND o.actor_name = %(notify)s)
 RETURNING n.complaint_id, n.event_seq;
 
 -- name: bump_counter

@@ -20,8 +20,10 @@ from pipeline.db.pending import UPDATABLE, PendingWrites
 from pipeline.db.queries import q
 from pipeline.domain import audit
 from pipeline.domain.notices import RECIPIENTS, recipient_id
+from pipeline.domain.routing import route_queue
 from pipeline.domain.sla import DEFAULT_POLICY, SlaPolicy
-from pipeline.domain.status import Role, Stage, Status
+from pipeline.domain.stages import STAGES, Job, job_at
+from pipeline.domain.status import Category, Role, Stage, Status
 from pipeline.domain.transitions import Event, next_status
 
 Now = Callable[[], datetime]
@@ -162,11 +164,24 @@ class Store:
         with the steps' other writes."""
         self.pending.clocks.append(params)
 
-    def enqueue(self, actor: str, queue: str, complaint_id: str, **payload: Any) -> None:
-        """A message for the outbox, written when the unit of work ends (flush)."""
-        self.messages.append(
-            (queue, actor, complaint_id, {"complaint_id": complaint_id, **payload})
-        )
+    def enqueue(self, job: Job, c: Complaint | str, **payload: Any) -> None:
+        """A message for the outbox, to the job's queue in the stage table (dispatch: the
+        complaint's category queue), written when the unit of work ends (flush)."""
+        cid = c if isinstance(c, str) else c.id
+        queue = STAGES[job].queue
+        if queue is None:
+            assert not isinstance(c, str), f"{job} needs the complaint for its queue"
+            queue = route_queue(Category(c["category"]))
+        self.messages.append((queue, str(job), cid, {"complaint_id": cid, **payload}))
+
+    def advance(self, c: Complaint, event: Event, *, to: Stage, **step: Any) -> Complaint:
+        """Apply `event`, moving the complaint to stage `to`, and send the job that runs
+        there (pipeline.domain.stages), if any."""
+        after = self.apply(c, event, stage=to, **step)
+        job = job_at(to)
+        if job is not None:
+            self.enqueue(job, after)
+        return after
 
     def apply(
         self,
@@ -265,7 +280,7 @@ class Store:
             }
             for r in recipients
         )
-        self.enqueue("notify", "notify", cid, event_seq=seq)
+        self.enqueue(Job.NOTIFY, cid, event_seq=seq)
 
 
 def _event_row(

@@ -6,6 +6,7 @@ columns of the category table (schemas/categories.py)."""
 
 from __future__ import annotations
 
+from pipeline.domain.stages import stage_queues
 from pipeline.domain.status import Category
 from schemas.categories import CATEGORIES
 
@@ -15,7 +16,7 @@ ROUTES: dict[Category, tuple[str, int]] = {
     for row in sorted(CATEGORIES, key=lambda row: row.urgency)
 }
 
-STAGE_QUEUES = ("intake", "actions", "sla", "review", "evidence", "route", "notify")
+STAGE_QUEUES = stage_queues()  # from the stage table (pipeline.domain.stages)
 
 
 def route_queue(category: Category) -> str:

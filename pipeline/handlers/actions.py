@@ -184,9 +184,7 @@ def _resume(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Comp
 
 
 def _approve(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    after = store.apply(c, Event.REVIEW_APPROVED, stage=Stage.EVIDENCE, **actor_fields(a, ctx))
-    store.enqueue("evidence", "evidence", c.id)
-    return after
+    return store.advance(c, Event.REVIEW_APPROVED, to=Stage.EVIDENCE, **actor_fields(a, ctx))
 
 
 def _reject_review(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:

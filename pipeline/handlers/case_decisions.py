@@ -10,6 +10,7 @@ complaint) and the one that matches what a single person's act moves."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -18,11 +19,12 @@ from psycopg.types.json import Jsonb
 from pipeline.db.json_rows import dumps
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.errors import ActionRefused, NotFound
+from pipeline.domain.stages import Job
 from pipeline.domain.status import Role
 from pipeline.domain.text import text
 from pipeline.domain.transitions import Event, allowed_events
 from pipeline.handlers import returns
-from pipeline.handlers.review import Skipped
+from pipeline.handlers.common import Item, Skipped
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,17 @@ def _fan_out(
     if members is None:
         members = store.all("case_complaints", {"case_id": case_id})
     for m in members:
-        store.enqueue("case_decide", "actions", m["id"], case_decision_id=decision_id)
+        store.enqueue(Job.CASE_DECIDE, str(m["id"]), case_decision_id=decision_id)
     store.run("close_case", {"case_id": case_id, "now": store.clock()})
     return len(members)
+
+
+def apply_case_decisions(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped]:
+    """Each complaint takes its case's decision (once, however often its message comes)."""
+    return [
+        apply_case_decision(store, i.complaint_id, i.number("case_decision_id"), i.message_id)
+        for i in items
+    ]
 
 
 def apply_case_decision(

@@ -8,13 +8,14 @@ later arrivals join the open case. Decisions for a case: pipeline.handlers.case_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.cases import CASE_RULES, product_key, within
 from pipeline.domain.status import Category, Role
 from pipeline.domain.transitions import Event, allowed_events
-from pipeline.handlers.review import Skipped
+from pipeline.handlers.common import Item, Skipped
 
 
 def counts(c: Complaint) -> bool:
@@ -23,15 +24,14 @@ def counts(c: Complaint) -> bool:
     return Category(c["category"]) in CASE_RULES and bool(product_key(c["sku"], c["item_id"]))
 
 
-def count_cases(
-    store: Store, arrivals: list[tuple[str, str | None]]
-) -> list[Complaint | Skipped | str]:
+def count_cases(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped | str]:
     """(complaint id, message id) arrivals counted in one transaction, set-based: one
     statement reads the group's keys, locks their tallies in key order and links the
     arrivals of keys whose case is open (the common case in a burst); only keys still
     below their threshold take a few more statements, each for the whole group. A
     complaint counted already (a redelivery) is skipped. Returns, per arrival, the case it
     joined or opened (the opening complaint's step), or Skipped."""
+    arrivals = [(item.complaint_id, item.message_id) for item in items]
     now = store.clock()
     rows = store.all(
         "count_case_arrivals",

@@ -17,7 +17,7 @@ from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
 from tests.api_server import as_party, problem_code
 from tests.factories import JPEG, complaint_payload
-from tests.inline import drain_outbox
+from tests.inline import drain_outbox, one, stage
 from tests.parties import (
     ARBITER,
     BUYER,
@@ -30,7 +30,6 @@ from tests.parties import (
     rows,
     view,
 )
-from workers import actors
 
 pytestmark = pytest.mark.integration
 
@@ -122,7 +121,7 @@ def test_one_decision_for_the_case_once_each(api: httpx.Client, settings: Settin
     assert (again["outcome"], again["decision_id"]) == ("replayed", decided["decision_id"])
     # Redelivered fan-out messages (a worker killed before its ack): nothing new.
     for cid in ids:
-        actors.case_decide.fn(complaint_id=cid, case_decision_id=decided["decision_id"])
+        one("case_decide", complaint_id=cid, case_decision_id=decided["decision_id"])
     drain_outbox(settings)
     events = rows(
         settings,
@@ -207,7 +206,7 @@ def _count_statements(monkeypatch: pytest.MonkeyPatch, cids: list[str]) -> int:
 
     with monkeypatch.context() as patch:
         patch.setattr(psycopg.Connection, "execute", counting)
-        actors.case_count_many.fn([[str(uuid.uuid4()), {"complaint_id": c}] for c in cids])
+        stage("case_count").fn([[str(uuid.uuid4()), {"complaint_id": c}] for c in cids])
     return sent[0]
 
 
