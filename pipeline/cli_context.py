@@ -38,6 +38,12 @@ def ops_clients() -> tuple[Settings, Any, Any]:
 
     settings = command_settings()
     connect(settings).close()
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:  # its message names host and port, never the password
+        typer.echo(f"error: cannot reach Redis: {exc}", err=True)
+        raise typer.Exit(2) from None
     pool = make_pool(settings.database_url, 2, name="ops")
     pool.open(wait=True, timeout=30)
-    return settings, pool, redis.Redis.from_url(settings.redis_url)
+    return settings, pool, client

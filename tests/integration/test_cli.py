@@ -77,3 +77,13 @@ def test_commands_say_plainly_when_the_database_is_not_there(
     assert "cannot reach PostgreSQL" in out.stderr and "no_such_db_y" in out.stderr
     assert "Traceback" not in out.stderr and "PoolTimeout" not in out.stderr
     assert absent.database_url.split("@")[0] not in out.stderr  # no credentials
+
+
+def test_status_says_plainly_when_redis_is_not_there(settings: Settings) -> None:
+    from dataclasses import replace
+
+    away = replace(settings, redis_url="redis://:s3cret@127.0.0.1:1/0")  # nothing listens
+    out = cli(away, "status")
+    assert out.returncode == 2
+    assert "cannot reach Redis" in out.stderr and "127.0.0.1:1" in out.stderr
+    assert "Traceback" not in out.stderr and "s3cret" not in out.stderr
