@@ -32,7 +32,7 @@ from pipeline.domain.status import EvidenceKind
 from pipeline.handlers.actions import handle_action
 from pipeline.handlers.evidence import check_item
 from pipeline.handlers.evidence_access import FILENAME_META
-from pipeline.handlers.intake import accept_many
+from pipeline.handlers.intake import accept
 from pipeline.views import complaint_view, timeline
 from schemas.action import ActionV1, InvalidMessage, parse_action
 from schemas.complaint import CONTENT_TYPES, ComplaintV1, Id, field_errors, parse_complaint
@@ -100,7 +100,7 @@ def _check_backlog(request: Request) -> None:
 
 def _accept(request: Request, items: list[tuple[ComplaintV1, str | None]]) -> list[Any]:
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
-        return accept_many(store, items)
+        return accept(store, items)
 
 
 @router.post(

@@ -1,9 +1,10 @@
 -- Named queries; pipeline/db/queries.py loads each block by its name.
 
 -- name: accept_complaints
--- Intake for a whole batch in one statement: each parameter is a JSON array of rows shaped
--- like its table; children are kept only for complaints this statement inserted (a
--- (source, external_id) or Idempotency-Key already taken inserts nothing).
+-- Intake for a whole batch in one statement: each table's rows as one JSON array, the
+-- outbox's as `insert_outbox` takes them (pipeline.handlers.intake.IntakeRows); children are
+-- kept only for complaints this statement inserted (a (source, external_id) or
+-- Idempotency-Key already taken inserts nothing).
 WITH new AS (
     INSERT INTO complaints (
         id, source, external_id, idempotency_key, payload_sha256, category, buyer_id,
@@ -15,8 +16,8 @@ WITH new AS (
     SELECT id, source, external_id, idempotency_key, payload_sha256, category, buyer_id,
         merchant_id, order_id, item_id, sku, order_amount_cents, currency, paid_at,
         delivered_at, submitted_at, title, description, requested_remedy,
-        claimed_amount_cents, parent_id, status, stage, 1, created_at, created_at, chain_head,
-        waiting_on, due_at
+        claimed_amount_cents, parent_id, status, stage, version, created_at, updated_at,
+        chain_head, waiting_on, due_at
     FROM jsonb_populate_recordset(NULL::complaints, %(complaints)s)
     ON CONFLICT DO NOTHING
     RETURNING id
@@ -50,10 +51,13 @@ WITH new AS (
     JOIN new ON new.id = r.complaint_id
 ), messages AS (
     INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-    SELECT r.queue_name, r.actor_name, r.payload, r.complaint_id
-    FROM jsonb_populate_recordset(NULL::outbox, %(outbox)s) WITH ORDINALITY AS r
-    JOIN new ON new.id = r.complaint_id
-    ORDER BY r.ordinality
+    SELECT m.queue_name, m.actor_name, m.payload, m.complaint_id
+    FROM unnest(
+        %(queue_names)s::text[], %(actor_names)s::text[], %(payloads)s::jsonb[],
+        %(complaint_ids)s::uuid[]
+    ) WITH ORDINALITY AS m (queue_name, actor_name, payload, complaint_id, n)
+    JOIN new ON new.id = m.complaint_id
+    ORDER BY m.n
 )
 SELECT id FROM new;
 
