@@ -1,9 +1,9 @@
 -- Named queries; pipeline/db/queries.py loads each block by its name.
 
 -- name: accept_complaints
--- Intake for a whole batch in one statement: each table's rows as one JSON array, the
--- outbox's as `insert_outbox` takes them (pipeline.handlers.intake.IntakeRows); children are
--- kept only for complaints this statement inserted (a (source, external_id) or
+-- Intake for a whole batch in one statement: each table's rows as one JSON array
+-- (pipeline.handlers.intake.IntakeRows; the outbox's as `insert_outbox` takes them); children
+-- are kept only for complaints this statement inserted (a (source, external_id) or
 -- Idempotency-Key already taken inserts nothing).
 WITH new AS (
     INSERT INTO complaints (
@@ -51,13 +51,10 @@ WITH new AS (
     JOIN new ON new.id = r.complaint_id
 ), messages AS (
     INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-    SELECT m.queue_name, m.actor_name, m.payload, m.complaint_id
-    FROM unnest(
-        %(queue_names)s::text[], %(actor_names)s::text[], %(payloads)s::jsonb[],
-        %(complaint_ids)s::uuid[]
-    ) WITH ORDINALITY AS m (queue_name, actor_name, payload, complaint_id, n)
-    JOIN new ON new.id = m.complaint_id
-    ORDER BY m.n
+    SELECT r.queue_name, r.actor_name, r.payload, r.complaint_id
+    FROM jsonb_populate_recordset(NULL::outbox, %(outbox)s) WITH ORDINALITY AS r
+    JOIN new ON new.id = r.complaint_id
+    ORDER BY r.ordinality
 )
 SELECT id FROM new;
 
@@ -150,14 +147,12 @@ INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at)
 VALUES (%(complaint_id)s, %(kind)s, %(party)s, %(started_at)s, %(due_at)s, %(warn_at)s);
 
 -- name: insert_outbox
--- A unit of work's messages, in the order they were enqueued, in one statement.
+-- A unit of work's messages, in the order they were enqueued, in one statement (their rows
+-- as one JSON array, pipeline.db.store.outbox_params).
 INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-SELECT queue_name, actor_name, payload, complaint_id
-FROM unnest(
-    %(queue_names)s::text[], %(actor_names)s::text[], %(payloads)s::jsonb[],
-    %(complaint_ids)s::uuid[]
-) WITH ORDINALITY AS m (queue_name, actor_name, payload, complaint_id, n)
-ORDER BY n;
+SELECT r.queue_name, r.actor_name, r.payload, r.complaint_id
+FROM jsonb_populate_recordset(NULL::outbox, %(outbox)s) WITH ORDINALITY AS r
+ORDER BY r.ordinality;
 
 -- name: insert_quarantine
 INSERT INTO ingest_quarantine (

@@ -1,8 +1,9 @@
 """Intake: persist valid complaint.v1 messages once per (source, external_id) (and per
 Idempotency-Key) and start their review; keep invalid ones in quarantine with the errors.
 
-Accepting is set-based: a batch of complaints costs a handful of pipelined statements in
-one transaction, whatever its size."""
+Accepting is set-based: a batch of complaints is written by one statement, whatever its
+size, from rows built by the store's own builders (the step every stage applies, its clock,
+its outbox messages)."""
 
 from __future__ import annotations
 
@@ -110,16 +111,18 @@ def accept(
         if r is None
     ]
     fingerprints = [c.fingerprint() for _, _, c, _ in todo]
-    inserted: set[str] = set()
+    inserted: dict[str, Status] = {}  # id -> status after intake's step
     if todo:
         rows = IntakeRows()
         now = store.clock()
         for (_, cid, c, key), fp in zip(todo, fingerprints, strict=True):
             rows.add(store, _received_row(cid, c, key, fp, now), c, message_id)
-        inserted = {str(r["id"]) for r in store.all("accept_complaints", rows.params())}
+        status = {str(r["id"]): r["status"] for r in rows.complaints}
+        written = store.all("accept_complaints", rows.params())
+        inserted = {str(r["id"]): status[str(r["id"])] for r in written}
     for (index, cid, complaint, key), fp in zip(todo, fingerprints, strict=True):
         if cid in inserted:
-            results[index] = IntakeResult("accepted", cid, status=Status.IN_REVIEW)
+            results[index] = IntakeResult("accepted", cid, status=inserted[cid])
             continue
         found = store.one(
             "find_existing",
@@ -136,7 +139,7 @@ def accept(
         )
         results[index] = IntakeResult("replayed" if same else "conflict", str(found["id"]))
     store.effects.extend(
-        ("transition", (Status.RECEIVED.value, Status.IN_REVIEW.value)) for _ in inserted
+        ("transition", (Status.RECEIVED.value, s.value)) for s in inserted.values()
     )
     return [r for r in results if r is not None]
 
