@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick]` (also `complaints bench`): run every figure next to its
+"""`python -m benchmarks [--quick]` (also `./dev bench`): run every figure next to its
 same-run baseline, print a table, write JSON with the machine facts."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ FIGURES = ("baselines", "throughput", "latency", "scaleout", "ingest", "sla", "m
 
 @dataclass
 class Run:
-    """One `complaints bench` run: its environment, sizes and progress lines. Before each
+    """One `./dev bench` run: its environment, sizes and progress lines. Before each
     step it probes the machine's speed (see benchmarks/speed.py)."""
 
     env: BenchEnv
@@ -294,7 +294,7 @@ def measure(quick: bool, only: set[str], console: Console) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="complaints bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
     parser.add_argument(
         "--only",

@@ -1,4 +1,4 @@
-"""The goals `complaints bench` judges, and the arithmetic behind the verdicts that is not a
+"""The goals `./dev bench` judges, and the arithmetic behind the verdicts that is not a
 plain ratio: scale-out under CPU caps (ratios to one process, CPU per complaint alike
 across process counts)."""
 

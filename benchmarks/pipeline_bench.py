@@ -27,11 +27,11 @@ from pipeline.adapters.s3 import make_s3_client
 from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
 from pipeline.domain.routing import all_queues
+from pipeline.domain.stages import group_sizes
 from pipeline.handlers.intake import accept
 from pipeline.sample import Generator, upload_all
 from schemas.complaint import parse_complaint
 from workers.broker import build_broker
-from workers.coalesce import group_sizes
 from workers.relay import run_relay
 
 #: Polled while the pipeline runs, so it must load the database it measures little: both

@@ -1,4 +1,4 @@
-"""The table `complaints bench` prints: each figure next to its same-run baseline, the
+"""The table `./dev bench` prints: each figure next to its same-run baseline, the
 ratio, the goal and the verdict, and where each complaint's (breach's) CPU time went."""
 
 from __future__ import annotations

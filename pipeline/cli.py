@@ -120,8 +120,8 @@ def relay(
 
     Run one or more: they never claim the same row twice."""
     from pipeline.db.pool import opened_pool
+    from pipeline.domain.stages import group_sizes
     from workers.broker import broker
-    from workers.coalesce import group_sizes
     from workers.relay import run_relay
 
     settings = command_settings()
@@ -293,32 +293,34 @@ app.add_typer(schemas_app, name="schemas", rich_help_panel=DEVELOP)
 @schemas_app.command("export")
 def schemas_export() -> None:
     """Write schemas/published/*.json from the code (commit the result)."""
-    from schemas.publish import export
+    from pipeline.api.published import export
 
     for path in export():
         typer.echo(f"wrote {path}")
 
 
-@app.command(rich_help_panel=DEVELOP)
-def bench(
-    quick: Annotated[
-        bool, typer.Option(help="Small sizes, one run each (under 3 minutes).")
+deploy_app = typer.Typer(
+    help="Files of deploy/ generated from the queues and the category table.",
+    rich_markup_mode=MARKUP,
+)
+app.add_typer(deploy_app, name="deploy", rich_help_panel=DEVELOP)
+
+
+@deploy_app.command("render")
+def deploy_render(
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; fail when a file is out of date.")
     ] = False,
-    only: Annotated[
-        str | None,
-        typer.Option(
-            help="Comma-separated figures: baselines, throughput, latency, scaleout, ingest,"
-            " sla, memory."
-        ),
-    ] = None,
 ) -> None:
-    """Run the benchmark harness (same as `python -m benchmarks`).
+    """Write the worker groups of deploy/ (Kubernetes Deployments, KEDA triggers, compose
+    services) from the pipeline's queues and the category table (commit the result)."""
+    from pipeline.deploy_render import stale, write
 
-    Each figure next to a baseline measured in the same run; prints a table and writes JSON to
-    benchmarks/results."""
-    from benchmarks.__main__ import main as bench_main
-
-    bench_main((["--quick"] if quick else []) + (["--only", only] if only else []))
+    changed = stale() if check else write()
+    for path in changed:
+        typer.echo(f"{'out of date' if check else 'wrote'}: {path}")
+    if check and changed:
+        raise typer.Exit(1)
 
 
 @app.command(rich_help_panel=OPERATE)

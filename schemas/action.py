@@ -7,71 +7,32 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from pipeline.domain.status import RejectionReason
+from schemas.action_names import ActionName
 from schemas.complaint import NO_NUL, ComplaintV1, EvidenceItem, Id, field_errors
+from schemas.vocabulary import RejectionReason
 
-ActionName = Literal[
-    "merchant.accept",
-    "merchant.dispute",
-    "merchant.message",
-    "merchant.remedy_executed",
-    "merchant.revise_offer",
-    "merchant.accept_counter",
-    "merchant.reject_counter",
-    "merchant.appeal",
-    "merchant.request_extension",
-    "merchant.provide_information",
-    "merchant.confirm_receipt",
-    "merchant.dispute_receipt",
-    "buyer.accept_offer",
-    "buyer.reject_offer",
-    "buyer.supply_evidence",
-    "buyer.confirm",
-    "buyer.appeal",
-    "buyer.withdraw",
-    "buyer.message",
-    "buyer.file_followup",
-    "buyer.counter_offer",
-    "buyer.grant_extension",
-    "buyer.refuse_extension",
-    "buyer.provide_information",
-    "buyer.ship_return",
-    "platform.approve_review",
-    "platform.reject_review",
-    "platform.decide",
-    "platform.approve_decision",
-    "platform.suspend",
-    "platform.resume",
-    "platform.grant_extension",
-    "platform.refuse_extension",
-    "platform.request_information",
-    "platform.refund_settled",
-    "platform.refund_failed",
-    "platform.approve_offer",
-    "platform.refuse_offer",
-]
 RemedyType = Literal["refund", "return_and_refund", "exchange", "repair", "reship", "compensation"]
 Cents = Annotated[int, Field(ge=0, le=10**13, strict=True)]
 
 #: Fields each action must carry besides the envelope.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "merchant.accept": ("remedy",),
-    "merchant.revise_offer": ("remedy",),
-    "buyer.counter_offer": ("remedy",),
-    "merchant.request_extension": ("hours", "text"),
-    "platform.request_information": ("party", "text"),
-    "buyer.provide_information": ("text",),
-    "merchant.provide_information": ("text",),
-    "buyer.ship_return": ("shipment",),
-    "merchant.dispute_receipt": ("text",),
-    "platform.refund_failed": ("settlement",),
-    "merchant.dispute": ("text",),
-    "merchant.message": ("text",),
-    "buyer.supply_evidence": ("evidence",),
-    "buyer.message": ("text",),
-    "buyer.file_followup": ("complaint",),
-    "platform.reject_review": ("reason",),
-    "platform.decide": ("outcome", "rule"),
+REQUIRED: dict[ActionName, tuple[str, ...]] = {
+    ActionName.MERCHANT_ACCEPT: ("remedy",),
+    ActionName.MERCHANT_REVISE_OFFER: ("remedy",),
+    ActionName.BUYER_COUNTER_OFFER: ("remedy",),
+    ActionName.MERCHANT_REQUEST_EXTENSION: ("hours", "text"),
+    ActionName.PLATFORM_REQUEST_INFORMATION: ("party", "text"),
+    ActionName.BUYER_PROVIDE_INFORMATION: ("text",),
+    ActionName.MERCHANT_PROVIDE_INFORMATION: ("text",),
+    ActionName.BUYER_SHIP_RETURN: ("shipment",),
+    ActionName.MERCHANT_DISPUTE_RECEIPT: ("text",),
+    ActionName.PLATFORM_REFUND_FAILED: ("settlement",),
+    ActionName.MERCHANT_DISPUTE: ("text",),
+    ActionName.MERCHANT_MESSAGE: ("text",),
+    ActionName.BUYER_SUPPLY_EVIDENCE: ("evidence",),
+    ActionName.BUYER_MESSAGE: ("text",),
+    ActionName.BUYER_FILE_FOLLOWUP: ("complaint",),
+    ActionName.PLATFORM_REJECT_REVIEW: ("reason",),
+    ActionName.PLATFORM_DECIDE: ("outcome", "rule"),
 }
 #: Remedies that must name an amount.
 AMOUNT_REQUIRED = frozenset({"refund", "compensation"})
@@ -177,7 +138,7 @@ class InvalidMessage(ValueError):
 
 def _rule_errors(a: ActionV1) -> list[dict[str, Any]]:
     errors = []
-    role = a.action.split(".", 1)[0]
+    role = a.action.role
     if a.actor.role != role:
         errors.append(
             {

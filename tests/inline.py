@@ -10,14 +10,16 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from pipeline.domain.stages import Job, group_sizes
 from pipeline.settings import Settings
 from workers import actors
-from workers.coalesce import group_sizes, messages_for
+from workers.broker import broker
+from workers.coalesce import messages_for
 
 
 def drain_outbox(settings: Settings, limit: int = 1000) -> int:
-    """Deliver unsent outbox rows to their actors until none are left, coalesced as the
-    relay would (`workers.coalesce`), so group actors run here too. Returns rows delivered."""
+    """Deliver unsent outbox rows to their actors until none are left, in the relay's
+    groups (`workers.coalesce`). Returns rows delivered."""
     done = 0
     with psycopg.connect(settings.database_url, autocommit=True, row_factory=dict_row) as conn:
         for _ in range(limit):
@@ -28,9 +30,19 @@ def drain_outbox(settings: Settings, limit: int = 1000) -> int:
                 return done
             ordered = sorted(rows, key=lambda r: r["id"])
             for message in messages_for(ordered, group_sizes(settings.stage_group_size)):
-                getattr(actors, message.actor_name).fn(**message.kwargs)
+                broker.get_actor(message.actor_name).fn(**message.kwargs)
             done += len(rows)
     raise RuntimeError("outbox did not drain")
+
+
+def stage(job: Job | str) -> Any:
+    """The actor of a job of the stage table (pipeline.domain.stages)."""
+    return actors.STAGE_ACTORS[Job(job)]
+
+
+def one(job: Job | str, **payload: Any) -> None:
+    """A job's message of one item (what the relay sends for a lone outbox row)."""
+    stage(job).fn([[str(uuid.uuid4()), payload]])
 
 
 _keys = itertools.count()

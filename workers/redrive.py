@@ -11,31 +11,35 @@ from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
 from pipeline.db.store import Message, outbox_params
-
-#: stage -> (actor, queue); dispatch goes to the category's queue chosen by route.
-STAGE_MESSAGES: dict[str, tuple[str, str | None]] = {
-    "review": ("review", "review"),
-    "evidence": ("evidence", "evidence"),
-    "route": ("route", "route"),
-    "dispatch": ("dispatch", None),
-}
+from pipeline.domain.stages import STAGES, Job, job_at
+from pipeline.domain.status import Stage
 
 
 def redrive(pool: ConnectionPool[Any], now: datetime, stale: timedelta, limit: int = 500) -> int:
-    params = {"now": now, "stale": stale, "limit": limit}
+    stages = [str(row.stage) for row in STAGES.values() if row.stage is not None]
+    params = {
+        "now": now,
+        "stale": stale,
+        "limit": limit,
+        "stages": stages,
+        "notify": str(Job.NOTIFY),
+    }
     with pool.connection() as conn, conn.transaction():
         stuck = conn.execute(q("stuck_in_pipeline"), params).fetchall()
         notes = conn.execute(q("stuck_notifications"), params).fetchall()
         rows: list[Message] = []
         for c in stuck:
-            actor, queue = STAGE_MESSAGES[c["stage"]]
+            job = job_at(Stage(c["stage"]))
+            assert job is not None, f"no job runs at stage {c['stage']}"
             cid = str(c["id"])
-            rows.append((queue or c["route_queue"], actor, cid, {"complaint_id": cid}))
+            queue = STAGES[job].queue or c["route_queue"]  # dispatch: the queue route chose
+            rows.append((queue, str(job), cid, {"complaint_id": cid}))
+        notify = STAGES[Job.NOTIFY].queue
+        assert notify is not None
         for n in {(r["complaint_id"], r["event_seq"]): r for r in notes}.values():
             cid = str(n["complaint_id"])
-            rows.append(
-                ("notify", "notify", cid, {"complaint_id": cid, "event_seq": n["event_seq"]})
-            )
+            payload = {"complaint_id": cid, "event_seq": n["event_seq"]}
+            rows.append((notify, str(Job.NOTIFY), cid, payload))
         if rows:
             conn.execute(q("insert_outbox"), outbox_params(rows))
             conn.execute(q("bump_counter"), {"name": "redriven", "by": len(rows)})

@@ -15,6 +15,7 @@ from typing import Any
 from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
+from pipeline.domain.stages import STAGES, Job
 from pipeline.logging import get_logger
 from pipeline.ops.probe import Beat, beat_path
 from pipeline.settings import Settings
@@ -30,14 +31,23 @@ class Tick:
     next_at: datetime | None
 
 
+def _job(params: dict[str, Any], job: Job) -> dict[str, Any]:
+    """The outbox row's queue and actor for a job the scheduler sends (the stage table)."""
+    return {**params, "queue": STAGES[job].queue, "job": str(job)}
+
+
 def schedule_once(pool: ConnectionPool[Any], now: datetime, batch_size: int) -> Tick:
     """One transaction: mark up to `batch_size` due deadlines fired (and warnings sent) and
     write one outbox message for each."""
     with pool.connection() as conn:
         with conn.transaction():
             params = {"now": now, "limit": batch_size}
-            fired = len(conn.execute(q("claim_due_deadlines"), params).fetchall())
-            warned = len(conn.execute(q("claim_due_warnings"), params).fetchall())
+            fired = len(
+                conn.execute(q("claim_due_deadlines"), _job(params, Job.SLA_BREACH)).fetchall()
+            )
+            warned = len(
+                conn.execute(q("claim_due_warnings"), _job(params, Job.SLA_WARNING)).fetchall()
+            )
             # Supervision whose time is up is lifted by time, with its merchant event.
             conn.execute(q("lift_expired_supervision"), params)
         row = conn.execute(q("next_deadline_time")).fetchone()

@@ -19,10 +19,10 @@ from typing import Any
 import redis
 from dramatiq import Message
 from dramatiq.broker import MessageProxy
-from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, RedisBroker, _RedisConsumer
 from dramatiq.common import compute_backoff
 from dramatiq.errors import ConnectionClosed
 
+from workers.dramatiq_seam import MAINTENANCE_COMMAND_BLACKLIST, RedisBroker, RedisConsumer
 from workers.wake_ups import WakeUps, announce
 
 #: Longest sleep of a consumer whose prefetch is full, in milliseconds.
@@ -35,7 +35,7 @@ HELD_DELAYED_WAIT_MS = 100
 MAINTENANCE_EVERY_SECONDS = 2.0
 
 
-class WokenConsumer(_RedisConsumer):
+class WokenConsumer(RedisConsumer):
     def __init__(self, broker: WakingRedisBroker, queue_name: str, prefetch: int, timeout: int):
         super().__init__(broker, queue_name, prefetch, timeout)  # type: ignore[no-untyped-call]
         self.wake_ups = broker.wake_ups

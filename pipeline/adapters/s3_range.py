@@ -1,12 +1,12 @@
 """A lean ranged GET for the evidence stage's hot path: SigV4-signed (pipeline.adapters.
-sigv4, checked against botocore's signer), sent over a kept-alive connection per thread
-(pipeline.adapters.http_get).
+sigv4, checked against botocore's signer), sent through urllib3's kept-alive pool with a
+bounded read (pipeline.adapters.http_get).
 
 boto3's client pipeline (event hooks, retry handler, response parsing) costs about 1.2 ms
-of CPU per small GetObject here; signing and sending directly costs about 0.5 ms over
-urllib3, less without it, and the evidence stage makes one such read per item. Everything
-else (HEAD, whole-object reads, uploads) stays on boto3. Path-style addressing, as for the
-boto3 client."""
+of CPU per small GetObject here, and botocore's signer alone about 0.25 ms (docs/
+performance.md); the evidence stage makes one such read per item. Everything else (HEAD,
+whole-object reads, uploads) stays on boto3. Path-style addressing, as for the boto3
+client."""
 
 from __future__ import annotations
 

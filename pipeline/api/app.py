@@ -19,6 +19,7 @@ from pipeline.api import (
     my_routes,
     ops_routes,
     routes,
+    staff_list_routes,
     submit_endpoint,
     work_routes,
 )
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(work_routes.router)
     app.include_router(case_routes.router)
+    app.include_router(staff_list_routes.router)
     app.include_router(merchant_routes.router)
     app.include_router(my_routes.router)
     app.include_router(ops_routes.router)

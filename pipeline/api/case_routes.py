@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from pipeline.api.auth import any_scope, ensure_scope, require
@@ -18,8 +18,9 @@ from pipeline.db.queries import q
 from pipeline.db.store import unit_of_work
 from pipeline.domain.errors import NotFound
 from pipeline.domain.text import text
-from pipeline.handlers.cases import decide_case
+from pipeline.handlers.case_decisions import CaseDecided, approve_case_decision, decide_case
 from schemas.action import Outcome
+from schemas.action_names import ActionName
 from schemas.complaint import NO_NUL
 
 router = APIRouter()
@@ -34,8 +35,26 @@ class CaseDecisionIn(BaseModel):
 class CaseDecisionOut(BaseModel):
     case_id: str
     decision_id: int
-    sent_to: int = Field(description="complaints the decision was sent to (0 for a replay)")
-    outcome: Literal["applied", "replayed"]
+    sent_to: int = Field(description="complaints this request sent the decision to")
+    outcome: Literal["applied", "proposed", "replayed"] = Field(
+        description="proposed: over the four-eyes amount in total, it waits for a second "
+        "staff member's approval (POST …/decisions/{decision_id}/approve)"
+    )
+    status: Literal["applied", "proposed"] = Field(description="the decision's state now")
+    total_cents: int = Field(
+        0, description="the remedy over the whole case (amount x complaints), when recorded"
+    )
+
+
+def _out(case_id: str, d: CaseDecided) -> CaseDecisionOut:
+    return CaseDecisionOut(
+        case_id=case_id,
+        decision_id=d.decision_id,
+        sent_to=d.sent_to,
+        outcome=d.outcome,
+        status=d.status,
+        total_cents=d.total_cents,
+    )
 
 
 def _case(conn: Any, case_id: str) -> dict[str, Any]:
@@ -85,24 +104,47 @@ def decide(
     caller: Annotated[Caller, Depends(any_scope)],
 ) -> CaseDecisionOut:
     """One staff decision for every open complaint of the case; each complaint gets its own
-    event from it, once. The same idempotency key answers the first decision again."""
+    event from it, once. The same idempotency key answers the first decision again. A
+    decision whose amount times the case's complaints exceeds the four-eyes amount
+    (`COMPLAINTS_FOUR_EYES_AMOUNT_CENTS`) is proposed: it waits for another staff member's
+    approval before it is sent to any complaint."""
     _platform_only(caller, str(case_id))
     ensure_scope(caller, "act:platform")
-    ensure_grant(caller, "platform.decide")
+    ensure_grant(caller, ActionName.PLATFORM_DECIDE)
     read(request.app.state.pool, lambda conn: _case(conn, str(case_id)))  # 404 when unknown
     staff = caller.party_id or caller.name
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
-        decision_id, replayed, sent = decide_case(
+        decided = decide_case(
             store,
             str(case_id),
             body.idempotency_key,
             body.outcome.model_dump(exclude_none=True),
             body.rule,
             staff,
+            request.app.state.settings.four_eyes_amount_cents,
         )
-    return CaseDecisionOut(
-        case_id=str(case_id),
-        decision_id=decision_id,
-        sent_to=sent,
-        outcome="replayed" if replayed else "applied",
-    )
+    return _out(str(case_id), decided)
+
+
+@router.post(
+    "/v1/cases/{case_id}/decisions/{decision_id}/approve",
+    response_model=CaseDecisionOut,
+    responses=documented(401, 403, 404, 409, 422),
+)
+def approve(
+    case_id: uuid.UUID,
+    decision_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    request: Request,
+    caller: Annotated[Caller, Depends(any_scope)],
+) -> CaseDecisionOut:
+    """The second pair of eyes on a proposed case decision: a staff member other than its
+    proposer approves it, and it is sent to every complaint of the case as proposed.
+    Approving again answers `replayed`; the proposer answers 403 `four_eyes`; a decision
+    that waits for nothing answers 409 `no_pending_decision`."""
+    _platform_only(caller, str(case_id))
+    ensure_scope(caller, "act:platform")
+    ensure_grant(caller, ActionName.PLATFORM_APPROVE_DECISION)
+    staff = caller.party_id or caller.name
+    with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
+        approved = approve_case_decision(store, str(case_id), decision_id, staff)
+    return _out(str(case_id), approved)

@@ -26,15 +26,14 @@ from pipeline.api.visibility import (
 )
 from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
-from pipeline.domain.actions import CHECKED_EVIDENCE
 from pipeline.domain.evidence_rules import size_limit
 from pipeline.domain.status import EvidenceKind
 from pipeline.handlers.actions import handle_action
-from pipeline.handlers.evidence import check_item
+from pipeline.handlers.evidence import precheck
 from pipeline.handlers.evidence_access import FILENAME_META
 from pipeline.handlers.intake import accept
 from pipeline.views import complaint_view, timeline
-from schemas.action import ActionV1, InvalidMessage, parse_action
+from schemas.action import InvalidMessage, parse_action
 from schemas.complaint import CONTENT_TYPES, ComplaintV1, Id, field_errors, parse_complaint
 
 router = APIRouter()
@@ -200,7 +199,7 @@ def post_action(
     ensure_scope(caller, f"act:{action.actor.role}")
     ensure_grant(caller, action.action)
     read(request.app.state.pool, lambda conn: ensure_visible(conn, caller, str(complaint_id)))
-    checked = _precheck(request, action)
+    checked = precheck(action, request.app.state.evidence)
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
         result = handle_action(
             store,
@@ -217,16 +216,6 @@ def post_action(
         outcome="replayed" if result.replayed else "applied",
         followup_id=result.followup_id,
     )
-
-
-def _precheck(request: Request, action: ActionV1) -> list[Any] | None:
-    if action.action not in CHECKED_EVIDENCE:
-        return None
-    store = request.app.state.evidence
-    return [
-        check_item({**item.model_dump(), "position": i, "submitted_by_id": action.actor.id}, store)
-        for i, item in enumerate(action.evidence or [])
-    ]
 
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -390,7 +390,7 @@ WITH due AS (
     RETURNING d.id, d.complaint_id
 )
 INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-SELECT 'sla', 'sla_breach',
+SELECT %(queue)s::text, %(job)s::text,
        jsonb_build_object('complaint_id', complaint_id::text, 'deadline_id', id), complaint_id
 FROM fired
 RETURNING id;
@@ -407,7 +407,7 @@ WITH due AS (
     RETURNING d.id, d.complaint_id
 )
 INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-SELECT 'sla', 'sla_warning',
+SELECT %(queue)s::text, %(job)s::text,
        jsonb_build_object('complaint_id', complaint_id::text, 'deadline_id', id), complaint_id
 FROM warned
 RETURNING id;
@@ -551,11 +551,11 @@ DELETE FROM message_deliveries WHERE last_at < now() - interval '1 day';
 -- name: stuck_in_pipeline
 -- Complaints an automated stage should have moved on by now, with nothing in the outbox:
 -- their message was lost (e.g. Redis restarted empty). Re-driving is safe: stale or
--- duplicate deliveries are skipped by the handlers.
+-- duplicate deliveries are skipped by the handlers. stages: the stage table's (workers.redrive).
 UPDATE complaints c SET updated_at = %(now)s
 FROM (
     SELECT id FROM complaints
-    WHERE status = 'in_review' AND stage IN ('review', 'evidence', 'route', 'dispatch')
+    WHERE status = 'in_review' AND stage = ANY(%(stages)s::complaint_stage[])
       AND updated_at < %(now)s - %(stale)s::interval
     ORDER BY updated_at LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
@@ -573,7 +573,7 @@ WHERE n.id IN (
     FOR UPDATE SKIP LOCKED
 )
   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = n.complaint_id
-                  AND o.actor_name = 'notify')
+                  AND o.actor_name = %(notify)s)
 RETURNING n.complaint_id, n.event_seq;
 
 -- name: bump_counter
@@ -722,24 +722,47 @@ RETURNING idempotency_key;
 UPDATE payment_instructions SET published_at = coalesce(published_at, %(now)s)
 WHERE idempotency_key = %(key)s;
 
--- name: case_inputs
--- What the case count reads about a group of complaints, and whether each counted already.
-SELECT c.id::text AS id, c.merchant_id, c.sku, c.item_id, c.category::text AS category,
-       c.status::text AS status, (m.complaint_id IS NOT NULL) AS linked
-FROM complaints c LEFT JOIN case_members m ON m.complaint_id = c.id
-WHERE c.id = ANY(%(ids)s::uuid[]);
-
--- name: lock_case_tallies
--- The tallies of a group's keys, created when missing and locked until commit, in key
--- order (the order every group takes them in).
-INSERT INTO case_tallies (merchant_id, product_key, category)
-SELECT * FROM unnest(%(merchant_ids)s::text[], %(product_keys)s::text[],
-                     %(categories)s::complaint_category[])
-ORDER BY 1, 2, 3
-ON CONFLICT (merchant_id, product_key, category)
-DO UPDATE SET merchant_id = EXCLUDED.merchant_id
-RETURNING merchant_id, product_key, category::text AS category,
-          complaint_ids::text[] AS complaint_ids, arrived_at, case_id::text AS case_id;
+-- name: count_case_arrivals
+-- A group of arrivals counted in one statement: each arrival's key (merchant, product as
+-- pipeline.domain.cases.product_key builds it, category among the categories with a rule),
+-- skipping complaints linked already; the group's tallies created when missing and locked
+-- until commit, in key order (the order every group takes them in); the arrivals of a key
+-- whose case is open linked to it at once. One row per key: its tally as locked and its
+-- arrivals (in no particular order); each row names every arrival this statement linked.
+WITH arrivals AS (
+    SELECT c.id, c.merchant_id, c.category,
+           CASE WHEN c.sku <> '' THEN 'sku:' || c.sku ELSE 'item:' || c.item_id END
+               AS product_key
+    FROM complaints c
+    WHERE c.id = ANY(%(ids)s::uuid[])
+      AND c.category = ANY(%(categories)s::complaint_category[])
+      AND (c.sku <> '' OR c.item_id <> '')
+      -- Not an anti-join: a plan cached while case_members looked empty scanned it once
+      -- per arrival; this set is read once per group, by its primary key.
+      AND c.id <> ALL (ARRAY(SELECT m.complaint_id FROM case_members m
+                             WHERE m.complaint_id = ANY(%(ids)s::uuid[])))
+), locked AS (
+    INSERT INTO case_tallies (merchant_id, product_key, category)
+    SELECT DISTINCT merchant_id, product_key, category FROM arrivals
+    ORDER BY 1, 2, 3
+    ON CONFLICT (merchant_id, product_key, category)
+    DO UPDATE SET merchant_id = EXCLUDED.merchant_id
+    RETURNING merchant_id, product_key, category, complaint_ids, arrived_at, case_id
+), linked AS (
+    INSERT INTO case_members (case_id, complaint_id, linked_at)
+    SELECT t.case_id, a.id, %(now)s::timestamptz
+    FROM arrivals a JOIN locked t USING (merchant_id, product_key, category)
+    WHERE t.case_id IS NOT NULL
+    ON CONFLICT (complaint_id) DO NOTHING
+    RETURNING complaint_id
+)
+SELECT t.merchant_id, t.product_key, t.category::text AS category,
+       t.complaint_ids::text[] AS complaint_ids, t.arrived_at, t.case_id::text AS case_id,
+       array_agg(a.id::text) AS arrivals,
+       (SELECT array_agg(l.complaint_id::text) FROM linked l) AS linked
+FROM locked t
+JOIN arrivals a USING (merchant_id, product_key, category)
+GROUP BY 1, 2, 3, 4, 5, 6;
 
 -- name: save_case_tallies
 UPDATE case_tallies t
@@ -771,6 +794,19 @@ SELECT id, merchant_id, product_key, category::text AS category, opened_at, open
        decided_at
 FROM cases WHERE id = %(id)s;
 
+-- name: list_cases
+-- Cases open (no decision yet) or decided, oldest first, with their number of complaints;
+-- keyset after (opened_at, id).
+SELECT k.id::text AS id, k.merchant_id, k.product_key, k.category::text AS category,
+       k.opened_at, k.decided_at,
+       (SELECT count(*) FROM case_members m WHERE m.case_id = k.id) AS complaints
+FROM cases k
+WHERE (k.decided_at IS NULL) = %(open)s
+  AND (%(after_at)s::timestamptz IS NULL
+       OR (k.opened_at, k.id) > (%(after_at)s::timestamptz, %(after_id)s::uuid))
+ORDER BY k.opened_at, k.id
+LIMIT %(limit)s;
+
 -- name: case_complaints
 SELECT c.id::text AS id, c.status::text AS status, m.linked_at
 FROM case_members m JOIN complaints c ON c.id = m.complaint_id
@@ -778,20 +814,37 @@ WHERE m.case_id = %(case_id)s
 ORDER BY m.linked_at, c.id;
 
 -- name: record_case_decision
-INSERT INTO case_decisions (case_id, idempotency_key, outcome, rule, decided_by, created_at)
-VALUES (%(case_id)s, %(key)s, %(outcome)s, %(rule)s, %(decided_by)s, %(now)s)
+INSERT INTO case_decisions (case_id, idempotency_key, outcome, rule, decided_by, created_at,
+                            total_cents, needs_approval_above_cents)
+VALUES (%(case_id)s, %(key)s, %(outcome)s, %(rule)s, %(decided_by)s, %(now)s,
+        %(total_cents)s, %(needs_approval_above_cents)s)
 ON CONFLICT (case_id, idempotency_key) DO NOTHING
 RETURNING id;
 
 -- name: recorded_case_decision
-SELECT id, outcome, rule, decided_by FROM case_decisions
+SELECT id, outcome, rule, decided_by, needs_approval_above_cents, approved_by
+FROM case_decisions
 WHERE case_id = %(case_id)s AND idempotency_key = %(key)s;
+
+-- name: lock_case_decision
+-- A decision of the case, locked until commit (two approvers take turns).
+SELECT id, decided_by, needs_approval_above_cents, approved_by FROM case_decisions
+WHERE id = %(id)s AND case_id = %(case_id)s
+FOR UPDATE;
+
+-- name: approve_case_decision
+UPDATE case_decisions SET approved_by = %(approved_by)s, approved_at = %(now)s
+WHERE id = %(id)s AND approved_by IS NULL;
 
 -- name: case_decision
 SELECT * FROM case_decisions WHERE id = %(id)s;
 
 -- name: case_decisions_of
-SELECT id, outcome, rule, decided_by, created_at FROM case_decisions
+SELECT id, outcome, rule, decided_by, created_at, total_cents, needs_approval_above_cents,
+       approved_by, approved_at,
+       CASE WHEN needs_approval_above_cents IS NOT NULL AND approved_by IS NULL
+            THEN 'proposed' ELSE 'applied' END AS status
+FROM case_decisions
 WHERE case_id = %(case_id)s ORDER BY id;
 
 -- name: close_case
@@ -835,6 +888,34 @@ RETURNING id;
 -- name: supervised_merchants
 SELECT merchant_id FROM merchant_supervision
 WHERE lifted_at IS NULL AND merchant_id = ANY(%(merchant_ids)s);
+
+-- name: supervised_list
+-- Supervision in force, newest first (keyset after id), with why: the points it started
+-- at, the penalties' reasons within the window before it, and the complaint that tipped
+-- it. `merchant_id` narrows it to one merchant (a merchant sees only itself).
+SELECT s.id, s.merchant_id, s.since, s.until, s.points, s.effects,
+       started.data ->> 'complaint_id' AS complaint_id,
+       coalesce(why.reasons, '{}'::jsonb) AS reasons
+FROM merchant_supervision s
+LEFT JOIN LATERAL (
+    SELECT e.data FROM merchant_events e
+    WHERE e.merchant_id = s.merchant_id AND e.event = 'supervision.started'
+      AND e.data ->> 'supervision_id' = s.id::text
+    ORDER BY e.id DESC LIMIT 1
+) started ON true
+LEFT JOIN LATERAL (
+    SELECT jsonb_object_agg(r.reason, r.n) AS reasons FROM (
+        SELECT p.reason, sum(p.points) AS n FROM merchant_penalties p
+        WHERE p.merchant_id = s.merchant_id
+          AND p.at > s.since - %(window)s::interval AND p.at <= s.since
+        GROUP BY p.reason
+    ) r
+) why ON true
+WHERE s.lifted_at IS NULL
+  AND (%(merchant_id)s::text IS NULL OR s.merchant_id = %(merchant_id)s::text)
+  AND (%(after)s::bigint IS NULL OR s.id < %(after)s::bigint)
+ORDER BY s.id DESC
+LIMIT %(limit)s;
 
 -- name: supervision_of
 SELECT id, since, until, points, effects, lifted_at, lifted_by FROM merchant_supervision

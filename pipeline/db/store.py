@@ -20,8 +20,10 @@ from pipeline.db.pending import UPDATABLE, PendingWrites
 from pipeline.db.queries import q
 from pipeline.domain import audit
 from pipeline.domain.notices import RECIPIENTS, recipient_id
+from pipeline.domain.routing import route_queue
 from pipeline.domain.sla import DEFAULT_POLICY, SlaPolicy
-from pipeline.domain.status import Role, Stage, Status
+from pipeline.domain.stages import STAGES, Job, job_at
+from pipeline.domain.status import Category, Role, Stage, Status
 from pipeline.domain.transitions import Event, next_status
 
 Now = Callable[[], datetime]
@@ -36,8 +38,15 @@ def utcnow() -> datetime:
 Message = tuple[str, str, str, dict[str, Any]]  # queue, actor, complaint id, payload
 
 
-def message(actor: str, queue: str, complaint_id: str, **payload: Any) -> Message:
-    return (queue, actor, complaint_id, {"complaint_id": complaint_id, **payload})
+def message(job: Job, c: Complaint | str, **payload: Any) -> Message:
+    """An outbox message for the job's queue in the stage table (dispatch: the complaint's
+    category queue)."""
+    cid = c if isinstance(c, str) else c.id
+    queue = STAGES[job].queue
+    if queue is None:
+        assert not isinstance(c, str), f"{job} needs the complaint for its queue"
+        queue = route_queue(Category(c["category"]))
+    return (queue, str(job), cid, {"complaint_id": cid, **payload})
 
 
 def outbox_params(messages: list[Message]) -> dict[str, Jsonb]:
@@ -177,9 +186,19 @@ class Store:
         with the steps' other writes."""
         self.pending.clocks.append(params)
 
-    def enqueue(self, actor: str, queue: str, complaint_id: str, **payload: Any) -> None:
-        """A message for the outbox, written when the unit of work ends (flush)."""
-        self.messages.append(message(actor, queue, complaint_id, **payload))
+    def enqueue(self, job: Job, c: Complaint | str, **payload: Any) -> None:
+        """A message for the outbox, to the job's queue in the stage table (dispatch: the
+        complaint's category queue), written when the unit of work ends (flush)."""
+        self.messages.append(message(job, c, **payload))
+
+    def advance(self, c: Complaint, event: Event, *, to: Stage, **step: Any) -> Complaint:
+        """Apply `event`, moving the complaint to stage `to`, and send the job that runs
+        there (pipeline.domain.stages), if any."""
+        after = self.apply(c, event, stage=to, **step)
+        job = job_at(to)
+        if job is not None:
+            self.enqueue(job, after)
+        return after
 
     def apply(
         self,
@@ -262,7 +281,7 @@ class Store:
             row.update(claimed_by=None, claim_expires_at=None)  # it left the staff queue
         recipients = RECIPIENTS.get(event, ()) if notify is None else notify
         notes = notification_rows(row, event, event_row["seq"], recipients)
-        notified = [message("notify", "notify", c.id, event_seq=event_row["seq"])] if notes else []
+        notified = [message(Job.NOTIFY, c.id, event_seq=event_row["seq"])] if notes else []
         return Step(row, event_row, notes, notified)
 
     def note(

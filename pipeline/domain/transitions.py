@@ -10,38 +10,40 @@ from enum import StrEnum
 
 from pipeline.domain.errors import ForbiddenActor, IllegalTransition
 from pipeline.domain.status import TERMINAL, Role, Status
+from schemas.action_names import ActionName
 
 
 class Event(StrEnum):
+    # An action's own event carries its name (ActionName); the others are named here.
     INTAKE_ACCEPTED = "intake.accepted"
     REVIEW_PASSED = "review.passed"
     REVIEW_FLAGGED = "review.flagged"
     REVIEW_REJECTED = "review.rejected"
-    REVIEW_APPROVED = "platform.approve_review"
-    REVIEW_REJECTED_BY_PLATFORM = "platform.reject_review"
+    REVIEW_APPROVED = ActionName.PLATFORM_APPROVE_REVIEW
+    REVIEW_REJECTED_BY_PLATFORM = ActionName.PLATFORM_REJECT_REVIEW
     EVIDENCE_ACCEPTED = "evidence.accepted"
     EVIDENCE_INSUFFICIENT = "evidence.insufficient"
     ROUTED = "route.assigned"
     DISPATCHED = "merchant.dispatched"
-    SUPPLY_EVIDENCE = "buyer.supply_evidence"
-    MERCHANT_ACCEPT = "merchant.accept"
-    MERCHANT_DISPUTE = "merchant.dispute"
+    SUPPLY_EVIDENCE = ActionName.BUYER_SUPPLY_EVIDENCE
+    MERCHANT_ACCEPT = ActionName.MERCHANT_ACCEPT
+    MERCHANT_DISPUTE = ActionName.MERCHANT_DISPUTE
     REMEDY_APPROVED = "platform.remedy_approved"
     REMEDY_REFUSED = "platform.remedy_refused"
-    ACCEPT_OFFER = "buyer.accept_offer"
-    REJECT_OFFER = "buyer.reject_offer"
-    DECIDE = "platform.decide"
+    ACCEPT_OFFER = ActionName.BUYER_ACCEPT_OFFER
+    REJECT_OFFER = ActionName.BUYER_REJECT_OFFER
+    DECIDE = ActionName.PLATFORM_DECIDE
     DECIDE_NO_REMEDY = "platform.decide_no_remedy"
     DECISION_PROPOSED = "platform.decision_proposed"  # above the four-eyes amount
-    DECISION_APPROVED = "platform.approve_decision"  # by a second staff member
-    REMEDY_EXECUTED = "merchant.remedy_executed"
-    CONFIRM = "buyer.confirm"
-    APPEAL = "buyer.appeal"
-    WITHDRAW = "buyer.withdraw"
-    SUSPEND = "platform.suspend"
-    RESUME = "platform.resume"
-    MERCHANT_MESSAGE = "merchant.message"
-    BUYER_MESSAGE = "buyer.message"
+    DECISION_APPROVED = ActionName.PLATFORM_APPROVE_DECISION  # by a second staff member
+    REMEDY_EXECUTED = ActionName.MERCHANT_REMEDY_EXECUTED
+    CONFIRM = ActionName.BUYER_CONFIRM
+    APPEAL = ActionName.BUYER_APPEAL
+    WITHDRAW = ActionName.BUYER_WITHDRAW
+    SUSPEND = ActionName.PLATFORM_SUSPEND
+    RESUME = ActionName.PLATFORM_RESUME
+    MERCHANT_MESSAGE = ActionName.MERCHANT_MESSAGE
+    BUYER_MESSAGE = ActionName.BUYER_MESSAGE
     SLA_REVIEW_BREACHED = "sla.review_breached"
     SLA_EVIDENCE_TIMEOUT = "sla.evidence_timeout"
     SLA_MERCHANT_BREACHED = "sla.merchant_breached"
@@ -54,28 +56,28 @@ class Event(StrEnum):
     CLAIM = "platform.claim"
     RELEASE = "platform.release"
     # Negotiation (docs/contracts.md §1): revised offers and counter-offers.
-    REVISE_OFFER = "merchant.revise_offer"
-    COUNTER_OFFER = "buyer.counter_offer"
-    ACCEPT_COUNTER = "merchant.accept_counter"
-    REJECT_COUNTER = "merchant.reject_counter"
+    REVISE_OFFER = ActionName.MERCHANT_REVISE_OFFER
+    COUNTER_OFFER = ActionName.BUYER_COUNTER_OFFER
+    ACCEPT_COUNTER = ActionName.MERCHANT_ACCEPT_COUNTER
+    REJECT_COUNTER = ActionName.MERCHANT_REJECT_COUNTER
     NEGOTIATION_EXHAUSTED = "platform.negotiation_exhausted"
     SLA_COUNTER_TIMEOUT = "sla.counter_timeout"
     SLA_OFFER_UNANSWERED = "sla.offer_unanswered"
-    MERCHANT_APPEAL = "merchant.appeal"
+    MERCHANT_APPEAL = ActionName.MERCHANT_APPEAL
     # Time: one extension of the merchant's running clock; information staff ask for.
-    EXTENSION_REQUESTED = "merchant.request_extension"
+    EXTENSION_REQUESTED = ActionName.MERCHANT_REQUEST_EXTENSION
     EXTENSION_GRANTED = "extension.granted"  # by the buyer or staff
     EXTENSION_REFUSED = "extension.refused"  # by the buyer or staff
     EXTENSION_LAPSED = "extension.lapsed"  # nobody answered before the clock ran out
-    INFORMATION_REQUESTED = "platform.request_information"
-    BUYER_INFORMATION = "buyer.provide_information"
-    MERCHANT_INFORMATION = "merchant.provide_information"
+    INFORMATION_REQUESTED = ActionName.PLATFORM_REQUEST_INFORMATION
+    BUYER_INFORMATION = ActionName.BUYER_PROVIDE_INFORMATION
+    MERCHANT_INFORMATION = ActionName.MERCHANT_PROVIDE_INFORMATION
     SLA_INFORMATION_TIMEOUT = "sla.information_timeout"
     # Returns (return_and_refund, exchange): the goods go back before the remedy.
     RETURN_REQUIRED = "platform.return_required"
-    RETURN_SHIPPED = "buyer.ship_return"
-    RECEIPT_CONFIRMED = "merchant.confirm_receipt"
-    RECEIPT_DISPUTED = "merchant.dispute_receipt"
+    RETURN_SHIPPED = ActionName.BUYER_SHIP_RETURN
+    RECEIPT_CONFIRMED = ActionName.MERCHANT_CONFIRM_RECEIPT
+    RECEIPT_DISPUTED = ActionName.MERCHANT_DISPUTE_RECEIPT
     SLA_RETURN_NOT_SHIPPED = "sla.return_not_shipped"
     SLA_RECEIPT_ASSUMED = "sla.receipt_assumed"
     # Money through the payments port.
@@ -90,8 +92,8 @@ class Event(StrEnum):
     CASE_DECIDED_NO_REMEDY = "platform.case_decide_no_remedy"
     # Governance: a supervised merchant's offers wait for staff approval.
     OFFER_HELD = "platform.offer_held"
-    OFFER_APPROVED = "platform.approve_offer"
-    OFFER_REFUSED = "platform.refuse_offer"
+    OFFER_APPROVED = ActionName.PLATFORM_APPROVE_OFFER
+    OFFER_REFUSED = ActionName.PLATFORM_REFUSE_OFFER
     SLA_OFFER_REVIEW_BREACHED = "sla.offer_review_breached"
 
 

@@ -41,6 +41,7 @@ from pipeline.handlers.claims import live_holder
 from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from pipeline.handlers.decisions import approve_decision, decide
 from schemas.action import ActionV1
+from schemas.action_names import ActionName
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def handle_action(
         raise refuse(
             c, "claimed_by_another", text("{holder} holds this complaint's claim", holder=holder)
         )
-    if a.action == "buyer.file_followup":
+    if a.action is ActionName.BUYER_FILE_FOLLOWUP:
         followup = _file_followup(store, c, a)
         _keep(store, a, caller, followup, None)
         return followup
@@ -183,9 +184,7 @@ def _resume(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Comp
 
 
 def _approve(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    after = store.apply(c, Event.REVIEW_APPROVED, stage=Stage.EVIDENCE, **actor_fields(a, ctx))
-    store.enqueue("evidence", "evidence", c.id)
-    return after
+    return store.advance(c, Event.REVIEW_APPROVED, to=Stage.EVIDENCE, **actor_fields(a, ctx))
 
 
 def _reject_review(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
@@ -228,35 +227,35 @@ def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult
 
 
 Apply = Callable[[Store, Complaint, ActionV1, ActionContext], Complaint]
-APPLY: dict[str, Apply] = {
-    "merchant.accept": offers.accept,
-    "merchant.revise_offer": offers.revise,
-    "merchant.accept_counter": offers.accept_counter,
-    "merchant.dispute": party_evidence.dispute,
-    "buyer.supply_evidence": party_evidence.supply,
-    "buyer.accept_offer": offers.accept_offer,
-    "buyer.counter_offer": offers.counter,
-    "buyer.appeal": appeals.buyer_appeal,
-    "merchant.appeal": appeals.merchant_appeal,
-    "merchant.remedy_executed": payments.executed,
-    "platform.refund_settled": payments.settled,
-    "platform.refund_failed": payments.failed,
-    "buyer.ship_return": returns.ship,
-    "merchant.dispute_receipt": returns.dispute_receipt,
-    "merchant.request_extension": time_requests.request_extension,
-    "buyer.grant_extension": time_requests.grant_extension,
-    "platform.grant_extension": time_requests.grant_extension,
-    "buyer.refuse_extension": time_requests.refuse_extension,
-    "platform.refuse_extension": time_requests.refuse_extension,
-    "platform.request_information": time_requests.request_information,
-    "buyer.provide_information": time_requests.provide_information,
-    "merchant.provide_information": time_requests.provide_information,
-    "platform.decide": decide,
-    "platform.approve_decision": approve_decision,
-    "platform.suspend": _suspend,
-    "platform.resume": _resume,
-    "platform.approve_review": _approve,
-    "platform.reject_review": _reject_review,
+APPLY: dict[ActionName, Apply] = {
+    ActionName.MERCHANT_ACCEPT: offers.accept,
+    ActionName.MERCHANT_REVISE_OFFER: offers.revise,
+    ActionName.MERCHANT_ACCEPT_COUNTER: offers.accept_counter,
+    ActionName.MERCHANT_DISPUTE: party_evidence.dispute,
+    ActionName.BUYER_SUPPLY_EVIDENCE: party_evidence.supply,
+    ActionName.BUYER_ACCEPT_OFFER: offers.accept_offer,
+    ActionName.BUYER_COUNTER_OFFER: offers.counter,
+    ActionName.BUYER_APPEAL: appeals.buyer_appeal,
+    ActionName.MERCHANT_APPEAL: appeals.merchant_appeal,
+    ActionName.MERCHANT_REMEDY_EXECUTED: payments.executed,
+    ActionName.PLATFORM_REFUND_SETTLED: payments.settled,
+    ActionName.PLATFORM_REFUND_FAILED: payments.failed,
+    ActionName.BUYER_SHIP_RETURN: returns.ship,
+    ActionName.MERCHANT_DISPUTE_RECEIPT: returns.dispute_receipt,
+    ActionName.MERCHANT_REQUEST_EXTENSION: time_requests.request_extension,
+    ActionName.BUYER_GRANT_EXTENSION: time_requests.grant_extension,
+    ActionName.PLATFORM_GRANT_EXTENSION: time_requests.grant_extension,
+    ActionName.BUYER_REFUSE_EXTENSION: time_requests.refuse_extension,
+    ActionName.PLATFORM_REFUSE_EXTENSION: time_requests.refuse_extension,
+    ActionName.PLATFORM_REQUEST_INFORMATION: time_requests.request_information,
+    ActionName.BUYER_PROVIDE_INFORMATION: time_requests.provide_information,
+    ActionName.MERCHANT_PROVIDE_INFORMATION: time_requests.provide_information,
+    ActionName.PLATFORM_DECIDE: decide,
+    ActionName.PLATFORM_APPROVE_DECISION: approve_decision,
+    ActionName.PLATFORM_SUSPEND: _suspend,
+    ActionName.PLATFORM_RESUME: _resume,
+    ActionName.PLATFORM_APPROVE_REVIEW: _approve,
+    ActionName.PLATFORM_REJECT_REVIEW: _reject_review,
 }
 
 

@@ -1,18 +1,55 @@
-"""What the party-action handlers share: the context of one action and how a refusal is
+"""What the handlers share: a stage's items and how a stale one is skipped (`Item`,
+`Skipped`, `expect`); for party actions, the context of one action and how a refusal is
 raised (with the actions allowed now)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.db.store import Complaint
+from pipeline.db.store import Complaint, Store
 from pipeline.domain.actions import allowed_by_role
 from pipeline.domain.errors import ActionRefused
 from pipeline.domain.evidence_rules import ItemCheck
-from pipeline.domain.status import Role
+from pipeline.domain.status import Role, Stage, Status
 from pipeline.domain.text import Text, text
 from schemas.action import ActionV1
+
+
+@dataclass(frozen=True)
+class Item:
+    """One outbox message's work inside a stage's group (pipeline.domain.stages): its
+    complaint, its message id (the events it writes record it) and its payload."""
+
+    complaint_id: str
+    message_id: str | None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, message_id: str | None, payload: Mapping[str, Any]) -> Item:
+        return cls(str(payload["complaint_id"]), message_id, payload)
+
+    def number(self, name: str) -> int:
+        return int(self.payload[name])
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A duplicate or stale delivery: acknowledged, nothing written."""
+
+    complaint_id: str
+    reason: str
+
+
+def expect(store: Store, complaint_id: str, status: Status, stage: Stage) -> Complaint | Skipped:
+    """Lock the complaint and check it is where this stage expects it."""
+    c = store.lock(complaint_id)
+    if c is None:
+        return Skipped(complaint_id, "unknown complaint")
+    if c.status is not status or c.stage is not stage:
+        return Skipped(complaint_id, f"complaint is {c.status}/{c.stage}, not {status}/{stage}")
+    return c
 
 
 @dataclass(frozen=True)

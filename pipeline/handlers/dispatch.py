@@ -3,46 +3,53 @@ count the complaint towards a case, pipeline.handlers.cases)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.routing import route_queue
+from pipeline.domain.stages import Job
 from pipeline.domain.status import Category, Stage, Status
 from pipeline.domain.transitions import Event
 from pipeline.handlers import cases
-from pipeline.handlers.review import Skipped, expect
+from pipeline.handlers.common import Item, Skipped, expect
 
 
-def handle_route(
-    store: Store, complaint_id: str, message_id: str | None = None
-) -> Complaint | Skipped:
-    c = expect(store, complaint_id, Status.IN_REVIEW, Stage.ROUTE)
+def handle_route(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped]:
+    store.lock_many([item.complaint_id for item in items])
+    return [_route(store, item) for item in items]
+
+
+def _route(store: Store, item: Item) -> Complaint | Skipped:
+    c = expect(store, item.complaint_id, Status.IN_REVIEW, Stage.ROUTE)
     if isinstance(c, Skipped):
         return c
     queue = route_queue(Category(c["category"]))
-    routed = store.apply(
+    return store.advance(
         c,
         Event.ROUTED,
-        stage=Stage.DISPATCH,
+        to=Stage.DISPATCH,
         route_queue=queue,
-        message_id=message_id,
+        message_id=item.message_id,
         data={"queue": queue},
     )
-    store.enqueue("dispatch", queue, complaint_id)
-    return routed
 
 
-def handle_dispatch(
-    store: Store, complaint_id: str, message_id: str | None = None
-) -> Complaint | Skipped:
-    c = expect(store, complaint_id, Status.IN_REVIEW, Stage.DISPATCH)
+def handle_dispatch(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped]:
+    store.lock_many([item.complaint_id for item in items])
+    return [_dispatch(store, item) for item in items]
+
+
+def _dispatch(store: Store, item: Item) -> Complaint | Skipped:
+    c = expect(store, item.complaint_id, Status.IN_REVIEW, Stage.DISPATCH)
     if isinstance(c, Skipped):
         return c
     store.bump_merchant(c["merchant_id"], received=1)
     if cases.counts(c):
-        store.enqueue("case_count", "actions", complaint_id)
-    return store.apply(
+        store.enqueue(Job.CASE_COUNT, c)
+    return store.advance(
         c,
         Event.DISPATCHED,
-        stage=Stage.PARTIES,
-        message_id=message_id,
+        to=Stage.PARTIES,
+        message_id=item.message_id,
         data={"merchant_id": c["merchant_id"]},
     )

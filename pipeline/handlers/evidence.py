@@ -7,13 +7,14 @@ answer (EvidenceStoreUnavailable) fails the whole call before anything is writte
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline.adapters.evidence_store import EvidenceStore, EvidenceStoreUnavailable
 from pipeline.db.store import Complaint, Store
+from pipeline.domain.actions import CHECKED_EVIDENCE
 from pipeline.domain.evidence_rules import (
     HEAD_BYTES,
     MAX_ITEMS,
@@ -25,8 +26,9 @@ from pipeline.domain.evidence_rules import (
 )
 from pipeline.domain.status import Category, EvidenceKind, Stage, Status, Verdict
 from pipeline.domain.transitions import Event
-from pipeline.handlers.review import Skipped, expect
+from pipeline.handlers.common import Item, Skipped, expect
 from pipeline.logging import get_logger
+from schemas.action import ActionV1
 
 UnitOfWork = Callable[[], AbstractContextManager[Store]]
 
@@ -73,6 +75,19 @@ def check_item(item: dict[str, Any], store: EvidenceStore) -> ItemCheck:
     return ItemCheck(Verdict.OK, "")
 
 
+def precheck(action: ActionV1, objects: EvidenceStore) -> list[ItemCheck] | None:
+    """A dispute's evidence verdicts, read from the store before the action's transaction
+    (the actions actor and the HTTP route both call this); None for other actions."""
+    if action.action not in CHECKED_EVIDENCE:
+        return None
+    return [
+        check_item(
+            {**item.model_dump(), "position": i, "submitted_by_id": action.actor.id}, objects
+        )
+        for i, item in enumerate(action.evidence or [])
+    ]
+
+
 @dataclass(frozen=True)
 class Snapshot:
     version: int
@@ -96,17 +111,12 @@ def _snapshots(store: Store, complaint_ids: list[str]) -> list[Snapshot | Skippe
 
 
 def handle_evidence(
-    uow: UnitOfWork, objects: EvidenceStore, complaint_id: str, message_id: str | None = None
-) -> Complaint | Skipped:
-    return handle_evidence_many(uow, objects, [(complaint_id, message_id)])[0]
-
-
-def handle_evidence_many(
-    uow: UnitOfWork, objects: EvidenceStore, requests: list[tuple[str, str | None]]
+    uow: UnitOfWork, objects: EvidenceStore, items: Sequence[Item]
 ) -> list[Complaint | Skipped]:
-    """Several complaints' evidence checks: their snapshots read in one statement, S3 read
-    with no transaction open (the items' reads overlapping), their results written in one
+    """A group's evidence checks: their snapshots read in one statement, S3 read with no
+    transaction open (the items' reads overlapping), their results written in one
     transaction (one commit, one statement for every verdict)."""
+    requests = [(item.complaint_id, item.message_id) for item in items]
     with uow() as store:
         snaps = _snapshots(store, [complaint_id for complaint_id, _ in requests])
     todo = [
@@ -179,12 +189,10 @@ def _decide(
             message_id=message_id,
             data={"verdicts": bad, "missing_required": missing},
         )
-    accepted = store.apply(
+    return store.advance(
         c,
         Event.EVIDENCE_ACCEPTED,
-        stage=Stage.ROUTE,
+        to=Stage.ROUTE,
         message_id=message_id,
         data={"items": len(snap.items)},
     )
-    store.enqueue("route", "route", complaint_id)
-    return accepted

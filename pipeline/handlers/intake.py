@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from pipeline.db import clocks
 from pipeline.db.json_rows import json_rows
 from pipeline.db.store import Complaint, Message, Store, message, outbox_params
+from pipeline.domain.stages import job_at
 from pipeline.domain.status import Role, Stage, Status
 from pipeline.domain.transitions import Event
 from schemas.complaint import ComplaintV1, field_errors, parse_complaint
@@ -176,7 +177,9 @@ class IntakeRows:
         self.notifications.extend(step.notifications)
         if clock is not None:
             self.deadlines.append(clocks.deadline_row(cid, clock))
-        self.messages.append(message("review", "review", cid))
+        job = job_at(row["stage"])  # intake's step moves the complaint to review
+        if job is not None:
+            self.messages.append(message(job, cid))
         self.messages.extend(step.messages)
         self.evidence.extend(
             {

@@ -1,7 +1,7 @@
 """Notify (投诉反馈): deliver events' pending notifications and mark each delivered once.
 
-The relay coalesces the notify messages of a batch into one (`workers.coalesce`), so one
-transaction usually delivers the notifications of many events."""
+The relay coalesces the notify messages of a batch into groups (`workers.coalesce`), so
+one transaction usually delivers the notifications of many events."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from dataclasses import dataclass
 
 from pipeline.adapters.notifier import Notifier
 from pipeline.db.store import Store
-
-#: (complaint_id, event_seq)
-EventRef = tuple[str, int]
+from pipeline.handlers.common import Item
 
 
 @dataclass(frozen=True)
@@ -23,15 +21,16 @@ class Delivery:
     error: Exception | None = None
 
 
-def handle_notify(store: Store, notifier: Notifier, events: Sequence[EventRef]) -> Delivery:
-    """Deliver what is pending for `events` (nothing, for a redelivered message)."""
-    if not events:
+def handle_notify(store: Store, notifier: Notifier, items: Sequence[Item]) -> Delivery:
+    """Deliver what is pending for the items' events (`event_seq`; nothing, for a
+    redelivered message)."""
+    if not items:
         return Delivery(0)
     pending = store.all(
         "pending_notifications",
         {
-            "complaint_ids": [complaint_id for complaint_id, _ in events],
-            "event_seqs": [seq for _, seq in events],
+            "complaint_ids": [item.complaint_id for item in items],
+            "event_seqs": [item.number("event_seq") for item in items],
         },
     )
     delivered: list[int] = []

@@ -50,15 +50,13 @@ def supply(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
     base = _next_position(store, c.id)
     for offset, item in enumerate(a.evidence or []):
         store.run("insert_evidence", _evidence_row(c, a, item, base + offset, Role.BUYER))
-    after = store.apply(
+    return store.advance(
         c,
         Event.SUPPLY_EVIDENCE,
-        stage=Stage.EVIDENCE,
+        to=Stage.EVIDENCE,
         data={"items": len(a.evidence or [])},
         **actor_fields(a, ctx),
     )
-    store.enqueue("evidence", "evidence", c.id)
-    return after
 
 
 def _next_position(store: Store, complaint_id: str) -> int:

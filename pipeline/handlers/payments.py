@@ -6,18 +6,19 @@ complaint on. The platform's execution after a merchant's breach goes the same w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pipeline.adapters.payments import PaymentPort
 from pipeline.db import clocks
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.money import payment_due
+from pipeline.domain.stages import Job
 from pipeline.domain.status import Role
 from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
 from pipeline.handlers import governance
-from pipeline.handlers.common import ActionContext, actor_fields, refuse
-from pipeline.handlers.review import Skipped
+from pipeline.handlers.common import ActionContext, Item, Skipped, actor_fields, refuse
 from schemas.action import ActionV1
 
 
@@ -40,7 +41,7 @@ def _instruct(store: Store, c: Complaint, executed_by: Role, **step: Any) -> Com
         "executed_by": executed_by,
     }
     store.run("insert_payment_instruction", {**instruction, "now": store.clock()})
-    store.enqueue("publish_payment", "notify", c.id, idempotency_key=key)
+    store.enqueue(Job.PUBLISH_PAYMENT, c, idempotency_key=key)
     data = {k: v for k, v in instruction.items() if k not in ("complaint_id", "buyer_id")}
     return store.apply(c, Event.REFUND_INSTRUCTED, data=data, **step)
 
@@ -134,8 +135,15 @@ def settlement_overdue(
     return after
 
 
-def publish(store: Store, port: PaymentPort, key: str) -> dict[str, Any] | Skipped:
-    """Hand an instruction to the port (again, if a crash lost the mark: at least once)."""
+def publish(
+    store: Store, port: PaymentPort, items: Sequence[Item]
+) -> list[dict[str, Any] | Skipped]:
+    """Hand the items' instructions to the port (again, if a crash lost the mark: at least
+    once; the payment system dedupes on the idempotency key)."""
+    return [_publish(store, port, str(item.payload["idempotency_key"])) for item in items]
+
+
+def _publish(store: Store, port: PaymentPort, key: str) -> dict[str, Any] | Skipped:
     row = store.one("payment_instruction", {"key": key})
     if row is None:
         return Skipped(key, "no such payment instruction")

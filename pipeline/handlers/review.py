@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.review_rules import ComplaintFacts, ReviewContext, review
 from pipeline.domain.status import Category, Stage, Status
 from pipeline.domain.transitions import Event
+from pipeline.handlers.common import Item, Skipped, expect
 from pipeline.settings import Settings
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A duplicate or stale delivery: acknowledged, nothing written."""
-
-    complaint_id: str
-    reason: str
-
-
-def expect(store: Store, complaint_id: str, status: Status, stage: Stage) -> Complaint | Skipped:
-    """Lock the complaint and check it is where this stage expects it."""
-    c = store.lock(complaint_id)
-    if c is None:
-        return Skipped(complaint_id, "unknown complaint")
-    if c.status is not status or c.stage is not stage:
-        return Skipped(complaint_id, f"complaint is {c.status}/{c.stage}, not {status}/{stage}")
-    return c
 
 
 def _facts_and_context(
@@ -58,21 +41,22 @@ def _contexts(store: Store, complaint_ids: list[str]) -> dict[str, dict[str, Any
     return {str(r["id"]): r for r in store.all("review_contexts", {"ids": complaint_ids})}
 
 
-def handle_review_many(
-    store: Store, reviews: list[tuple[str, str | None]], settings: Settings
+def handle_review(
+    store: Store, items: Sequence[Item], settings: Settings
 ) -> list[Complaint | Skipped]:
-    """(complaint id, message id) reviews in one transaction. The complaints are locked,
-    reviews of the same buyer, order and category serialised (so the duplicate check holds
-    under concurrency), and what review reads is read, one statement each. A complaint
-    sharing its buyer, order and category with one reviewed before it in the group reads
-    again, after that one's writes."""
-    ids = [cid for cid, _ in reviews]
+    """A group's reviews in one transaction. The complaints are locked, reviews of the
+    same buyer, order and category serialised (so the duplicate check holds under
+    concurrency), and what review reads is read, one statement each. A complaint sharing
+    its buyer, order and category with one reviewed before it in the group reads again,
+    after that one's writes."""
+    ids = [item.complaint_id for item in items]
     store.lock_many(ids)
     store.run("lock_review_keys", {"ids": ids})
     contexts = _contexts(store, ids)
     keys: set[tuple[str, str, str]] = set()
     results: list[Complaint | Skipped] = []
-    for cid, message_id in reviews:
+    for item in items:
+        cid = item.complaint_id
         c = expect(store, cid, Status.IN_REVIEW, Stage.REVIEW)
         if isinstance(c, Skipped):
             results.append(c)
@@ -80,14 +64,9 @@ def handle_review_many(
         key = (c["buyer_id"], c["order_id"], c["category"])
         ctx = _contexts(store, [cid])[cid] if key in keys else contexts[cid]
         keys.add(key)
-        results.append(_review(store, c, *_facts_and_context(c, ctx, settings), message_id))
+        facts, context = _facts_and_context(c, ctx, settings)
+        results.append(_review(store, c, facts, context, item.message_id))
     return results
-
-
-def handle_review(
-    store: Store, complaint_id: str, settings: Settings, message_id: str | None = None
-) -> Complaint | Skipped:
-    return handle_review_many(store, [(complaint_id, message_id)], settings)[0]
 
 
 def _review(
@@ -118,8 +97,6 @@ def _review(
             admitted_at=now,
             data={"flags": list(decision.flags)},
         )
-    passed = store.apply(
-        c, Event.REVIEW_PASSED, stage=Stage.EVIDENCE, message_id=message_id, admitted_at=now
+    return store.advance(
+        c, Event.REVIEW_PASSED, to=Stage.EVIDENCE, message_id=message_id, admitted_at=now
     )
-    store.enqueue("evidence", "evidence", c.id)
-    return passed

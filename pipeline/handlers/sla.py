@@ -5,7 +5,7 @@ moved on in time and the message is skipped. Breach actions are a table, per sta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pipeline.db import clocks
@@ -14,7 +14,7 @@ from pipeline.domain.sla import CLOCKS
 from pipeline.domain.status import Category, Role, Status
 from pipeline.domain.transitions import Event
 from pipeline.handlers import governance, offers, payments, returns, time_requests
-from pipeline.handlers.review import Skipped
+from pipeline.handlers.common import Item, Skipped
 
 Breach = Callable[[Store, Complaint, dict[str, Any], str | None], Complaint]
 
@@ -98,27 +98,20 @@ def _deadline_data(d: dict[str, Any]) -> dict[str, Any]:
     return {"deadline_id": d["id"], "kind": d["kind"], "due_at": d["due_at"].isoformat()}
 
 
-def handle_breach(
-    store: Store, complaint_id: str, deadline_id: int, message_id: str | None = None
-) -> Complaint | Skipped:
-    return handle_breach_many(store, [(complaint_id, deadline_id, message_id)])[0]
-
-
 def _fired(store: Store, deadline_ids: list[int]) -> dict[int, dict[str, Any]]:
     return {d["id"]: d for d in store.all("fired_deadlines", {"ids": deadline_ids})}
 
 
-def handle_breach_many(
-    store: Store, breaches: list[tuple[str, int, str | None]]
-) -> list[Complaint | Skipped]:
-    """(complaint id, deadline id, message id) breaches in one transaction: their
-    complaints locked and their deadlines read with one statement each, so the breaches'
-    writes go out together (pipeline.db.pending)."""
-    store.lock_many([cid for cid, _, _ in breaches])
-    fired = _fired(store, [d for _, d, _ in breaches])
+def handle_breach(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped]:
+    """A group's breaches in one transaction: their complaints locked and their deadlines
+    read with one statement each, so the breaches' writes go out together
+    (pipeline.db.pending)."""
+    store.lock_many([item.complaint_id for item in items])
+    fired = _fired(store, [item.number("deadline_id") for item in items])
     seen: set[str] = set()
     results: list[Complaint | Skipped] = []
-    for cid, deadline_id, mid in breaches:
+    for item in items:
+        cid, deadline_id, mid = item.complaint_id, item.number("deadline_id"), item.message_id
         # A second breach of the same complaint reads what the first one wrote.
         d = _fired(store, [deadline_id]) if cid in seen else fired
         seen.add(cid)
@@ -144,10 +137,18 @@ def _breach(
     return BREACH_ACTIONS[c.status](store, c, _deadline_data(d), message_id)
 
 
-def handle_warning(
-    store: Store, complaint_id: str, deadline_id: int, message_id: str | None = None
+def handle_warning(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped]:
+    """Tell each responsible party, once, that 80 % of its window has passed."""
+    store.lock_many([item.complaint_id for item in items])
+    return [
+        _warning(store, item.complaint_id, item.number("deadline_id"), item.message_id)
+        for item in items
+    ]
+
+
+def _warning(
+    store: Store, complaint_id: str, deadline_id: int, message_id: str | None
 ) -> Complaint | Skipped:
-    """Tell the responsible party, once, that 80 % of its window has passed."""
     c = store.lock(complaint_id)
     d = store.one("get_deadline", {"id": deadline_id})
     if c is None or d is None or d["state"] != "open" or d["warned_at"] is None:

@@ -12,6 +12,7 @@ from psycopg_pool import ConnectionPool
 
 from pipeline.db.queries import q
 from pipeline.domain.routing import all_queues
+from pipeline.domain.stages import current_form
 
 
 def sync_from_redis(pool: ConnectionPool[Any], client: redis.Redis) -> int:
@@ -67,19 +68,23 @@ def replay(
     actor: str | None = None,
 ) -> int:
     """Re-enqueue matching letters not yet replayed, with their original message ids (the
-    handlers skip what already took effect); each letter is replayed once."""
+    handlers skip what already took effect), in today's message form; each letter is
+    replayed once."""
     with pool.connection() as conn, conn.transaction():
         rows = conn.execute(
             q("claim_for_replay"), {"id": letter_id, "queue": queue, "actor": actor}
         ).fetchall()
         for row in rows:
             payload = row["payload"]
+            actor, kwargs = current_form(
+                row["actor_name"], payload.get("kwargs", {}), str(row["message_id"])
+            )
             broker.enqueue(
                 Message(
                     queue_name=row["queue_name"],
-                    actor_name=row["actor_name"],
+                    actor_name=actor,
                     args=tuple(payload.get("args", ())),
-                    kwargs=payload.get("kwargs", {}),
+                    kwargs=kwargs,
                     options={},
                     message_id=row["message_id"],
                 )

@@ -328,9 +328,11 @@ CREATE TABLE cases (
     decided_at timestamptz
 );
 
+-- No foreign keys on purpose (migration 0016: they cost a lookup per linked row): rows are
+-- written only by the case count, from complaints it read and a case it locked or opened.
 CREATE TABLE case_members (
-    complaint_id uuid PRIMARY KEY REFERENCES complaints (id),
-    case_id uuid NOT NULL REFERENCES cases (id),
+    complaint_id uuid PRIMARY KEY,
+    case_id uuid NOT NULL,
     linked_at timestamptz NOT NULL
 );
 CREATE INDEX case_members_case_idx ON case_members (case_id, linked_at);
@@ -346,6 +348,8 @@ CREATE TABLE case_tallies (
 );
 
 -- One staff decision for a whole case; each open complaint gets its own event from it.
+-- Over the four-eyes amount in total (amount x complaints), it waits for a second staff
+-- member's approval (needs_approval_above_cents set, approved_by still null).
 CREATE TABLE case_decisions (
     id bigserial PRIMARY KEY,
     case_id uuid NOT NULL REFERENCES cases (id),
@@ -354,7 +358,13 @@ CREATE TABLE case_decisions (
     rule text NOT NULL,
     decided_by text NOT NULL,
     created_at timestamptz NOT NULL,
-    UNIQUE (case_id, idempotency_key)
+    total_cents bigint NOT NULL DEFAULT 0,
+    needs_approval_above_cents bigint,
+    approved_by text,
+    approved_at timestamptz,
+    UNIQUE (case_id, idempotency_key),
+    CONSTRAINT case_decisions_four_eyes CHECK (approved_by IS DISTINCT FROM decided_by),
+    CONSTRAINT case_decisions_approval CHECK ((approved_by IS NULL) = (approved_at IS NULL))
 );
 
 -- Governance: each penalty point with its reason; supervision of a merchant (at most one

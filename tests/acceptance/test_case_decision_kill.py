@@ -13,7 +13,7 @@ import pytest
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
-from pipeline.handlers.cases import decide_case
+from pipeline.handlers.case_decisions import decide_case
 from pipeline.processes import Fleet
 from pipeline.settings import Settings
 from tests.factories import JPEG, complaint_payload
@@ -22,6 +22,7 @@ from tests.upstream import send
 pytestmark = pytest.mark.acceptance
 
 COUNT = 300
+NO_FOUR_EYES = 10**12  # the four-eyes rule is tested in tests/integration/test_cases.py
 
 
 def _one(conn: Any, sql: str, *args: Any) -> Any:
@@ -61,8 +62,8 @@ def test_a_case_decision_survives_a_worker_kill(settings: Settings, fleet: Fleet
         pool.open(wait=True)
         outcome = {"decision": "buyer_wins", "amount_cents": 12900}
         with unit_of_work(pool) as store:
-            _, replayed, sent = decide_case(store, case_id, "batch-1", outcome, "r-1", "s_a")
-        assert (replayed, sent) == (False, COUNT)
+            first = decide_case(store, case_id, "batch-1", outcome, "r-1", "s_a", NO_FOUR_EYES)
+        assert (first.outcome, first.sent_to) == ("applied", COUNT)
         decided = "SELECT count(*) FROM complaint_events WHERE event = 'platform.case_decide'"
         fleet.start_workers("workers-2")
         _wait(lambda: _one(conn, decided) > 0, 60, "no decision applied")
@@ -70,8 +71,8 @@ def test_a_case_decision_survives_a_worker_kill(settings: Settings, fleet: Fleet
         killed_at = _one(conn, decided)
         assert killed_at < COUNT, "the kill came too late to test anything"
         with unit_of_work(pool) as store:  # the decision retried: nothing new is sent
-            _, replayed, sent = decide_case(store, case_id, "batch-1", outcome, "r-1", "s_a")
-        assert (replayed, sent) == (True, 0)
+            again = decide_case(store, case_id, "batch-1", outcome, "r-1", "s_a", NO_FOUR_EYES)
+        assert (again.outcome, again.sent_to) == ("replayed", 0)
         pool.close()
         fleet.start_workers("workers-3")
         _wait(lambda: _one(conn, decided) >= COUNT, 180, "not every complaint was decided")

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from pipeline.domain.routing import all_queues
+from pipeline.domain.stages import group_sizes
 from pipeline.settings import env_names
 from tests.deploy.crd_schemas import SCHEMAS
 from tests.deploy.manifests import (
@@ -29,7 +30,6 @@ from tests.deploy.manifests import (
     kustomization,
     pod_specs,
 )
-from workers.coalesce import GROUP_SIZES
 
 KUBERNETES = "1.30.0"  # the oldest minor this deployment supports
 DOCS = base_docs()
@@ -173,12 +173,13 @@ def test_every_process_with_metrics_is_scraped() -> None:
 
 
 def items_per_message(queue: str, stage_group_size: int) -> int:
-    """Complaints one message on `queue` carries at most (workers.coalesce)."""
+    """Complaints one message on `queue` carries at most (the stage table's group sizes)."""
+    sizes = group_sizes(stage_group_size)
     return {
         "intake": 1,
         "actions": 1,
-        "notify": GROUP_SIZES["notify"],
-        "sla": GROUP_SIZES["sla_breach"],
+        "notify": sizes["notify"],
+        "sla": sizes["sla_breach"],
     }.get(queue, stage_group_size)
 
 

@@ -17,18 +17,29 @@ from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
 from tests.api_server import as_party, problem_code
 from tests.factories import JPEG, complaint_payload
-from tests.inline import drain_outbox
-from tests.parties import ARBITER, BUYER, INGEST, MERCHANT, act, gateway, ok, rows, view
-from workers import actors
+from tests.inline import drain_outbox, one, stage
+from tests.parties import (
+    ARBITER,
+    BUYER,
+    INGEST,
+    MERCHANT,
+    OTHER_ARBITER,
+    act,
+    gateway,
+    ok,
+    rows,
+    view,
+)
 
 pytestmark = pytest.mark.integration
 
 BUYER_WINS = {"decision": "buyer_wins", "amount_cents": 12900}
+FOUR_EYES = 100_000  # over 12,900 a complaint, a case of 8 complaints (103,200) needs two
 
 
 @pytest.fixture
 def api(settings: Settings) -> Iterator[httpx.Client]:
-    with gateway(settings) as client:
+    with gateway(settings, four_eyes_amount_cents=FOUR_EYES) as client:
         yield client
 
 
@@ -110,7 +121,7 @@ def test_one_decision_for_the_case_once_each(api: httpx.Client, settings: Settin
     assert (again["outcome"], again["decision_id"]) == ("replayed", decided["decision_id"])
     # Redelivered fan-out messages (a worker killed before its ack): nothing new.
     for cid in ids:
-        actors.case_decide.fn(complaint_id=cid, case_decision_id=decided["decision_id"])
+        one("case_decide", complaint_id=cid, case_decision_id=decided["decision_id"])
     drain_outbox(settings)
     events = rows(
         settings,
@@ -123,6 +134,51 @@ def test_one_decision_for_the_case_once_each(api: httpx.Client, settings: Settin
         v = view(api, cid, ARBITER)
         assert v["status"] == "remedy_in_progress"
         assert (v["outcome"]["case_id"], v["outcome"]["rule"]) == (case_id, "batch-1")
+
+
+def test_a_case_decision_over_four_eyes_in_total_waits_for_other_staff(
+    api: httpx.Client, settings: Settings
+) -> None:
+    """Each complaint's 12,900 is under the four-eyes amount; the case's total is over it:
+    the decision is proposed, sent to no complaint until someone other than its proposer
+    approves it, then sent to each complaint once."""
+    ids = submit(api, settings, *(payload(settings, n) for n in range(8)))
+    case_id = case_of(api, ids[0])
+    body = {"idempotency_key": "big-1", "outcome": BUYER_WINS, "rule": "batch-1"}
+    decisions = f"/v1/cases/{case_id}/decisions"
+    proposed = ok(api.post(decisions, json=body, headers=ARBITER))
+    assert (proposed["outcome"], proposed["status"], proposed["sent_to"]) == ("proposed",) * 2 + (
+        0,
+    )
+    assert proposed["total_cents"] == 8 * 12900 > FOUR_EYES
+    again = ok(api.post(decisions, json=body, headers=ARBITER))
+    assert (again["outcome"], again["status"]) == ("replayed", "proposed")
+    drain_outbox(settings)
+    assert {view(api, c, ARBITER)["status"] for c in ids} == {"awaiting_merchant"}
+    approve = f"{decisions}/{proposed['decision_id']}/approve"
+    own = api.post(approve, headers=ARBITER)
+    assert own.status_code == 403 and problem_code(own) == "four_eyes"
+    reviewer = api.post(approve, headers=as_party("staff", "s_r", "review"))
+    assert reviewer.status_code == 403 and problem_code(reviewer) == "grant_required"
+    assert api.post(f"{decisions}/999999/approve", headers=OTHER_ARBITER).status_code == 404
+    approved = ok(api.post(approve, headers=OTHER_ARBITER))
+    assert (approved["outcome"], approved["status"], approved["sent_to"]) == ("applied",) * 2 + (8,)
+    drain_outbox(settings)
+    replayed = ok(api.post(approve, headers=OTHER_ARBITER))
+    assert (replayed["outcome"], replayed["sent_to"]) == ("replayed", 0)
+    third = api.post(approve, headers=as_party("staff", "s_c", "arbitrate"))
+    assert third.status_code == 409 and problem_code(third) == "no_pending_decision"
+    drain_outbox(settings)
+    events = rows(
+        settings,
+        "SELECT complaint_id::text AS id, count(*) AS n, min(actor_id) AS actor"
+        " FROM complaint_events WHERE event = 'platform.case_decide' GROUP BY 1",
+    )
+    assert {e["id"]: (e["n"], e["actor"]) for e in events} == dict.fromkeys(ids, (1, "s_b"))
+    outcome = view(api, ids[0], ARBITER)["outcome"]
+    assert (outcome["proposed_by"], outcome["approved_by"]) == ("s_a", "s_b")
+    (decision,) = ok(api.get(f"/v1/cases/{case_id}", headers=ARBITER))["decisions"]
+    assert (decision["status"], decision["approved_by"]) == ("applied", "s_b")
 
 
 def test_case_decisions_need_staff_who_arbitrate(api: httpx.Client, settings: Settings) -> None:
@@ -150,7 +206,7 @@ def _count_statements(monkeypatch: pytest.MonkeyPatch, cids: list[str]) -> int:
 
     with monkeypatch.context() as patch:
         patch.setattr(psycopg.Connection, "execute", counting)
-        actors.case_count_many.fn([[str(uuid.uuid4()), {"complaint_id": c}] for c in cids])
+        stage("case_count").fn([[str(uuid.uuid4()), {"complaint_id": c}] for c in cids])
     return sent[0]
 
 
@@ -161,11 +217,16 @@ def test_the_case_count_costs_the_same_statements_whatever_the_group(
     statements as one; counting a complaint again changes nothing."""
     one = submit(api, settings, payload(settings, 0))
     many = submit(
-        api, settings, *(payload(settings, n, order__sku=f"sku-{n % 3}") for n in range(1, 9))
+        api,
+        settings,
+        *(payload(settings, n, order__sku=f"sku-{n % 3}") for n in range(1, 9)),
+        payload(settings, 9, order__sku=None),  # the item, when there is no SKU
     )
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute("TRUNCATE case_members, case_tallies, cases CASCADE")
     assert _count_statements(monkeypatch, one) == _count_statements(monkeypatch, many) <= 4
     before = rows(settings, "SELECT * FROM case_tallies ORDER BY product_key")
+    keys = ["item:i_7", "sku:sku-0", "sku:sku-1", "sku:sku-2", "sku:sku-7-red"]
+    assert [t["product_key"] for t in before] == keys
     _count_statements(monkeypatch, many)
     assert rows(settings, "SELECT * FROM case_tallies ORDER BY product_key") == before

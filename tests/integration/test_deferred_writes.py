@@ -18,6 +18,7 @@ from pipeline.domain.status import Stage, Status
 from pipeline.domain.transitions import Event
 from pipeline.settings import Settings
 from tests.factories import complaint_payload
+from tests.inline import stage
 from workers import actors
 from workers.runtime import bound, runtime
 from workers.scheduler import schedule_once
@@ -112,7 +113,7 @@ def test_a_breach_group_with_a_repeat_ends_as_breaches_one_by_one(rt: Settings) 
     cids = accepted(rt, 3)
     items = _fired_breaches(rt, cids)
     assert len(items) == 3
-    actors.sla_breach_many.fn([*items, [str(uuid.uuid4()), items[0][1]]])  # one twice
+    stage("sla_breach").fn([*items, [str(uuid.uuid4()), items[0][1]]])  # one twice
     rows = q(rt, "SELECT status::text, version FROM complaints")
     assert rows == [{"status": "remedy_in_progress", "version": 3}] * 3
     clocks = q(
@@ -132,7 +133,7 @@ def test_a_breach_group_with_a_repeat_ends_as_breaches_one_by_one(rt: Settings) 
     assert notes == [{"n": 3 * 5}]  # breach: buyer, merchant, platform; decision: two
     (stats,) = q(rt, "SELECT sla_breaches, penalty_points FROM merchant_stats")
     assert stats == {"sla_breaches": 3, "penalty_points": 3}
-    actors.sla_breach_many.fn(items)  # redelivered: nothing more
+    stage("sla_breach").fn(items)  # redelivered: nothing more
     assert q(rt, "SELECT count(*) AS n FROM complaint_events WHERE event LIKE 'sla.%%'") == [
         {"n": 3}
     ]
@@ -144,7 +145,7 @@ def test_a_review_group_sees_the_duplicate_it_admitted_itself(rt: Settings) -> N
         actors.intake.fn({**base, "external_id": ext})
     first, second = q(rt, "SELECT id FROM complaints ORDER BY id")
     items = [[str(uuid.uuid4()), {"complaint_id": str(r["id"])}] for r in (first, second)]
-    actors.review_many.fn(items)
+    stage("review").fn(items)
     rows = q(rt, "SELECT status::text, rejection_reason, duplicate_of FROM complaints ORDER BY id")
     # One transaction for both: the group did not fall back to one by one (the
     # one-open-complaint-per-order index would have refused the wrong answer).
@@ -175,7 +176,7 @@ def _statements_for(settings: Settings, monkeypatch: pytest.MonkeyPatch, n: int)
     with monkeypatch.context() as patch:
         patch.setattr(psycopg.Connection, "execute", count_execute)
         patch.setattr(psycopg.Cursor, "executemany", count_executemany)
-        actors.dispatch_many.fn([[str(uuid.uuid4()), {"complaint_id": c}] for c in cids])
+        stage("dispatch").fn([[str(uuid.uuid4()), {"complaint_id": c}] for c in cids])
     assert {r["status"] for r in q(settings, "SELECT status::text FROM complaints")} == {
         "awaiting_merchant"
     }

@@ -1,6 +1,6 @@
-"""Redelivered messages against real PostgreSQL and Redis: a coalesced group delivered a
-second time is split into its single messages (same ids, same queue), a single message is
-processed until the delivery limit."""
+"""Redelivered messages against real PostgreSQL and Redis: a group delivered a second time
+is split into groups of one (the rows' ids, same queue), a group of one is processed until
+the delivery limit."""
 
 from __future__ import annotations
 
@@ -28,13 +28,13 @@ def queued(settings: Settings, queue: str) -> list[dict[str, object]]:
     return [json.loads(m) for i in ids if (m := r.hget(f"dramatiq:{queue}.msgs", i))]
 
 
-def test_a_group_delivered_again_is_split_into_its_single_messages(settings: Settings) -> None:
+def test_a_group_delivered_again_is_split_into_groups_of_one(settings: Settings) -> None:
     broker = build_broker(settings)
     items = [[str(uuid.uuid4()), {"complaint_id": f"c{n}"}] for n in range(3)]
     group = MessageProxy(
         Message(
             queue_name="evidence",
-            actor_name="evidence_many",
+            actor_name="evidence",
             args=(),
             kwargs={"items": items},
             options={},
@@ -48,19 +48,19 @@ def test_a_group_delivered_again_is_split_into_its_single_messages(settings: Set
             limit.before_process_message(broker, group)
     singles = queued(settings, "evidence")
     assert [(m["actor_name"], m["message_id"], m["kwargs"]) for m in singles] == [
-        ("evidence", mid, payload) for mid, payload in items
+        ("evidence", mid, {"items": [[mid, payload]]}) for mid, payload in items
     ]
     broker.close()
 
 
-def test_a_single_message_is_skipped_only_past_the_limit(settings: Settings) -> None:
+def test_a_group_of_one_is_skipped_only_past_the_limit_never_split(settings: Settings) -> None:
     broker = build_broker(settings)
     single = MessageProxy(
         Message(
             queue_name="review",
             actor_name="review",
             args=(),
-            kwargs={"complaint_id": "c1"},
+            kwargs={"items": [[str(uuid.uuid4()), {"complaint_id": "c1"}]]},
             options={},
         )
     )
@@ -72,3 +72,45 @@ def test_a_single_message_is_skipped_only_past_the_limit(settings: Settings) -> 
             limit.before_process_message(broker, single)
     assert queued(settings, "review") == []
     broker.close()
+
+
+def test_dead_letters_of_the_old_forms_are_replayed_as_groups(settings: Settings) -> None:
+    """Letters kept from before every job took groups: a `<job>_many` group and a single
+    message with its payload as arguments."""
+    from psycopg.types.json import Jsonb
+
+    from pipeline.db.pool import make_pool
+    from pipeline.db.queries import q
+    from pipeline.ops.dlq import replay
+
+    group_items = [[str(uuid.uuid4()), {"complaint_id": f"c{n}"}] for n in range(2)]
+    single_id = str(uuid.uuid4())
+    letters = [
+        (str(uuid.uuid4()), "review_many", {"items": group_items}),
+        (single_id, "review", {"complaint_id": "c9"}),
+    ]
+    pool = make_pool(settings.database_url, 2, name="dlq-test")
+    pool.open(wait=True)
+    broker = build_broker(settings)
+    try:
+        with pool.connection() as conn:
+            for message_id, actor, kwargs in letters:
+                payload = {"args": [], "kwargs": kwargs, "options": {}}
+                conn.execute(
+                    q("archive_dead_letter"),
+                    {
+                        "message_id": message_id,
+                        "queue_name": "review",
+                        "actor_name": actor,
+                        "payload": Jsonb(payload),
+                        "error": "kept from before",
+                    },
+                )
+        assert replay(pool, broker) == 2
+    finally:
+        broker.close()
+        pool.close()
+    replayed = {m["message_id"]: m for m in queued(settings, "review")}
+    assert {m["actor_name"] for m in replayed.values()} == {"review"}
+    assert replayed[letters[0][0]]["kwargs"] == {"items": group_items}
+    assert replayed[single_id]["kwargs"] == {"items": [[single_id, {"complaint_id": "c9"}]]}

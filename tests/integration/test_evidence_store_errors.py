@@ -20,6 +20,7 @@ from pipeline.handlers.evidence import check_item
 from pipeline.settings import Settings
 from tests.cli import run_cli
 from tests.factories import JPEG, complaint_payload
+from tests.inline import one, stage
 from workers import actors
 from workers.runtime import bound, runtime
 
@@ -54,7 +55,7 @@ def waiting_for_evidence(settings: Settings, n: int) -> list[list[Any]]:
             order = {**base["order"], "order_id": f"o_{i}"}
             actors.intake.fn({**base, "external_id": f"s-{i}", "order": order})
         for row in rows(settings, "SELECT id FROM complaints"):
-            actors.review.fn(str(row["id"]))
+            one("review", complaint_id=str(row["id"]))
     ids = [str(r["id"]) for r in rows(settings, "SELECT id FROM complaints ORDER BY id")]
     return [[str(uuid.uuid4()), {"complaint_id": cid}] for cid in ids]
 
@@ -79,10 +80,10 @@ def test_a_store_failure_fails_the_group_with_no_verdict_and_is_counted(
     with bound(replace(settings, **BROKEN[reason])):
         # not GroupIncomplete: the items were not tried one by one either
         with pytest.raises(EvidenceStoreUnavailable) as failed:
-            actors.evidence_many.fn(items)
+            stage("evidence").fn(items)
         assert failed.value.reason == reason
         with pytest.raises(EvidenceStoreUnavailable):  # a single message, the same
-            actors.evidence.fn(items[0][1]["complaint_id"])
+            stage("evidence").fn(items[:1])
     assert state(settings) == before, "nothing written: no verdict, no transition"
     assert metric(reason) == counted + 2
     (counter,) = rows(
@@ -97,7 +98,7 @@ def test_a_store_failure_fails_the_group_with_no_verdict_and_is_counted(
     assert reason in run_cli(settings, "status").stdout
 
     with bound(settings):  # the store is back: the retried message judges the evidence
-        actors.evidence_many.fn(items)
+        stage("evidence").fn(items)
     verdicts = rows(settings, "SELECT verdict::text FROM evidence_items")
     assert verdicts == [{"verdict": "ok"}] * 3
 

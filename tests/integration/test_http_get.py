@@ -1,7 +1,8 @@
-"""The evidence reader's minimal HTTP/1.1 client against a real local socket server that
-answers with scripted bytes: body framings, connection reuse, a server that closed the
-kept-alive connection, answers that are not HTTP, bodies past the caller's limit, control
-characters refused, and the S3 CA bundle shared by boto3 and the evidence reader."""
+"""The evidence reader's HTTP client (urllib3's pool with our limits) against a real local
+socket server that answers with scripted bytes: body framings, connection reuse, a server
+that closed the kept-alive connection, answers that are not HTTP, timeouts, bodies past the
+caller's limit, control characters refused, and the S3 CA bundle shared by boto3 and the
+evidence reader."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,7 +49,7 @@ def test_content_length_bodies_reuse_one_connection() -> None:
     assert second.body == b"/bucket/bb"
     assert first.headers["content-range"] == "bytes 0-3/10"
     assert seen.count(b"") == 1  # one connection for both
-    assert seen[1].startswith(b"GET /bucket/a HTTP/1.1\r\nHost: example")
+    assert seen[1].startswith(b"GET /bucket/a HTTP/1.1\r\n") and b"\r\nHost: example" in seen[1]
 
 
 def test_chunked_bodies_and_bodies_that_run_to_the_close() -> None:
@@ -102,17 +104,21 @@ def test_a_closed_kept_alive_connection_fails_once_then_a_new_one_is_made() -> N
 @pytest.mark.parametrize(
     "reply, rule",
     [
-        (b"SSH-2.0-OpenSSH\r\n\r\n", "not an HTTP/1.x status line"),
-        (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "malformed header line"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", "bad Content-Length"),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "invalid literal"),
-        (b"HTTP/1.1 200 OK\r\nX: " + b"y" * 70_000, "response head too large"),
+        (b"SSH-2.0-OpenSSH\r\n\r\n", "BadStatusLine"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "IncompleteRead"),
+        (b"HTTP/1.1 200 OK\r\nX: " + b"y" * 70_000, "LineTooLong"),
+        # Answers with no usable length are read to the close, which never comes: the
+        # read timeout (2 s here) ends the wait.
+        (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "Read timed out"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", "Read timed out"),
     ],
 )
 def test_answers_that_are_not_http_fail_with_the_reason(reply: bytes, rule: str) -> None:
     with server(lambda head: reply) as (port, _):
+        started = time.monotonic()
         with pytest.raises(HttpError, match=rule):
             client(port).get("/x", HOST)
+    assert time.monotonic() - started < 4.0  # never longer than the read timeout
 
 
 def test_nothing_listening_names_the_origin() -> None:
@@ -253,3 +259,28 @@ def test_one_ca_bundle_setting_serves_boto3_and_the_evidence_reader(
             S3RangeReader(https).read_range("evidence/b_1/x.jpg", 0, 9)
         with pytest.raises(SSLError):
             make_s3_client(https).get_object(Bucket=https.s3_bucket, Key="evidence/x")
+
+
+def test_the_range_reader_tries_once_more_after_a_5xx_or_a_dropped_connection(
+    settings: Settings,
+) -> None:
+    """One more try, never more: a server error or a dropped kept-alive connection is read
+    again once; twice in a row, the store is unavailable (never "missing")."""
+    slow = b"<Error><Code>SlowDown</Code></Error>"
+    busy = b"HTTP/1.1 503 Slow Down\r\nContent-Length: %d\r\n\r\n%s" % (len(slow), slow)
+    ok = (
+        b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/2\r\nContent-Length: 2\r\n\r\nok"
+    )
+    for first in (busy, None):  # None: the server drops the connection
+        replies = iter([first, ok])
+        with server(lambda head, replies=replies: next(replies)) as (port, seen):
+            reader = S3RangeReader(replace(settings, s3_endpoint=f"http://127.0.0.1:{port}"))
+            got = reader.read_range("evidence/b_1/x.jpg", 0, 9)
+        assert got is not None and (got.body, got.total_size) == (b"ok", 2)
+        assert len([head for head in seen if head]) == 2
+    with server(lambda head: busy) as (port, seen):
+        reader = S3RangeReader(replace(settings, s3_endpoint=f"http://127.0.0.1:{port}"))
+        with pytest.raises(EvidenceStoreUnavailable) as refused:
+            reader.read_range("evidence/b_1/x.jpg", 0, 9)
+    assert refused.value.reason == "SlowDown"
+    assert len([head for head in seen if head]) == 2

@@ -24,7 +24,7 @@ from pipeline.adapters.notifier import WebhookNotifier, make_notifier
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
 from tests.factories import JPEG, complaint_payload
-from tests.inline import drain_outbox
+from tests.inline import drain_outbox, stage
 from workers import actors
 from workers.runtime import bound
 
@@ -150,13 +150,13 @@ def test_a_failure_inside_a_notify_batch_keeps_what_was_delivered(
         assert len(events) == 3
         items = [[f"m{seq}-{cid}", {"complaint_id": cid, "event_seq": seq}] for cid, seq in events]
         with pytest.raises(Exception, match="500"):
-            actors.notify_many.fn(items)
+            stage("notify").fn(items)
         with psycopg.connect(settings.database_url) as conn:
             delivered = conn.execute(
                 "SELECT count(*) FROM notifications WHERE delivered_at IS NOT NULL"
             ).fetchone()
         assert delivered == (1,)  # the one before the failure stays delivered
-        actors.notify_many.fn(items)  # the retry sends the other two
+        stage("notify").fn(items)  # the retry sends the other two
     ids = [json.loads(body)["notification_id"] for _, body in receiver.calls]
     assert len(ids) == 4 and ids.count(ids[0]) == 1 and ids.count(ids[1]) == 2
     with psycopg.connect(settings.database_url) as conn:

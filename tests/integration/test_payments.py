@@ -17,7 +17,7 @@ import redis
 from pipeline.adapters.payments import STREAM
 from pipeline.settings import Settings
 from tests.api_server import as_party, problem_code
-from tests.inline import action, drain_outbox
+from tests.inline import action, drain_outbox, one
 from tests.parties import (
     ARBITER,
     BUYER,
@@ -31,7 +31,6 @@ from tests.parties import (
     rows,
     view,
 )
-from workers import actors
 
 pytestmark = pytest.mark.integration
 
@@ -85,7 +84,7 @@ def test_a_refund_leaves_through_the_port_and_waits_for_settlement(
     assert (sent["idempotency_key"], sent["amount_cents"], sent["currency"]) == (key, 12900, "CNY")
     assert (sent["order_id"], sent["executed_by"]) == ("o-0", "merchant")
     # Redelivered publication: a second entry with the same key (the consumer dedupes).
-    actors.publish_payment.fn(complaint_id=cid, idempotency_key=key)
+    one("publish_payment", complaint_id=cid, idempotency_key=key)
     assert [e["idempotency_key"] for e in stream(settings)] == [key, key]
 
     settled = ok(answer(api, settings, cid, "platform.refund_settled", key, reference="pay-1"))

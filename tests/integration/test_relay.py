@@ -13,9 +13,9 @@ import redis
 from psycopg.types.json import Jsonb
 
 from pipeline.db.pool import make_pool
+from pipeline.domain.stages import group_sizes
 from pipeline.settings import Settings
 from workers.broker import build_broker
-from workers.coalesce import group_sizes
 from workers.relay import relay_once, run_relay
 
 SIZES = group_sizes(10)
@@ -70,7 +70,7 @@ def test_relay_publishes_each_row_once_with_its_message_id(settings: Settings, p
     review, counterfeit = queued(settings, "review"), queued(settings, "handle.counterfeit")
     assert len(row_ids(review)) == 7 and len(row_ids(counterfeit)) == 2
     assert sorted(row_ids(review + counterfeit)) == sorted(i for (i,) in rows)
-    assert {m["actor_name"] for m in counterfeit} == {"review_many"}
+    assert {m["actor_name"] for m in counterfeit} == {"review"}
     assert review[0]["kwargs"]["items"][0][1]["complaint_id"] == "c0"
     broker.close()
 
@@ -91,10 +91,10 @@ def test_relay_coalesces_rows_of_one_actor_and_queue(settings: Settings, pool: A
         ).fetchall()
     assert relay_once(pool, broker, batch_size=100, sizes=SIZES) == 7
     (notify,) = queued(settings, "notify")
-    assert notify["actor_name"] == "notify_many"
+    assert notify["actor_name"] == "notify"
     assert [p["event_seq"] for _, p in notify["kwargs"]["items"]] == [1, 2, 3, 4, 5]
     (review,) = queued(settings, "review")
-    assert review["actor_name"] == "review_many"
+    assert review["actor_name"] == "review"
     assert [mid for mid, _ in review["kwargs"]["items"]] == [i for (i,) in ids]
     broker.close()
 
@@ -128,6 +128,6 @@ def test_relay_groups_stage_rows_by_the_configured_size(settings: Settings, pool
     add_rows(settings, 5)
     assert relay_once(pool, broker, batch_size=100, sizes=group_sizes(2)) == 5
     messages = queued(settings, "review")
-    assert sorted(len(m["kwargs"].get("items", [None])) for m in messages) == [1, 2, 2]
+    assert sorted(len(m["kwargs"]["items"]) for m in messages) == [1, 2, 2]
     assert len(row_ids(messages)) == 5
     broker.close()

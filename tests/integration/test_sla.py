@@ -16,7 +16,7 @@ from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
 from pipeline.views import complaint_view
 from tests.factories import JPEG, complaint_payload, sha
-from tests.inline import act, action, drain_outbox, status_of
+from tests.inline import act, action, drain_outbox, one, stage, status_of
 from workers import actors
 from workers.runtime import bound, runtime
 from workers.scheduler import schedule_once
@@ -150,8 +150,8 @@ def test_deadlines_due_together_fire_as_group_messages(
 ) -> None:
     cids = [new_complaint(rt, n) for n in range(3)]
     groups: list[int] = []
-    for name in ("sla_warning_many", "sla_breach_many"):
-        actor = getattr(actors, name)
+    for name in ("sla_warning", "sla_breach"):
+        actor = stage(name)
         real = actor.fn
 
         def spy(items: list[Any], real: Any = real) -> None:
@@ -177,8 +177,8 @@ def test_redelivered_breach_and_warning_change_nothing(rt: Settings, clock: Fake
     tick(rt, clock)
     (d,) = rows(rt, "SELECT id FROM deadlines WHERE kind = 'merchant_answer'")
     before = rows(rt, "SELECT seq FROM complaint_events WHERE complaint_id = %s", cid)
-    actors.sla_breach.fn(cid, d["id"])
-    actors.sla_warning.fn(cid, d["id"])
+    one("sla_breach", complaint_id=cid, deadline_id=d["id"])
+    one("sla_warning", complaint_id=cid, deadline_id=d["id"])
     drain_outbox(rt)
     assert rows(rt, "SELECT seq FROM complaint_events WHERE complaint_id = %s", cid) == before
 

@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.settings import Settings
 from tests.factories import JPEG, complaint_payload, sha
+from tests.inline import one, stage
 from workers import actors
 from workers.runtime import bound
 
@@ -57,10 +58,19 @@ def run_pipeline(settings: Settings, payload: dict[str, Any]) -> str:
     actors.intake.fn(payload)
     actors.intake.fn(payload)
     (cid,) = [r["id"] for r in q(settings, "SELECT id FROM complaints")]
-    for stage in ("review", "evidence", "route", "dispatch"):
+    for job in ("review", "evidence", "route", "dispatch"):
         for _ in range(2):  # a redelivered message must change nothing
-            actors.__dict__[stage].fn(str(cid))
+            one(job, complaint_id=str(cid))
     return str(cid)
+
+
+def test_one_actor_per_job_of_the_stage_table() -> None:
+    from pipeline.domain.stages import DEFAULT_DISPATCH_QUEUE, STAGES, Job
+
+    assert set(actors.STAGE_ACTORS) == set(Job)
+    for job, actor in actors.STAGE_ACTORS.items():
+        assert actor.actor_name == str(job)
+        assert actor.queue_name == (STAGES[job].queue or DEFAULT_DISPATCH_QUEUE)
 
 
 def test_redelivered_messages_have_no_second_effect(rt: Settings) -> None:
@@ -86,16 +96,16 @@ def test_redelivered_messages_have_no_second_effect(rt: Settings) -> None:
     ]
 
     before = snapshot(rt)
-    for stage in ("review", "evidence", "route", "dispatch"):  # stale: complaint moved on
-        actors.__dict__[stage].fn(cid)
+    for job in ("review", "evidence", "route", "dispatch"):  # stale: complaint moved on
+        one(job, complaint_id=cid)
     assert snapshot(rt) == before
 
 
 def test_notifications_are_delivered_once(rt: Settings) -> None:
     run_pipeline(rt, complaint_payload())
     for msg in pending(rt, "notify"):
-        actors.notify.fn(**msg["payload"])
-        actors.notify.fn(**msg["payload"])
+        one("notify", **msg["payload"])
+        one("notify", **msg["payload"])
     rows = q(
         rt,
         "SELECT recipient_role::text, kind, attempts, delivered_at FROM notifications"
@@ -109,13 +119,13 @@ def test_notifications_are_delivered_once(rt: Settings) -> None:
     assert all(r["attempts"] == 1 and r["delivered_at"] for r in rows)
 
 
-def test_one_notify_many_message_delivers_several_complaints_events_once(rt: Settings) -> None:
+def test_one_notify_message_delivers_several_complaints_events_once(rt: Settings) -> None:
     run_pipeline(rt, complaint_payload())
     actors.intake.fn(complaint_payload(external_id="c-second"))
     items = [[str(uuid.uuid4()), m["payload"]] for m in pending(rt, "notify")]
     assert len({p["complaint_id"] for _, p in items}) == 2
-    actors.notify_many.fn(items)
-    actors.notify_many.fn(items)  # redelivered: nothing left to deliver
+    stage("notify").fn(items)
+    stage("notify").fn(items)  # redelivered: nothing left to deliver
     rows = q(rt, "SELECT attempts, delivered_at FROM notifications")
     assert len(rows) == 4
     assert all(r["attempts"] == 1 and r["delivered_at"] for r in rows)
@@ -128,7 +138,7 @@ def test_a_group_message_runs_every_item_then_fails_for_the_bad_one(rt: Settings
     items = [[str(uuid.uuid4()), {"complaint_id": cid}] for cid in ids]
     items.insert(1, [str(uuid.uuid4()), {"complaint_id": "not-a-uuid"}])
     with pytest.raises(actors.GroupIncomplete, match="1 of 4 items failed"):
-        actors.review_many.fn(items)
+        stage("review").fn(items)
     rows = q(rt, "SELECT stage::text FROM complaints")
     assert [r["stage"] for r in rows] == ["evidence"] * 3
     events = q(rt, "SELECT message_id::text FROM complaint_events WHERE event = 'review.passed'")
@@ -137,7 +147,7 @@ def test_a_group_message_runs_every_item_then_fails_for_the_bad_one(rt: Settings
     )
     before = snapshot(rt)
     with pytest.raises(actors.GroupIncomplete):  # the retry: done items are skipped
-        actors.review_many.fn(items)
+        stage("review").fn(items)
     assert snapshot(rt) == before
 
 
@@ -147,16 +157,12 @@ def test_a_clean_group_commits_in_one_transaction_stage_by_stage(rt: Settings) -
         actors.intake.fn(
             {**base, "external_id": f"g-{n}", "order": {**base["order"], "order_id": f"o_{n}"}}
         )
-    for stage, group in (
-        ("review", actors.review_many),
-        ("evidence", actors.evidence_many),
-        ("route", actors.route_many),
-    ):
-        items = [[str(uuid.uuid4()), m["payload"]] for m in pending(rt, stage)]
+    for job in ("review", "evidence", "route"):
+        items = [[str(uuid.uuid4()), m["payload"]] for m in pending(rt, job)]
         assert len(items) == 3
-        group.fn(items)
+        stage(job).fn(items)
         rows = q(rt, "SELECT xmin::text AS tx, stage::text FROM complaints")
-        assert len({r["tx"] for r in rows}) == 1, f"{stage}: one commit for the group"
+        assert len({r["tx"] for r in rows}) == 1, f"{job}: one commit for the group"
     assert [r["stage"] for r in rows] == ["dispatch"] * 3
     events = q(rt, "SELECT count(DISTINCT message_id) AS n FROM complaint_events WHERE seq > 1")
     assert events[0]["n"] == 9
@@ -223,16 +229,16 @@ def test_s3_outage_retries_the_message_and_fails_nothing(settings: Settings) -> 
     with bound(down):
         actors.intake.fn(complaint_payload())
         (cid,) = [str(r["id"]) for r in q(settings, "SELECT id FROM complaints")]
-        actors.review.fn(cid)
+        one("review", complaint_id=cid)
         before = snapshot(settings)
         with pytest.raises(Exception, match="could not connect to 127.0.0.1:9"):
-            actors.evidence.fn(cid)
+            one("evidence", complaint_id=cid)
         assert snapshot(settings) == before
     make_s3_client(settings).put_object(
         Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
     )
     with bound(settings):  # S3 back: the retried message goes through
-        actors.evidence.fn(cid)
+        one("evidence", complaint_id=cid)
     assert q(settings, "SELECT stage FROM complaints") == [{"stage": "route"}]
 
 

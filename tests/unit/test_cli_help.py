@@ -49,7 +49,8 @@ def test_every_command_sits_in_one_of_four_panels_in_order() -> None:
     panels = {name: getattr(cmd, "rich_help_panel", None) for name, cmd in ROOT.commands.items()}
     assert {name: p for name, p in panels.items() if p not in PANELS} == {}
     assert panels["demo"] == RUN and panels["show"] == LOOK
-    assert panels["status"] == OPERATE and panels["bench"] == DEVELOP
+    assert panels["status"] == OPERATE and panels["schemas"] == DEVELOP
+    assert "bench" not in panels  # a development tool: ./dev bench, not the installed CLI
     text = _help()
     assert [text.index(f"╭─ {p} ") for p in PANELS] == sorted(
         text.index(f"╭─ {p} ") for p in PANELS

@@ -34,7 +34,7 @@ class _Message:
     message_id = "m-1"
     actor_name = "review"
     queue_name = "review"
-    kwargs: dict[str, Any] = {"complaint_id": "c-1"}
+    kwargs: dict[str, Any] = {"items": [["m-1", {"complaint_id": "c-1"}]]}
 
 
 def test_log_context_binds_message_and_complaint_per_message() -> None:

@@ -1,7 +1,7 @@
 """Observe each message's latency from enqueue to handler done, per stage (actor).
 
-A coalesced `<stage>_many` message (workers.coalesce) counts once per item under its
-stage's name: the histogram stays per complaint and stage, however the relay grouped."""
+A job's message (workers.coalesce) counts once per item under its job's name: the
+histogram stays per complaint and stage, however the relay grouped."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from dramatiq.middleware import Middleware
 
 from pipeline import metrics
-from workers.coalesce import is_group, single_actor
+from workers.coalesce import items_of
 
 
 class StageLatency(Middleware):
@@ -21,6 +21,5 @@ class StageLatency(Middleware):
         if exception is not None:
             return
         seconds = max(0.0, time.time() - message.message_timestamp / 1000)
-        items = len(message.kwargs["items"]) if is_group(message) else 1
-        for _ in range(items):
-            metrics.observe_latency(single_actor(message), seconds)
+        for _ in range(len(items_of(message)) or 1):
+            metrics.observe_latency(message.actor_name, seconds)
