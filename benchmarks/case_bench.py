@@ -22,7 +22,7 @@ from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
 from pipeline.handlers.cases import count_cases
 from pipeline.handlers.common import Item
-from pipeline.handlers.intake import accept_many
+from pipeline.handlers.intake import accept
 from pipeline.handlers.review import Skipped
 from pipeline.settings import Settings
 from schemas.complaint import parse_complaint
@@ -91,7 +91,7 @@ def _measure(url: str, open_complaints: int, burst: int) -> dict[str, Any]:
             for n in range(start, min(start + 1000, open_complaints))
         ]
         with unit_of_work(pool) as store:
-            accept_many(store, batch)
+            accept(store, batch)
     with psycopg.connect(url, autocommit=True) as conn:  # as many tallies of other products
         conn.execute(
             "INSERT INTO case_tallies (merchant_id, product_key, category, complaint_ids,"
@@ -119,12 +119,12 @@ def _measure(url: str, open_complaints: int, burst: int) -> dict[str, Any]:
             for n in range(start, min(start + GROUP, burst))
         ]
 
-        def accept(store: Any, raw: Any = raw) -> None:
+        def parse_and_accept(store: Any, raw: Any = raw) -> None:
             # Intake as the gateway's batch endpoint runs it: parse, then accept.
             batch = [(parse_complaint(p), None) for p in raw]
-            ids.extend(r.complaint_id for r in accept_many(store, batch))
+            ids.extend(r.complaint_id for r in accept(store, batch))
 
-        cpu = _timed(pool, accept)
+        cpu = _timed(pool, parse_and_accept)
         intake = [intake[0] + cpu[0], intake[1] + cpu[1]]
     with psycopg.connect(url, autocommit=True) as conn:  # as dispatch leaves them
         conn.execute(

@@ -3,7 +3,7 @@ written with one COPY per table in one transaction into the migrated schema (all
 indexes, constraints and foreign keys).
 
 The rows are not written by hand, so they cannot drift from intake: the harness runs the
-real intake (`accept_many`, in transactions of 1,000 like `POST /v1/complaints/batch`) on
+real intake (`accept`, in transactions of 1,000 like `POST /v1/complaints/batch`) on
 the same complaints into a scratch database migrated like the benchmark's, dumps every
 table it wrote with COPY TO, and rewrites the keys for the COPY run: new complaint ids
 (everywhere they occur, JSON bodies included) and another `source` in the complaints
@@ -27,7 +27,7 @@ from benchmarks.baselines import Rate
 from benchmarks.cpu import CpuMeter, CpuUsage
 from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
-from pipeline.handlers.intake import accept_many
+from pipeline.handlers.intake import accept
 from schemas.complaint import parse_complaint
 
 #: Every table intake writes, parents first (the order COPY must follow for the foreign
@@ -107,7 +107,7 @@ def derive(scratch_url: str, payloads: list[dict[str, Any]], batch: int = 1_000)
         for start in range(0, len(payloads), batch):
             items = [(parse_complaint(p), None) for p in payloads[start : start + batch]]
             with unit_of_work(pool) as store:
-                accept_many(store, items)
+                accept(store, items)
     finally:
         pool.close()
     with psycopg.connect(scratch_url, autocommit=True) as conn:

@@ -85,7 +85,7 @@ def accept_all(env: BenchEnv, payloads: list[dict[str, Any]]) -> None:
     for start in range(0, len(payloads), 200):
         with unit_of_work(pool) as store:
             for p in payloads[start : start + 200]:
-                accept(store, parse_complaint(p))
+                accept(store, [(parse_complaint(p), None)])
     pool.close()
 
 
@@ -233,7 +233,7 @@ def latency(
             if delay > 0:
                 time.sleep(delay)
             with unit_of_work(pool) as store:
-                accept(store, parse_complaint(p))
+                accept(store, [(parse_complaint(p), None)])
         with psycopg.connect(env.settings.database_url, autocommit=True) as conn:
             wait_until(lambda: progress(conn, source) == (count, 0), timeout=600, poll=0.05)
             rows = conn.execute(

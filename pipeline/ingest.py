@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
-from pipeline.handlers.intake import accept_many, quarantine
+from pipeline.handlers.intake import accept, quarantine
 from pipeline.settings import Settings
 from schemas.complaint import ComplaintV1, field_errors, parse_complaint
 
@@ -109,7 +109,7 @@ def _flush(pool: Any, batch: list[Line], summary: Summary, out: IO[str]) -> None
         return
     valid = [line for line in batch if line.complaint is not None]
     with unit_of_work(pool) as store:
-        results = accept_many(
+        results = accept(
             store, [(line.complaint, None) for line in valid if line.complaint is not None]
         )
         for line, result in zip(valid, results, strict=True):

@@ -44,7 +44,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(settings: Settings, submit_endpoint: bool = True, **overrides: object) -> Iterator[str]:
+def serving(settings: Settings, **overrides: object) -> Iterator[str]:
     settings = replace(
         settings,
         api_tokens=json.dumps(TOKENS),
@@ -53,7 +53,7 @@ def serving(settings: Settings, submit_endpoint: bool = True, **overrides: objec
     )
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings, submit_endpoint),
+        create_app(settings),
         host="127.0.0.1",
         port=port,
         log_config=None,

@@ -21,7 +21,7 @@ from psycopg_pool import ConnectionPool
 
 from pipeline.db.store import unit_of_work
 from pipeline.domain.sla import SlaPolicy
-from pipeline.handlers.intake import IntakeResult, accept_many
+from pipeline.handlers.intake import IntakeResult, accept
 from pipeline.logging import get_logger
 from schemas.complaint import ComplaintV1
 
@@ -110,7 +110,7 @@ class GroupCommit:
 
     def _commit(self, group: list[Waiting]) -> list[IntakeResult]:
         with unit_of_work(self.pool, policy=self.policy) as store:
-            return accept_many(store, [item for item, _ in group])
+            return accept(store, [item for item, _ in group])
 
 
 def _answer(answers: list[Answer], outcomes: list[Outcome]) -> None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from pipeline.api.auth import require
 from pipeline.api.caller import Caller
 from pipeline.api.errors import documented
-from pipeline.api.routes import Accepted, accept_one
+from pipeline.api.submit_endpoint import Accepted, accept_one
 from pipeline.domain.status import Category
 from pipeline.domain.text import text
 from schemas.action import InvalidMessage

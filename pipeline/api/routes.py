@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field, ValidationError
@@ -28,24 +28,15 @@ from pipeline.db.pool import read
 from pipeline.db.store import unit_of_work
 from pipeline.domain.evidence_rules import size_limit
 from pipeline.domain.status import EvidenceKind
-from pipeline.domain.text import text
 from pipeline.handlers.actions import handle_action
 from pipeline.handlers.evidence import precheck
 from pipeline.handlers.evidence_access import FILENAME_META
-from pipeline.handlers.intake import accept_many
+from pipeline.handlers.intake import accept
 from pipeline.views import complaint_view, timeline
 from schemas.action import InvalidMessage, parse_action
 from schemas.complaint import CONTENT_TYPES, ComplaintV1, Id, field_errors, parse_complaint
 
 router = APIRouter()
-IDEMPOTENCY_KEY_MAX = 200
-IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=IDEMPOTENCY_KEY_MAX)]
-
-
-class Accepted(BaseModel):
-    id: str
-    status: str
-    outcome: Literal["accepted", "replayed"]
 
 
 class BatchIn(BaseModel):
@@ -108,46 +99,7 @@ def _check_backlog(request: Request) -> None:
 
 def _accept(request: Request, items: list[tuple[ComplaintV1, str | None]]) -> list[Any]:
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
-        return accept_many(store, items)
-
-
-@router.post(
-    "/v1/complaints",
-    status_code=202,
-    response_model=Accepted,
-    responses=documented(400, 401, 403, 409, 413, 415, 422, 429),
-    dependencies=[Depends(require("ingest"))],
-)
-async def submit(
-    complaint: ComplaintV1,
-    request: Request,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-) -> Accepted:
-    """Accept one complaint: durable (committed with its outbox row) when this answers 202.
-    A repeat with the same Idempotency-Key or (source, external_id) returns the original.
-    Concurrent submissions are committed together (group commit)."""
-    # In the served app SubmitEndpoint answers this path ahead of the router; this route is
-    # its OpenAPI contract, and a test holds the two to the same answers.
-    accepted = await accept_one(request.app.state, complaint, idempotency_key)
-    if accepted.outcome == "replayed":
-        response.headers["Idempotent-Replayed"] = "true"
-    return accepted
-
-
-async def accept_one(state: Any, complaint: ComplaintV1, idempotency_key: str | None) -> Accepted:
-    """Group-commit one complaint; raises Overloaded, InvalidMessage or a 409."""
-    if state.backlog.claim_refresh():
-        await run_in_threadpool(state.backlog.refresh)
-    state.backlog.refuse_if_over()
-    result = await state.group_commit.accept(complaint, idempotency_key)
-    if result.outcome == "invalid":
-        raise InvalidMessage(list(result.errors))
-    if result.outcome == "conflict":
-        raise HTTPException(409, text("conflicts with complaint {id}", id=result.complaint_id))
-    return Accepted(
-        id=result.complaint_id, status=result.status or "in_review", outcome=result.outcome
-    )
+        return accept(store, items)
 
 
 @router.post(

@@ -64,6 +64,30 @@ def move(
     return running_of(start(store, row, target, now, party=party))
 
 
+def opening(
+    store: Store, row: dict[str, Any], status: Status, now: datetime, party: Role | None = None
+) -> Clock | None:
+    """The clock `status` runs under for this complaint, starting now (a merchant under
+    supervision gets a shorter window to answer)."""
+    rule = CLOCKS.get(status)
+    factor = 1.0
+    if rule is not None and rule.party is Role.MERCHANT and store.supervised(row["merchant_id"]):
+        factor = SUPERVISION.answer_window_factor
+    return store.policy.clock_for(status, Category(row["category"]), now, party, factor)
+
+
+def deadline_row(complaint_id: str, clock: Clock) -> dict[str, Any]:
+    """The ledger row of a clock that starts (`deadlines`)."""
+    return {
+        "complaint_id": complaint_id,
+        "kind": clock.kind,
+        "party": clock.party,
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "warn_at": clock.warn_at,
+    }
+
+
 def start(
     store: Store,
     row: dict[str, Any],
@@ -74,24 +98,12 @@ def start(
 ) -> Clock | None:
     """Open the clock `status` runs under (also used to re-arm after an escalation);
     `replacing` closes the complaint's open clock in the same statement."""
-    rule = CLOCKS.get(status)
-    factor = 1.0
-    if rule is not None and rule.party is Role.MERCHANT and store.supervised(row["merchant_id"]):
-        factor = SUPERVISION.answer_window_factor
-    clock = store.policy.clock_for(status, Category(row["category"]), now, party, factor)
+    clock = opening(store, row, status, now, party)
     if clock is None:
         if replacing:
             store.run("close_open_deadlines", {"complaint_id": row["id"], "now": now})
         return None
-    params = {
-        "now": now,
-        "complaint_id": row["id"],
-        "kind": clock.kind,
-        "party": clock.party,
-        "started_at": clock.started_at,
-        "due_at": clock.due_at,
-        "warn_at": clock.warn_at,
-    }
+    params = {"now": now, **deadline_row(row["id"], clock)}
     if replacing:
         store.defer_clock(params)  # written with the step's other writes
     else:

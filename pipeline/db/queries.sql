@@ -1,9 +1,10 @@
 -- Named queries; pipeline/db/queries.py loads each block by its name.
 
 -- name: accept_complaints
--- Intake for a whole batch in one statement: each parameter is a JSON array of rows shaped
--- like its table; children are kept only for complaints this statement inserted (a
--- (source, external_id) or Idempotency-Key already taken inserts nothing).
+-- Intake for a whole batch in one statement: each table's rows as one JSON array
+-- (pipeline.handlers.intake.IntakeRows; the outbox's as `insert_outbox` takes them); children
+-- are kept only for complaints this statement inserted (a (source, external_id) or
+-- Idempotency-Key already taken inserts nothing).
 WITH new AS (
     INSERT INTO complaints (
         id, source, external_id, idempotency_key, payload_sha256, category, buyer_id,
@@ -15,8 +16,8 @@ WITH new AS (
     SELECT id, source, external_id, idempotency_key, payload_sha256, category, buyer_id,
         merchant_id, order_id, item_id, sku, order_amount_cents, currency, paid_at,
         delivered_at, submitted_at, title, description, requested_remedy,
-        claimed_amount_cents, parent_id, status, stage, 1, created_at, created_at, chain_head,
-        waiting_on, due_at
+        claimed_amount_cents, parent_id, status, stage, version, created_at, updated_at,
+        chain_head, waiting_on, due_at
     FROM jsonb_populate_recordset(NULL::complaints, %(complaints)s)
     ON CONFLICT DO NOTHING
     RETURNING id
@@ -146,14 +147,12 @@ INSERT INTO deadlines (complaint_id, kind, party, started_at, due_at, warn_at)
 VALUES (%(complaint_id)s, %(kind)s, %(party)s, %(started_at)s, %(due_at)s, %(warn_at)s);
 
 -- name: insert_outbox
--- A unit of work's messages, in the order they were enqueued, in one statement.
+-- A unit of work's messages, in the order they were enqueued, in one statement (their rows
+-- as one JSON array, pipeline.db.store.outbox_params).
 INSERT INTO outbox (queue_name, actor_name, payload, complaint_id)
-SELECT queue_name, actor_name, payload, complaint_id
-FROM unnest(
-    %(queue_names)s::text[], %(actor_names)s::text[], %(payloads)s::jsonb[],
-    %(complaint_ids)s::uuid[]
-) WITH ORDINALITY AS m (queue_name, actor_name, payload, complaint_id, n)
-ORDER BY n;
+SELECT r.queue_name, r.actor_name, r.payload, r.complaint_id
+FROM jsonb_populate_recordset(NULL::outbox, %(outbox)s) WITH ORDINALITY AS r
+ORDER BY r.ordinality;
 
 -- name: insert_quarantine
 INSERT INTO ingest_quarantine (

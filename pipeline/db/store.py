@@ -15,7 +15,7 @@ from psycopg_pool import ConnectionPool
 
 from pipeline import metrics
 from pipeline.db import clocks
-from pipeline.db.json_rows import dumps
+from pipeline.db.json_rows import json_rows
 from pipeline.db.pending import UPDATABLE, PendingWrites
 from pipeline.db.queries import q
 from pipeline.domain import audit
@@ -38,14 +38,36 @@ def utcnow() -> datetime:
 Message = tuple[str, str, str, dict[str, Any]]  # queue, actor, complaint id, payload
 
 
-def outbox_params(messages: list[Message]) -> dict[str, list[Any]]:
-    """The `insert_outbox` parameters (one array per column) for these messages."""
-    return {
-        "queue_names": [m[0] for m in messages],
-        "actor_names": [m[1] for m in messages],
-        "complaint_ids": [m[2] for m in messages],
-        "payloads": [Jsonb(m[3], dumps=dumps) for m in messages],
-    }
+def message(job: Job, c: Complaint | str, **payload: Any) -> Message:
+    """An outbox message for the job's queue in the stage table (dispatch: the complaint's
+    category queue)."""
+    cid = c if isinstance(c, str) else c.id
+    queue = STAGES[job].queue
+    if queue is None:
+        assert not isinstance(c, str), f"{job} needs the complaint for its queue"
+        queue = route_queue(Category(c["category"]))
+    return (queue, str(job), cid, {"complaint_id": cid, **payload})
+
+
+def outbox_params(messages: list[Message]) -> dict[str, Jsonb]:
+    """The `insert_outbox` parameter for these messages: their rows as one JSON array (one
+    encoding for all; a jsonb[] of payloads cost a regex escape per message)."""
+    rows = [
+        {"queue_name": q, "actor_name": a, "complaint_id": cid, "payload": payload}
+        for q, a, cid, payload in messages
+    ]
+    return {"outbox": json_rows(rows)}
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one step writes, built before anything is written (`Store.step`): the complaint
+    row after it, its event on the hash chain, its notifications and notify message."""
+
+    row: dict[str, Any]
+    event: dict[str, Any]
+    notifications: list[dict[str, Any]]
+    messages: list[Message]
 
 
 @dataclass(frozen=True)
@@ -167,12 +189,7 @@ class Store:
     def enqueue(self, job: Job, c: Complaint | str, **payload: Any) -> None:
         """A message for the outbox, to the job's queue in the stage table (dispatch: the
         complaint's category queue), written when the unit of work ends (flush)."""
-        cid = c if isinstance(c, str) else c.id
-        queue = STAGES[job].queue
-        if queue is None:
-            assert not isinstance(c, str), f"{job} needs the complaint for its queue"
-            queue = route_queue(Category(c["category"]))
-        self.messages.append((queue, str(job), cid, {"complaint_id": cid, **payload}))
+        self.messages.append(message(job, c, **payload))
 
     def advance(self, c: Complaint, event: Event, *, to: Stage, **step: Any) -> Complaint:
         """Apply `event`, moving the complaint to stage `to`, and send the job that runs
@@ -200,6 +217,50 @@ class Store:
         """Apply one step to a complaint this transaction locked; raises
         IllegalTransition/ForbiddenActor before changing anything. Its writes are deferred
         (pipeline.db.pending); the returned row is what the database will hold."""
+        step = self.step(
+            c,
+            event,
+            role=role,
+            actor_id=actor_id,
+            stage=stage,
+            data=data,
+            message_id=message_id,
+            notify=notify,
+            **updates,
+        )
+        row = step.row
+        if row["status"] != c.status:
+            # The row carries its running clock (lists sort on it): known once it moved.
+            now = row["updated_at"]
+            row.update(clocks.move(self, row, c.status, row["status"], now, clock_party))
+            self.effects.append(("transition", (c.status.value, row["status"].value)))
+        self.pending.update(c.row, row)
+        self.locked[c.id] = row
+        self.pending.events.append(step.event)
+        self.pending.notifications.extend(step.notifications)
+        self.messages.extend(step.messages)
+        if event.value.startswith("sla."):
+            self.effects.append(("sla", (event.value,)))
+        return Complaint(row)
+
+    def step(
+        self,
+        c: Complaint,
+        event: Event,
+        *,
+        role: Role = Role.SYSTEM,
+        actor_id: str = "pipeline",
+        stage: Stage | None = None,
+        data: dict[str, Any] | None = None,
+        message_id: str | None = None,
+        notify: tuple[Role, ...] | None = None,
+        at: datetime | None = None,
+        **updates: Any,
+    ) -> Step:
+        """The rows of one step of the transition table, written nowhere: `apply` defers
+        them, intake inserts a new complaint's first step with its row (its clock, which
+        reads and writes the ledger, is `apply`'s or intake's to move). `at`: the step's
+        time, when not now (intake's batch shares one reading)."""
         suspended_from = c["suspended_from"]
         step = next_status(
             c.status, event, role, Status(suspended_from) if suspended_from else None
@@ -207,85 +268,62 @@ class Store:
         unknown = set(updates) - UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
-        now = self.clock()
-        seq = c["version"] + 1
-        event_row = _event_row(c, seq, event, step.target, role, actor_id, data or {}, now)
-        head = audit.link(c["chain_head"], event_row)
-        row = {**c.row, "status": step.target, **updates, "chain_head": head}
-        row.update(version=seq, updated_at=now)
+        now = self.clock() if at is None else at
+        event_row = chained_event(c, event, step.target, role, actor_id, data or {}, now)
+        event_row["message_id"] = message_id
+        row = {**c.row, "status": step.target, **updates, "chain_head": event_row["hash"]}
+        row.update(version=event_row["seq"], updated_at=now)
         if stage is not None:
             row["stage"] = stage
         if step.target is not Status.SUSPENDED:
             row["suspended_from"] = None  # leaving a suspension any way (resume, withdraw, ...)
         if (row["status"], row["stage"]) != (c.status, c.stage) and "claimed_by" not in updates:
             row.update(claimed_by=None, claim_expires_at=None)  # it left the staff queue
-        if step.target != c.status:
-            # The row carries its running clock (lists sort on it): known once it moved.
-            row.update(clocks.move(self, row, c.status, step.target, now, clock_party))
-            self.effects.append(("transition", (c.status.value, step.target.value)))
-        self.pending.update(c.row, row)
-        self.locked[c.id] = row
-        self.pending.events.append(
-            {**event_row, "message_id": message_id, "prev_hash": c["chain_head"], "hash": head}
-        )
-        self._notify(c.id, row, event, seq, notify)
-        if event.value.startswith("sla."):
-            self.effects.append(("sla", (event.value,)))
-        return Complaint(row)
+        recipients = RECIPIENTS.get(event, ()) if notify is None else notify
+        notes = notification_rows(row, event, event_row["seq"], recipients)
+        notified = [message(Job.NOTIFY, c.id, event_seq=event_row["seq"])] if notes else []
+        return Step(row, event_row, notes, notified)
 
     def note(
         self, c: Complaint, event: str, *, role: Role, actor_id: str, data: dict[str, Any]
     ) -> Complaint:
         """Append an event that moves nothing (e.g. a party viewed an evidence item), in
         any status, on the complaint's hash chain like every step's event."""
-        now = self.clock()
-        seq = c["version"] + 1
-        event_row = _event_row(c, seq, event, c.status, role, actor_id, data, now)
-        head = audit.link(c["chain_head"], event_row)
-        row = {**c.row, "chain_head": head, "version": seq}
+        event_row = chained_event(c, event, c.status, role, actor_id, data, self.clock())
+        event_row["message_id"] = None
+        row = {**c.row, "chain_head": event_row["hash"], "version": event_row["seq"]}
         self.pending.update(c.row, row)
         self.locked[c.id] = row
-        self.pending.events.append(
-            {**event_row, "message_id": None, "prev_hash": c["chain_head"], "hash": head}
-        )
+        self.pending.events.append(event_row)
         return Complaint(row)
 
-    def _notify(
-        self,
-        cid: str,
-        row: dict[str, Any],
-        event: Event,
-        seq: int,
-        notify: tuple[Role, ...] | None,
-    ) -> None:
-        """The step's notifications (one per recipient) and, if any, the notify message."""
-        recipients = RECIPIENTS.get(event, ()) if notify is None else notify
-        if not recipients:
-            return
-        body = {
-            "complaint_id": cid,
-            "event": event,
-            "status": row["status"],
-            "title": row["title"],
-            "rejection_reason": row["rejection_reason"],
+
+def notification_rows(
+    row: dict[str, Any], event: Event, seq: int, recipients: tuple[Role, ...]
+) -> list[dict[str, Any]]:
+    """A step's notifications, one per recipient, from the complaint row after the step."""
+    body = {
+        "complaint_id": str(row["id"]),
+        "event": event,
+        "status": row["status"],
+        "title": row["title"],
+        "rejection_reason": row["rejection_reason"],
+    }
+    return [
+        {
+            "complaint_id": str(row["id"]),
+            "event_seq": seq,
+            "recipient_role": r,
+            "recipient_id": recipient_id(r, row["buyer_id"], row["merchant_id"]),
+            "kind": event,
+            "body": body,
         }
-        self.pending.notifications.extend(
-            {
-                "complaint_id": cid,
-                "event_seq": seq,
-                "recipient_role": r,
-                "recipient_id": recipient_id(r, row["buyer_id"], row["merchant_id"]),
-                "kind": event,
-                "body": body,
-            }
-            for r in recipients
-        )
-        self.enqueue(Job.NOTIFY, cid, event_seq=seq)
+        for r in recipients
+    ]
 
 
-def _event_row(
+def chained_event(
     c: Complaint,
-    seq: int,
     event: str,
     to_status: Status,
     role: Role,
@@ -293,10 +331,11 @@ def _event_row(
     data: dict[str, Any],
     now: datetime,
 ) -> dict[str, Any]:
-    """A complaint's next event, as its audit hash covers it."""
-    return {
+    """A complaint's next event, linked to its hash chain: the audit hash covers the fields
+    before `prev_hash`, and `hash` is the complaint's new chain head."""
+    event_row = {
         "complaint_id": c.id,
-        "seq": seq,
+        "seq": c["version"] + 1,
         "event": event,
         "from_status": c.status,
         "to_status": to_status,
@@ -305,6 +344,8 @@ def _event_row(
         "data": data,
         "created_at": now,
     }
+    head = audit.link(c["chain_head"], event_row)
+    return {**event_row, "prev_hash": c["chain_head"], "hash": head}
 
 
 @contextmanager

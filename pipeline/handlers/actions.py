@@ -218,7 +218,9 @@ def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult
         parent["merchant_id"],
     ):
         raise refuse(parent, "followup_mismatch", text("a follow-up must be about the same order"))
-    result = intake.accept(store, followup.model_copy(update={"parent_id": UUID(parent.id)}))
+    (result,) = intake.accept(
+        store, [(followup.model_copy(update={"parent_id": UUID(parent.id)}), None)]
+    )
     if result.outcome == "conflict":
         raise refuse(parent, "conflict", text("external_id already used with another body"))
     return ActionResult(parent.id, parent.status, followup_id=result.complaint_id)

@@ -1,14 +1,15 @@
 """Intake: persist valid complaint.v1 messages once per (source, external_id) (and per
 Idempotency-Key) and start their review; keep invalid ones in quarantine with the errors.
 
-Accepting is set-based: a batch of complaints costs a handful of pipelined statements in
-one transaction, whatever its size."""
+Accepting is set-based: a batch of complaints is written by one statement, whatever its
+size, from rows built by the store's own builders (the step every stage applies, its clock,
+its outbox messages)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from uuid import uuid4
@@ -18,11 +19,10 @@ from pydantic import ValidationError
 
 from pipeline.db import clocks
 from pipeline.db.json_rows import json_rows
-from pipeline.db.store import Store
-from pipeline.domain import audit
-from pipeline.domain.notices import RECIPIENTS
-from pipeline.domain.status import Category, Role, Stage, Status
-from pipeline.domain.transitions import Event, next_status
+from pipeline.db.store import Complaint, Message, Store, message, outbox_params
+from pipeline.domain.stages import job_at
+from pipeline.domain.status import Role, Stage, Status
+from pipeline.domain.transitions import Event
 from schemas.complaint import ComplaintV1, field_errors, parse_complaint
 
 Outcome = Literal["accepted", "replayed", "conflict", "invalid"]
@@ -36,9 +36,10 @@ class IntakeResult:
     status: str | None = None
 
 
-def _complaint_row(
-    cid: str, c: ComplaintV1, key: str | None, fingerprint: str, head: str, now: datetime
+def _received_row(
+    cid: str, c: ComplaintV1, key: str | None, fingerprint: str, now: datetime
 ) -> dict[str, Any]:
+    """The complaint as it arrives, before intake's step (`received`, version 0)."""
     o = c.order
     return {
         "id": cid,
@@ -62,10 +63,13 @@ def _complaint_row(
         "requested_remedy": c.requested_remedy,
         "claimed_amount_cents": c.claimed_amount_cents,
         "parent_id": str(c.parent_id) if c.parent_id else None,
-        "status": Status.IN_REVIEW,
-        "stage": Stage.REVIEW,
+        "status": Status.RECEIVED,
+        "stage": Stage.INTAKE,
+        "version": 0,
+        "chain_head": None,
+        "suspended_from": None,
+        "rejection_reason": None,
         "created_at": now,
-        "chain_head": head,
     }
 
 
@@ -89,15 +93,15 @@ UNKNOWN_PARENT = IntakeResult(
 )
 
 
-def accept_many(
-    store: Store,
-    items: Sequence[tuple[ComplaintV1, str | None]],
-    message_id: str | None = None,
+Submission = tuple[ComplaintV1, str | None]  # a complaint and its Idempotency-Key
+
+
+def accept(
+    store: Store, items: Sequence[Submission], message_id: str | None = None
 ) -> list[IntakeResult]:
-    """Accept (complaint, idempotency key) pairs; one result per pair, in order. One
-    statement inserts the whole batch; only replays and conflicts cost a lookup each."""
-    step = next_status(Status.RECEIVED, Event.INTAKE_ACCEPTED, Role.SYSTEM)
-    now = store.clock()
+    """Accept (complaint, idempotency key) pairs, one or a batch; one result per pair, in
+    order. One statement writes the whole batch; only replays and conflicts cost a lookup
+    each."""
     unknown = _unknown_parents(store, items)
     results: list[IntakeResult | None] = [
         UNKNOWN_PARENT if c.parent_id and str(c.parent_id) in unknown else None for c, _ in items
@@ -108,20 +112,18 @@ def accept_many(
         if r is None
     ]
     fingerprints = [c.fingerprint() for _, _, c, _ in todo]
-    inserted: set[str] = set()
+    inserted: dict[str, Status] = {}  # id -> status after intake's step
     if todo:
-        batch = _intake_rows(
-            store,
-            [(cid, c, key) for _, cid, c, key in todo],
-            fingerprints,
-            step.target,
-            now,
-            message_id,
-        )
-        inserted = {str(r["id"]) for r in store.all("accept_complaints", batch)}
+        rows = IntakeRows()
+        now = store.clock()
+        for (_, cid, c, key), fp in zip(todo, fingerprints, strict=True):
+            rows.add(store, _received_row(cid, c, key, fp, now), c, message_id)
+        status = {str(r["id"]): r["status"] for r in rows.complaints}
+        written = store.all("accept_complaints", rows.params())
+        inserted = {str(r["id"]): status[str(r["id"])] for r in written}
     for (index, cid, complaint, key), fp in zip(todo, fingerprints, strict=True):
         if cid in inserted:
-            results[index] = IntakeResult("accepted", cid, status=step.target)
+            results[index] = IntakeResult("accepted", cid, status=inserted[cid])
             continue
         found = store.one(
             "find_existing",
@@ -138,53 +140,48 @@ def accept_many(
         )
         results[index] = IntakeResult("replayed" if same else "conflict", str(found["id"]))
     store.effects.extend(
-        ("transition", (Status.RECEIVED.value, step.target.value)) for _ in inserted
+        ("transition", (Status.RECEIVED.value, s.value)) for s in inserted.values()
     )
     return [r for r in results if r is not None]
 
 
-def _intake_data(c: ComplaintV1) -> dict[str, Any]:
-    return {"source": c.source, "evidence_items": len(c.evidence)}
+@dataclass
+class IntakeRows:
+    """The rows of every table intake writes, built by the store's own builders (the step,
+    its event, notifications and notify message; the clock; outbox messages), for
+    `accept_complaints` to insert set-based, children only for complaints it inserts."""
 
+    complaints: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
 
-def first_event(cid: str, c: ComplaintV1, status: Status, now: Any) -> dict[str, Any]:
-    """The intake event, as the audit chain hashes it."""
-    return {
-        "complaint_id": cid,
-        "seq": 1,
-        "event": Event.INTAKE_ACCEPTED,
-        "from_status": Status.RECEIVED,
-        "to_status": status,
-        "actor_role": Role.SYSTEM,
-        "actor_id": "pipeline",
-        "data": _intake_data(c),
-        "created_at": now,
-    }
-
-
-def _intake_rows(
-    store: Store,
-    candidates: list[tuple[str, ComplaintV1, str | None]],
-    fingerprints: list[str],
-    status: Status,
-    now: datetime,
-    message_id: str | None,
-) -> dict[str, Jsonb]:
-    """The rows of every table intake writes, as the JSON arrays `accept_complaints` takes."""
-    event = Event.INTAKE_ACCEPTED
-    Rows = list[dict[str, Any]]
-    complaints: Rows = []
-    evidence: Rows = []
-    events: Rows = []
-    deadlines: Rows = []
-    notes: Rows = []
-    outbox: Rows = []
-    for (cid, c, key), fp in zip(candidates, fingerprints, strict=True):
-        first = first_event(cid, c, status, now)
-        head = audit.link(None, first)
-        complaints.append(_complaint_row(cid, c, key, fp, head, now))
-        events.append({**first, "message_id": message_id, "prev_hash": None, "hash": head})
-        evidence.extend(
+    def add(
+        self, store: Store, received: dict[str, Any], c: ComplaintV1, message_id: str | None
+    ) -> None:
+        step = store.step(
+            Complaint(received),
+            Event.INTAKE_ACCEPTED,
+            stage=Stage.REVIEW,
+            data={"source": c.source, "evidence_items": len(c.evidence)},
+            message_id=message_id,
+            at=received["created_at"],
+        )
+        row, cid = step.row, str(received["id"])
+        clock = clocks.opening(store, row, row["status"], row["updated_at"])
+        row.update(clocks.running_of(clock))
+        self.complaints.append(row)
+        self.events.append(step.event)
+        self.notifications.extend(step.notifications)
+        if clock is not None:
+            self.deadlines.append(clocks.deadline_row(cid, clock))
+        job = job_at(row["stage"])  # intake's step moves the complaint to review
+        if job is not None:
+            self.messages.append(message(job, cid))
+        self.messages.extend(step.messages)
+        self.evidence.extend(
             {
                 "complaint_id": cid,
                 "position": pos,
@@ -198,71 +195,18 @@ def _intake_rows(
             }
             for pos, item in enumerate(c.evidence)
         )
-        clock = store.policy.clock_for(status, Category(c.category), now)
-        complaints[-1].update(clocks.running_of(clock))
-        if clock is not None:
-            deadlines.append(
-                {
-                    "complaint_id": cid,
-                    "kind": clock.kind,
-                    "party": clock.party,
-                    "started_at": clock.started_at,
-                    "due_at": clock.due_at,
-                    "warn_at": clock.warn_at,
-                }
-            )
-        notes.extend(
-            {
-                "complaint_id": cid,
-                "event_seq": 1,
-                "recipient_role": role,
-                "recipient_id": c.buyer_id,
-                "kind": event,
-                "body": {
-                    "complaint_id": cid,
-                    "event": event,
-                    "status": status,
-                    "title": c.title,
-                    "rejection_reason": None,
-                },
-            }
-            for role in RECIPIENTS[event]
-        )
-        outbox.append(
-            {
-                "queue_name": "review",
-                "actor_name": "review",
-                "complaint_id": cid,
-                "payload": {"complaint_id": cid},
-            }
-        )
-        outbox.append(
-            {
-                "queue_name": "notify",
-                "actor_name": "notify",
-                "complaint_id": cid,
-                "payload": {"complaint_id": cid, "event_seq": 1},
-            }
-        )
-    tables = {
-        "complaints": complaints,
-        "evidence": evidence,
-        "events": events,
-        "deadlines": deadlines,
-        "notifications": notes,
-        "outbox": outbox,
-    }
-    return {name: json_rows(rows) for name, rows in tables.items()}
 
-
-def accept(
-    store: Store,
-    complaint: ComplaintV1,
-    *,
-    idempotency_key: str | None = None,
-    message_id: str | None = None,
-) -> IntakeResult:
-    return accept_many(store, [(complaint, idempotency_key)], message_id)[0]
+    def params(self) -> dict[str, Any]:
+        tables = {
+            "complaints": self.complaints,
+            "evidence": self.evidence,
+            "events": self.events,
+            "deadlines": self.deadlines,
+            "notifications": self.notifications,
+        }
+        return {name: json_rows(rows) for name, rows in tables.items()} | outbox_params(
+            self.messages
+        )
 
 
 def quarantine(
@@ -303,7 +247,7 @@ def intake_message(store: Store, payload: Any, message_id: str | None = None) ->
         errors = field_errors(exc)
         quarantine(store, payload, errors, via="queue", message_id=message_id)
         return IntakeResult("invalid", errors=tuple(errors))
-    result = accept(store, complaint, message_id=message_id)
+    (result,) = accept(store, [(complaint, None)], message_id)
     if result.outcome == "invalid":
         quarantine(store, payload, list(result.errors), via="queue", message_id=message_id)
     return result

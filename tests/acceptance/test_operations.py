@@ -182,7 +182,7 @@ def test_a_complaint_whose_message_vanished_is_redriven(settings: Settings, tmp_
     pool = make_pool(settings.database_url, 1)
     pool.open(wait=True)
     with unit_of_work(pool) as store:
-        accept(store, parse_complaint(complaint_payload()))
+        accept(store, [(parse_complaint(complaint_payload()), None)])
     pool.close()
     env = {**fleet_env(settings), "COMPLAINTS_REDRIVE_AFTER_SECONDS": "2"}
     fleet = Fleet(env=env, log_dir=tmp_path / "logs", processes=1, threads=2)

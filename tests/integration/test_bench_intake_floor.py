@@ -12,7 +12,7 @@ import pytest
 from benchmarks.intake_floor import TABLES, copy_floor, derive
 from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
-from pipeline.handlers.intake import accept_many
+from pipeline.handlers.intake import accept
 from pipeline.sample import Generator
 from pipeline.settings import Settings
 from schemas.complaint import parse_complaint
@@ -80,7 +80,7 @@ def test_copy_baseline_writes_the_rows_intake_writes(
     pool = make_pool(database_url, 1)
     pool.open(wait=True)
     with unit_of_work(pool) as store:
-        accept_many(store, [(parse_complaint(p), None) for p in payloads])
+        accept(store, [(parse_complaint(p), None) for p in payloads])
     pool.close()
     with psycopg.connect(database_url) as conn:
         for table in TABLES:

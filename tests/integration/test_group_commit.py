@@ -60,14 +60,14 @@ def test_waiting_submissions_commit_together(committer: GroupCommit, settings: S
 @pytest.fixture
 def poison_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any group holding the complaint with external_id "poison" fails as a whole."""
-    real = group_commit.accept_many
+    real = group_commit.accept
 
     def fails_on_poison(store: Any, items: list[tuple[ComplaintV1, str | None]]) -> Any:
         if any(c.external_id == "poison" for c, _ in items):
             raise ValueError("poison in this transaction")
         return real(store, items)
 
-    monkeypatch.setattr(group_commit, "accept_many", fails_on_poison)
+    monkeypatch.setattr(group_commit, "accept", fails_on_poison)
 
 
 @pytest.mark.usefixtures("poison_fails")

@@ -276,7 +276,7 @@ def test_real_s3_inline_checksum_and_streamed_hash_paths(settings: Settings) -> 
 
 def test_batch_accept_in_one_transaction_with_replays_and_conflicts(rt: Settings) -> None:
     from pipeline.db.store import unit_of_work
-    from pipeline.handlers.intake import accept_many
+    from pipeline.handlers.intake import accept
     from schemas.complaint import parse_complaint
     from workers.runtime import runtime
 
@@ -285,7 +285,7 @@ def test_batch_accept_in_one_transaction_with_replays_and_conflicts(rt: Settings
     b = parse_complaint(complaint_payload(external_id="b", order__order_id="o-b"))
     c = parse_complaint(complaint_payload(external_id="c", order__order_id="o-c"))
     with unit_of_work(runtime().pool) as store:
-        results = accept_many(
+        results = accept(
             store, [(a, None), (a, None), (a_changed, None), (b, "key-1"), (c, "key-1")]
         )
     assert [r.outcome for r in results] == [
