@@ -9,8 +9,8 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from pipeline.db.queries import q
-from pipeline.db.store import Message, outbox_params
+from pipeline.db import outbox, reports
+from pipeline.db.outbox import Message
 
 #: stage -> (actor, queue); dispatch goes to the category's queue chosen by route.
 STAGE_MESSAGES: dict[str, tuple[str, str | None]] = {
@@ -22,10 +22,9 @@ STAGE_MESSAGES: dict[str, tuple[str, str | None]] = {
 
 
 def redrive(pool: ConnectionPool[Any], now: datetime, stale: timedelta, limit: int = 500) -> int:
-    params = {"now": now, "stale": stale, "limit": limit}
     with pool.connection() as conn, conn.transaction():
-        stuck = conn.execute(q("stuck_in_pipeline"), params).fetchall()
-        notes = conn.execute(q("stuck_notifications"), params).fetchall()
+        stuck = outbox.stuck_in_pipeline(conn, now, stale, limit)
+        notes = outbox.stuck_notifications(conn, now, stale, limit)
         rows: list[Message] = []
         for c in stuck:
             actor, queue = STAGE_MESSAGES[c["stage"]]
@@ -37,6 +36,6 @@ def redrive(pool: ConnectionPool[Any], now: datetime, stale: timedelta, limit: i
                 ("notify", "notify", cid, {"complaint_id": cid, "event_seq": n["event_seq"]})
             )
         if rows:
-            conn.execute(q("insert_outbox"), outbox_params(rows))
-            conn.execute(q("bump_counter"), {"name": "redriven", "by": len(rows)})
+            outbox.insert(conn, rows)
+            reports.bump_counter(conn, "redriven", len(rows))
     return len(rows)

@@ -10,14 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from psycopg import Connection
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from pipeline import metrics
-from pipeline.db import clocks
-from pipeline.db.json_rows import dumps
+from pipeline.db import clocks, complaints, merchants, outbox
+from pipeline.db.outbox import Message
 from pipeline.db.pending import UPDATABLE, PendingWrites
-from pipeline.db.queries import q
 from pipeline.domain import audit
 from pipeline.domain.notices import RECIPIENTS, recipient_id
 from pipeline.domain.sla import DEFAULT_POLICY, SlaPolicy
@@ -31,19 +29,6 @@ MERCHANT_COUNTERS = ("received", "accepted", "disputed", "lost", "breaches", "pe
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-Message = tuple[str, str, str, dict[str, Any]]  # queue, actor, complaint id, payload
-
-
-def outbox_params(messages: list[Message]) -> dict[str, list[Any]]:
-    """The `insert_outbox` parameters (one array per column) for these messages."""
-    return {
-        "queue_names": [m[0] for m in messages],
-        "actor_names": [m[1] for m in messages],
-        "complaint_ids": [m[2] for m in messages],
-        "payloads": [Jsonb(m[3], dumps=dumps) for m in messages],
-    }
 
 
 @dataclass(frozen=True)
@@ -88,27 +73,18 @@ class Store:
             self._asked = {merchant_id, *(r["merchant_id"] for r in self.locked.values())}
             # Pending writes never touch supervision: read without writing them first, so
             # a group's steps still write together (pipeline.db.pending).
-            rows = self.conn.execute(
-                q("supervised_merchants"), {"merchant_ids": sorted(self._asked)}
-            ).fetchall()
-            self._supervised = frozenset(r["merchant_id"] for r in rows)
+            self._supervised = merchants.supervised(self.conn, sorted(self._asked))
         return merchant_id in self._supervised
 
     def now_supervised(self, merchant_id: str) -> None:
         self._supervised = (self._supervised or frozenset()) | {merchant_id}
         self._asked.add(merchant_id)
 
-    def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    def connection(self) -> Connection[dict[str, Any]]:
+        """The transaction's connection, with the steps' deferred writes written: what the
+        gateway modules (pipeline.db.gateway) run a statement on, so it sees every step."""
         self._write_pending()
-        return self.conn.execute(q(name), params).fetchone()
-
-    def all(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        self._write_pending()
-        return self.conn.execute(q(name), params).fetchall()
-
-    def run(self, name: str, params: dict[str, Any]) -> None:
-        self._write_pending()
-        self.conn.execute(q(name), params)
+        return self.conn
 
     def _write_pending(self) -> None:
         if self.pending:
@@ -128,19 +104,12 @@ class Store:
         two transactions take them in the same order, so they do not deadlock)."""
         self._write_pending()
         if self.messages:
-            self.run("insert_outbox", outbox_params(self.messages))
+            outbox.insert(self, self.messages)
             self.messages = []
         if self.merchant_counts:
-            merchants = sorted(self.merchant_counts)
             counts = self.merchant_counts
             self.merchant_counts = {}
-            self.run(
-                "bump_merchant_stats",
-                {
-                    "merchant_ids": merchants,
-                    **{c: [counts[m][c] for m in merchants] for c in MERCHANT_COUNTERS},
-                },
-            )
+            merchants.bump_stats(self, counts, MERCHANT_COUNTERS)
 
     def lock(self, complaint_id: str) -> Complaint | None:
         """The complaint, locked until commit; a row this transaction already locked comes
@@ -154,7 +123,7 @@ class Store:
         (rows this transaction already holds are not read again)."""
         wanted = sorted({str(cid) for cid in complaint_ids} - self.locked.keys())
         if wanted:
-            for row in self.all("lock_complaints", {"ids": wanted}):
+            for row in complaints.lock(self, wanted):
                 self.locked[str(row["id"])] = row
 
     def defer_clock(self, params: dict[str, Any]) -> None:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
-from pipeline.db.json_rows import dumps
+from pipeline.db import cases, events
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.cases import CASE_RULES, product_key, within
 from pipeline.domain.status import Category, Role
@@ -41,7 +39,7 @@ def count_cases(
     in one. A complaint counted already (a redelivery) is skipped. Returns, per arrival,
     the case it joined or opened (the opening complaint's step), or Skipped."""
     ids = [cid for cid, _ in arrivals]
-    inputs = {r["id"]: r for r in store.all("case_inputs", {"ids": ids})}
+    inputs = cases.inputs(store, ids)
     keys: dict[str, Key] = {}
     for cid, row in inputs.items():
         pk = product_key(row["sku"], row["item_id"])
@@ -50,15 +48,7 @@ def count_cases(
     wanted = sorted(set(keys.values()))
     tallies: dict[Key, dict[str, Any]] = {}
     if wanted:
-        locked = store.all(
-            "lock_case_tallies",
-            {
-                "merchant_ids": [k[0] for k in wanted],
-                "product_keys": [k[1] for k in wanted],
-                "categories": [k[2] for k in wanted],
-            },
-        )
-        tallies = {(t["merchant_id"], t["product_key"], t["category"]): t for t in locked}
+        tallies = cases.lock_tallies(store, wanted)
     now = store.clock()
     links: list[tuple[str, str]] = []
     opened: dict[str, tuple[str, int]] = {}  # opening complaint -> (case, members)
@@ -80,40 +70,20 @@ def count_cases(
         ids_in, ats_in = within(t["complaint_ids"], t["arrived_at"], now, rule.window)
         t["complaint_ids"], t["arrived_at"] = [*ids_in, cid], [*ats_in, now]
         if len(t["complaint_ids"]) >= rule.threshold:
-            where = {"merchant_id": key[0], "product_key": key[1], "category": key[2]}
-            case = store.one("open_case", {**where, "now": now, "complaint_id": cid})
-            assert case is not None
-            case_id = str(case["id"])
+            case_id = cases.open_case(store, key, now, cid)
             t["case_id"] = case_id
             links += [(case_id, m) for m in t["complaint_ids"]]
             opened[cid] = (case_id, len(t["complaint_ids"]))
             t["complaint_ids"], t["arrived_at"] = [], []
         results.append(t["case_id"] or Skipped(cid, "counted; no case yet"))
     if tallies:
-        _save(store, list(tallies.values()))
+        cases.save_tallies(store, list(tallies.values()))
     if links:
-        store.run(
-            "link_case_members",
-            {"case_ids": [c for c, _ in links], "ids": [m for _, m in links], "now": now},
-        )
+        cases.link_members(store, links, now)
     for i, (cid, mid) in enumerate(arrivals):
         if cid in opened:
             results[i] = _opened(store, cid, *opened[cid], mid)
     return results
-
-
-def _save(store: Store, tallies: list[dict[str, Any]]) -> None:
-    store.run(
-        "save_case_tallies",
-        {
-            "merchant_ids": [t["merchant_id"] for t in tallies],
-            "product_keys": [t["product_key"] for t in tallies],
-            "categories": [t["category"] for t in tallies],
-            "ids": [",".join(t["complaint_ids"]) for t in tallies],
-            "ats": [",".join(at.isoformat() for at in t["arrived_at"]) for t in tallies],
-            "case_ids": [t["case_id"] for t in tallies],
-        },
-    )
 
 
 def _opened(
@@ -133,26 +103,16 @@ def decide_case(
 ) -> tuple[int, bool, int]:
     """Record the decision (once per key) and send it to each complaint of the case:
     (decision id, replayed, complaints it was sent to)."""
-    params = {"case_id": case_id, "key": key}
-    row = store.one(
-        "record_case_decision",
-        {
-            **params,
-            "outcome": Jsonb(outcome, dumps=dumps),
-            "rule": rule,
-            "decided_by": staff,
-            "now": store.clock(),
-        },
-    )
-    if row is None:
-        kept = store.one("recorded_case_decision", params)
+    decision_id = cases.record_decision(store, case_id, key, outcome, rule, staff, store.clock())
+    if decision_id is None:
+        kept = cases.recorded_decision(store, case_id, key)
         assert kept is not None
-        return int(kept["id"]), True, 0
-    members = store.all("case_complaints", {"case_id": case_id})
+        return kept, True, 0
+    members = cases.members(store, case_id)
     for m in members:
-        store.enqueue("case_decide", "actions", m["id"], case_decision_id=int(row["id"]))
-    store.run("close_case", {"case_id": case_id, "now": store.clock()})
-    return int(row["id"]), False, len(members)
+        store.enqueue("case_decide", "actions", m["id"], case_decision_id=decision_id)
+    cases.close(store, case_id, store.clock())
+    return decision_id, False, len(members)
 
 
 def apply_case_decision(
@@ -161,12 +121,11 @@ def apply_case_decision(
     c = store.lock(complaint_id)
     if c is None:
         return Skipped(complaint_id, "unknown complaint")
-    ref = {"complaint_id": c.id, "decision_id": decision_id}
-    if store.one("case_decision_applied", ref):
+    if events.case_decision_applied(store, c.id, decision_id):
         return Skipped(complaint_id, "case decision already applied")
     if str(Event.CASE_DECIDED) not in allowed_events(c.status, Role.PLATFORM):
         return Skipped(complaint_id, f"complaint is {c.status}: the case decision passes it by")
-    d = store.one("case_decision", {"id": decision_id})
+    d = cases.decision(store, decision_id)
     assert d is not None
     decided = {
         **d["outcome"],

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.adapters.evidence_store import EvidenceStore, EvidenceStoreUnavailable
+from pipeline.db import complaints, evidence_items, reports
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.evidence_rules import (
     HEAD_BYTES,
@@ -39,7 +40,7 @@ def note_store_error(uow: UnitOfWork, exc: EvidenceStoreUnavailable) -> None:
     log.warning("evidence store unavailable; no verdict, retried", reason=exc.reason)
     try:
         with uow() as store:
-            store.run("count_store_error", {"reason": exc.reason})
+            reports.count_store_error(store, exc.reason)
             store.effects.append(("store_error", (exc.reason,)))
     except Exception as failed:  # the database may be down too: the retry still happens
         log.warning("store error not counted", error=type(failed).__name__)
@@ -84,7 +85,7 @@ class Snapshot:
 
 
 def _snapshots(store: Store, complaint_ids: list[str]) -> list[Snapshot | Skipped]:
-    rows = {str(r["id"]): r for r in store.all("evidence_snapshots", {"ids": complaint_ids})}
+    rows = complaints.evidence_snapshots(store, complaint_ids)
     snaps: list[Snapshot | Skipped] = []
     for cid in complaint_ids:
         row = rows.get(cid)
@@ -132,15 +133,8 @@ def handle_evidence_many(
                 verdicts.update(found)
             results.append(result)
         if verdicts:
-            store.run(
-                "set_verdicts",
-                {
-                    "ids": list(verdicts),
-                    "verdicts": [check.verdict.value for check in verdicts.values()],
-                    "details": [check.detail or None for check in verdicts.values()],
-                    "now": store.clock(),
-                },
-            )
+            checked = {i: (ch.verdict.value, ch.detail or None) for i, ch in verdicts.items()}
+            evidence_items.set_verdicts(store, checked, store.clock())
         return results
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.adapters.notifier import Notifier
+from pipeline.db import outbox
 from pipeline.db.store import Store
 
 #: (complaint_id, event_seq)
@@ -27,13 +28,7 @@ def handle_notify(store: Store, notifier: Notifier, events: Sequence[EventRef]) 
     """Deliver what is pending for `events` (nothing, for a redelivered message)."""
     if not events:
         return Delivery(0)
-    pending = store.all(
-        "pending_notifications",
-        {
-            "complaint_ids": [complaint_id for complaint_id, _ in events],
-            "event_seqs": [seq for _, seq in events],
-        },
-    )
+    pending = outbox.pending_notifications(store, events)
     delivered: list[int] = []
     error: Exception | None = None
     for notification in pending:
@@ -44,5 +39,5 @@ def handle_notify(store: Store, notifier: Notifier, events: Sequence[EventRef]) 
             break
         delivered.append(notification["id"])
     if delivered:
-        store.run("mark_delivered", {"ids": delivered, "now": store.clock()})
+        outbox.mark_delivered(store, delivered, store.clock())
     return Delivery(len(delivered), error)

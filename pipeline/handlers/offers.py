@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.db import clocks
+from pipeline.db import clocks, events, evidence_items
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.remedy_rules import Effect, RemedyFacts, judge
 from pipeline.domain.status import Category, EvidenceKind, Role, Status, Verdict
@@ -27,8 +27,7 @@ MAX_OFFER_ROUNDS = 3
 
 
 def rounds(store: Store, c: Complaint) -> int:
-    row = store.one("count_offer_rounds", {"complaint_id": c.id})
-    return int(row["n"]) if row else 0
+    return events.offer_rounds(store, c.id)
 
 
 def _visual_evidence(store: Store, c: Complaint) -> bool:
@@ -36,7 +35,7 @@ def _visual_evidence(store: Store, c: Complaint) -> bool:
         i["verdict"] == Verdict.OK
         and i["submitted_by_role"] == Role.BUYER
         and EvidenceKind(i["kind"]) in VISUAL
-        for i in store.all("evidence_of", {"complaint_id": c.id})
+        for i in evidence_items.of(store, c.id)
     )
 
 

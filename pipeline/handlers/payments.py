@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.adapters.payments import PaymentPort
-from pipeline.db import clocks
+from pipeline.db import clocks, payments
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.money import payment_due
 from pipeline.domain.status import Role
@@ -26,7 +26,7 @@ def _instruct(store: Store, c: Complaint, executed_by: Role, **step: Any) -> Com
     due = payment_due(c["outcome"] or {}, c["order_amount_cents"])
     if due is None:
         return None
-    n = store.one("count_payment_instructions", {"complaint_id": c.id})["n"]  # type: ignore[index]
+    n = payments.count(store, c.id)
     key = f"refund:{c.id}:{n + 1}"
     instruction = {
         "idempotency_key": key,
@@ -39,7 +39,7 @@ def _instruct(store: Store, c: Complaint, executed_by: Role, **step: Any) -> Com
         "merchant_id": c["merchant_id"],
         "executed_by": executed_by,
     }
-    store.run("insert_payment_instruction", {**instruction, "now": store.clock()})
+    payments.instruct(store, instruction, store.clock())
     store.enqueue("publish_payment", "notify", c.id, idempotency_key=key)
     data = {k: v for k, v in instruction.items() if k not in ("complaint_id", "buyer_id")}
     return store.apply(c, Event.REFUND_INSTRUCTED, data=data, **step)
@@ -72,7 +72,7 @@ def remedy_breached(store: Store, c: Complaint, data: dict[str, Any], mid: str |
 def _pending(store: Store, c: Complaint, a: ActionV1) -> dict[str, Any] | None:
     """The instruction this answer is about; None when it was answered already."""
     named = a.settlement.instruction if a.settlement is not None else None
-    latest = store.one("latest_payment_instruction", {"complaint_id": c.id})
+    latest = payments.latest(store, c.id)
     if named is not None and (latest is None or named != latest["idempotency_key"]):
         unknown = text("{id} is not this complaint's pending refund", id=named)
         raise refuse(c, "unknown_instruction", unknown)
@@ -93,16 +93,7 @@ def _answer(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext, event: 
     reference = s.reference if s is not None else None
     failure = s.reason if s is not None else None
     state = "settled" if event is Event.REFUND_SETTLED else "failed"
-    store.run(
-        "answer_payment_instruction",
-        {
-            "key": pending["idempotency_key"],
-            "state": state,
-            "reference": reference,
-            "failure": failure,
-            "now": store.clock(),
-        },
-    )
+    payments.answer(store, pending["idempotency_key"], state, reference, failure, store.clock())
     data = {"idempotency_key": pending["idempotency_key"], "reference": reference}
     if failure:
         data["reason"] = failure
@@ -136,7 +127,7 @@ def settlement_overdue(
 
 def publish(store: Store, port: PaymentPort, key: str) -> dict[str, Any] | Skipped:
     """Hand an instruction to the port (again, if a crash lost the mark: at least once)."""
-    row = store.one("payment_instruction", {"key": key})
+    row = payments.get(store, key)
     if row is None:
         return Skipped(key, "no such payment instruction")
     event = {
@@ -153,5 +144,5 @@ def publish(store: Store, port: PaymentPort, key: str) -> dict[str, Any] | Skipp
         "instructed_at": row["created_at"].isoformat(),
     }
     port.publish(event)
-    store.run("mark_payment_published", {"key": key, "now": store.clock()})
+    payments.mark_published(store, key, store.clock())
     return event

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.db import complaints
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.review_rules import ComplaintFacts, ReviewContext, review
 from pipeline.domain.status import Category, Stage, Status
@@ -55,7 +56,7 @@ def _facts_and_context(
 
 
 def _contexts(store: Store, complaint_ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {str(r["id"]): r for r in store.all("review_contexts", {"ids": complaint_ids})}
+    return complaints.review_contexts(store, complaint_ids)
 
 
 def handle_review_many(
@@ -68,7 +69,7 @@ def handle_review_many(
     again, after that one's writes."""
     ids = [cid for cid, _ in reviews]
     store.lock_many(ids)
-    store.run("lock_review_keys", {"ids": ids})
+    complaints.lock_review_keys(store, ids)
     contexts = _contexts(store, ids)
     keys: set[tuple[str, str, str]] = set()
     results: list[Complaint | Skipped] = []

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.db import clocks
+from pipeline.db import clocks, deadlines, events
+from pipeline.db.deadlines import Deadline
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
 from pipeline.domain.status import Category, Role, Status
@@ -94,8 +95,8 @@ BREACH_ACTIONS: dict[Status, Breach] = {
 }
 
 
-def _deadline_data(d: dict[str, Any]) -> dict[str, Any]:
-    return {"deadline_id": d["id"], "kind": d["kind"], "due_at": d["due_at"].isoformat()}
+def _deadline_data(d: Deadline) -> dict[str, Any]:
+    return {"deadline_id": d.id, "kind": d.kind, "due_at": d.due_at.isoformat()}
 
 
 def handle_breach(
@@ -104,8 +105,8 @@ def handle_breach(
     return handle_breach_many(store, [(complaint_id, deadline_id, message_id)])[0]
 
 
-def _fired(store: Store, deadline_ids: list[int]) -> dict[int, dict[str, Any]]:
-    return {d["id"]: d for d in store.all("fired_deadlines", {"ids": deadline_ids})}
+def _fired(store: Store, deadline_ids: list[int]) -> dict[int, Deadline]:
+    return deadlines.fired(store, deadline_ids)
 
 
 def handle_breach_many(
@@ -130,17 +131,17 @@ def _breach(
     store: Store,
     c: Complaint | None,
     complaint_id: str,
-    d: dict[str, Any] | None,
+    d: Deadline | None,
     message_id: str | None,
 ) -> Complaint | Skipped:
-    if c is None or d is None or d["state"] != "fired" or str(d["complaint_id"]) != c.id:
+    if c is None or d is None or d.state != "fired" or d.complaint_id != c.id:
         return Skipped(complaint_id, "no fired deadline")
     rule = CLOCKS.get(c.status)
-    if rule is None or rule.kind != d["kind"]:
+    if rule is None or rule.kind != d.kind:
         return Skipped(complaint_id, f"complaint moved on to {c.status}")
-    if d["superseded"]:
+    if d.superseded:
         return Skipped(complaint_id, "a newer clock of this kind runs")
-    c = time_requests.lapse_pending(store, c, d["id"], message_id)
+    c = time_requests.lapse_pending(store, c, d.id, message_id)
     return BREACH_ACTIONS[c.status](store, c, _deadline_data(d), message_id)
 
 
@@ -149,15 +150,15 @@ def handle_warning(
 ) -> Complaint | Skipped:
     """Tell the responsible party, once, that 80 % of its window has passed."""
     c = store.lock(complaint_id)
-    d = store.one("get_deadline", {"id": deadline_id})
-    if c is None or d is None or d["state"] != "open" or d["warned_at"] is None:
+    d = deadlines.get(store, deadline_id)
+    if c is None or d is None or d.state != "open" or d.warned_at is None:
         return Skipped(complaint_id, "deadline no longer running")
-    if store.one("warning_sent", {"complaint_id": c.id, "deadline_id": deadline_id}):
+    if events.warning_sent(store, c.id, deadline_id):
         return Skipped(complaint_id, "warning already sent")
     return store.apply(
         c,
         Event.SLA_WARNING,
         data=_deadline_data(d),
         message_id=message_id,
-        notify=(Role(d["party"]),),
+        notify=(Role(d.party),),
     )
