@@ -293,10 +293,34 @@ app.add_typer(schemas_app, name="schemas", rich_help_panel=DEVELOP)
 @schemas_app.command("export")
 def schemas_export() -> None:
     """Write schemas/published/*.json from the code (commit the result)."""
-    from schemas.publish import export
+    from pipeline.api.published import export
 
     for path in export():
         typer.echo(f"wrote {path}")
+
+
+deploy_app = typer.Typer(
+    help="Files of deploy/ generated from the queues and the category table.",
+    rich_markup_mode=MARKUP,
+)
+app.add_typer(deploy_app, name="deploy", rich_help_panel=DEVELOP)
+
+
+@deploy_app.command("render")
+def deploy_render(
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; fail when a file is out of date.")
+    ] = False,
+) -> None:
+    """Write the worker groups of deploy/ (Kubernetes Deployments, KEDA triggers, compose
+    services) from the pipeline's queues and the category table (commit the result)."""
+    from pipeline.deploy_render import stale, write
+
+    changed = stale() if check else write()
+    for path in changed:
+        typer.echo(f"{'out of date' if check else 'wrote'}: {path}")
+    if check and changed:
+        raise typer.Exit(1)
 
 
 @app.command(rich_help_panel=DEVELOP)

@@ -20,20 +20,33 @@ from rich.table import Table
 from pipeline.domain.evidence_rules import MAX_ITEMS
 from pipeline.progress import Progress as PipelineProgress
 from pipeline.progress import StageBar
+from schemas.categories import CATEGORIES
+
+#: Figures of the category table the texts below quote.
+_MERCHANT_HOURS = ", ".join(
+    f"{row.name}: {row.sla_hours['awaiting_merchant']:g} h"
+    for row in CATEGORIES
+    if "awaiting_merchant" in row.sla_hours
+)
+_FLAGGED = ", ".join(row.name for row in CATEGORIES if row.review_flag)
+_WINDOWS = sorted({row.window_days for row in CATEGORIES})
+_WINDOW_DAYS = ", ".join(map(str, _WINDOWS[:-1])) + (" or " if len(_WINDOWS) > 1 else "")
 
 #: Where a complaint of the demo stands once the run has settled.
 STATUS_MEANINGS: dict[str, str] = {
-    "awaiting_merchant": "sent to the merchant, who must answer within 72 h (counterfeit: 48 h)",
+    "awaiting_merchant": "sent to the merchant, who must answer within 72 h"
+    + (f" ({_MERCHANT_HOURS})" if _MERCHANT_HOURS else ""),
     "awaiting_evidence": "evidence missing or invalid: the buyer has 72 h to supply it",
-    "in_review": "held for manual review by platform staff (large claim, counterfeit, or a"
-    " frequent complainant)",
+    "in_review": "held for manual review by platform staff (large claim, "
+    + (f"{_FLAGGED}, " if _FLAGGED else "")
+    + "or a frequent complainant)",
     "rejected": "out of scope: see the reasons below",
 }
 
 REJECTION_MEANINGS: dict[str, str] = {
     "same_party": "buyer and merchant are the same account",
     "not_paid": "the order was never paid",
-    "window_expired": "filed after the category's window (15, 30 or 90 days)",
+    "window_expired": f"filed after the category's window ({_WINDOW_DAYS}{_WINDOWS[-1]} days)",
     "amount_exceeds_order": "claim above the order's amount",
     "duplicate": "an open complaint exists for the same buyer, order and category",
     "already_decided": "a decided complaint covers the same order, with no new evidence",

@@ -40,8 +40,12 @@ class Fleet:
         self.procs[name] = proc
         return proc
 
-    def start_workers(self, name: str = "workers", *modules: str) -> subprocess.Popen[bytes]:
+    def start_workers(
+        self, name: str = "workers", *modules: str, queues: tuple[str, ...] = ()
+    ) -> subprocess.Popen[bytes]:
+        """`queues`: only these (default: every queue the pipeline uses)."""
         extra = [arg for m in modules for arg in ("--module", m)]
+        extra += [arg for q in queues for arg in ("-Q", q)]
         args = ["worker", "--processes", str(self.processes), "--threads", str(self.threads)]
         return self._spawn(name, [*args, *extra])
 

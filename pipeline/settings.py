@@ -41,6 +41,7 @@ class Settings:
     holidays: str = ""  # e.g. "2026-10-01,2026-10-02"
     workdays: str = ""  # make-up working days (调休), e.g. "2026-10-10"
     calendar_file: str = ""  # JSON {"holidays": [...], "workdays": [...]}, added to the two above
+    categories_file: str = ""  # JSON category rows (schemas/categories.py), read from the env
     timezone: str = "Asia/Shanghai"
     scheduler_batch_size: int = 500
     redrive_after_seconds: float = 120.0  # no progress and no outbox row for this long

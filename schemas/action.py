@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from pipeline.domain.status import RejectionReason
 from schemas.complaint import NO_NUL, ComplaintV1, EvidenceItem, Id, field_errors
+from schemas.vocabulary import RejectionReason
 
 ActionName = Literal[
     "merchant.accept",

@@ -22,7 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from pipeline.domain.status import Category, EvidenceKind
+from schemas.categories import Category
+from schemas.vocabulary import EvidenceKind
 
 
 def _no_nul(value: str) -> str:

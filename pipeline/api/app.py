@@ -18,6 +18,7 @@ from pipeline.api import (
     my_routes,
     ops_routes,
     routes,
+    staff_list_routes,
     work_routes,
 )
 from pipeline.api.auth import Authenticate, parse_tokens
@@ -83,6 +84,7 @@ def create_app(settings: Settings, submit_endpoint: bool = True) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(work_routes.router)
     app.include_router(case_routes.router)
+    app.include_router(staff_list_routes.router)
     app.include_router(merchant_routes.router)
     app.include_router(my_routes.router)
     app.include_router(ops_routes.router)

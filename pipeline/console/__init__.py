@@ -7,11 +7,13 @@ the tokens and these routes do not exist."""
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
@@ -20,6 +22,7 @@ from pipeline.db import reports
 from pipeline.db.pool import read
 from pipeline.domain.text import text
 from pipeline.settings import Settings
+from schemas.categories import CATEGORIES
 
 STATIC = Path(__file__).parent / "static"
 #: Demo staff: two arbitrators (an appeal needs another pair of eyes) and an operator.
@@ -72,6 +75,20 @@ def dev_router() -> APIRouter:
     return router
 
 
+def categories_js() -> str:
+    """An ES module of the category table: codes in table order and names per language."""
+    names = {
+        "zh-CN": {row.name: row.name_zh for row in CATEGORIES},
+        "en": {row.name: row.name_en for row in CATEGORIES},
+    }
+    dump = partial(json.dumps, ensure_ascii=False)
+    return (
+        "// The category table (schemas/categories.py) of the process serving the console.\n"
+        f"export const CATEGORIES = {dump([row.name for row in CATEGORIES])};\n"
+        f"export const CATEGORY_NAMES = {dump(names)};\n"
+    )
+
+
 def mount(app: FastAPI, settings: Settings) -> None:
     if settings.env == "local":
         app.include_router(dev_router())
@@ -79,5 +96,10 @@ def mount(app: FastAPI, settings: Settings) -> None:
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse("/console/")
+
+    @app.get("/console/js/categories.js", include_in_schema=False)
+    def categories() -> Response:
+        """The category table's codes and names, as the pages import them."""
+        return Response(categories_js(), media_type="text/javascript; charset=utf-8")
 
     app.mount("/console", StaticFiles(directory=STATIC, html=True), name="console")

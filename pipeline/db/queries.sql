@@ -772,6 +772,19 @@ SELECT id, merchant_id, product_key, category::text AS category, opened_at, open
        decided_at
 FROM cases WHERE id = %(id)s;
 
+-- name: list_cases
+-- Cases open (no decision yet) or decided, oldest first, with their number of complaints;
+-- keyset after (opened_at, id).
+SELECT k.id::text AS id, k.merchant_id, k.product_key, k.category::text AS category,
+       k.opened_at, k.decided_at,
+       (SELECT count(*) FROM case_members m WHERE m.case_id = k.id) AS complaints
+FROM cases k
+WHERE (k.decided_at IS NULL) = %(open)s
+  AND (%(after_at)s::timestamptz IS NULL
+       OR (k.opened_at, k.id) > (%(after_at)s::timestamptz, %(after_id)s::uuid))
+ORDER BY k.opened_at, k.id
+LIMIT %(limit)s;
+
 -- name: case_complaints
 SELECT c.id::text AS id, c.status::text AS status, m.linked_at
 FROM case_members m JOIN complaints c ON c.id = m.complaint_id
@@ -836,6 +849,34 @@ RETURNING id;
 -- name: supervised_merchants
 SELECT merchant_id FROM merchant_supervision
 WHERE lifted_at IS NULL AND merchant_id = ANY(%(merchant_ids)s);
+
+-- name: supervised_list
+-- Supervision in force, newest first (keyset after id), with why: the points it started
+-- at, the penalties' reasons within the window before it, and the complaint that tipped
+-- it. `merchant_id` narrows it to one merchant (a merchant sees only itself).
+SELECT s.id, s.merchant_id, s.since, s.until, s.points, s.effects,
+       started.data ->> 'complaint_id' AS complaint_id,
+       coalesce(why.reasons, '{}'::jsonb) AS reasons
+FROM merchant_supervision s
+LEFT JOIN LATERAL (
+    SELECT e.data FROM merchant_events e
+    WHERE e.merchant_id = s.merchant_id AND e.event = 'supervision.started'
+      AND e.data ->> 'supervision_id' = s.id::text
+    ORDER BY e.id DESC LIMIT 1
+) started ON true
+LEFT JOIN LATERAL (
+    SELECT jsonb_object_agg(r.reason, r.n) AS reasons FROM (
+        SELECT p.reason, sum(p.points) AS n FROM merchant_penalties p
+        WHERE p.merchant_id = s.merchant_id
+          AND p.at > s.since - %(window)s::interval AND p.at <= s.since
+        GROUP BY p.reason
+    ) r
+) why ON true
+WHERE s.lifted_at IS NULL
+  AND (%(merchant_id)s::text IS NULL OR s.merchant_id = %(merchant_id)s::text)
+  AND (%(after)s::bigint IS NULL OR s.id < %(after)s::bigint)
+ORDER BY s.id DESC
+LIMIT %(limit)s;
 
 -- name: supervision_of
 SELECT id, since, until, points, effects, lifted_at, lifted_by FROM merchant_supervision

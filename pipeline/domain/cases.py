@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pipeline.domain.status import Category
+from schemas.categories import CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -16,13 +17,11 @@ class CaseRule:
     window: timedelta
 
 
+#: By category (the category table); a category without a threshold opens no cases.
 CASE_RULES: dict[Category, CaseRule] = {
-    Category.PRODUCT_QUALITY: CaseRule(5, timedelta(days=7)),
-    Category.NOT_AS_DESCRIBED: CaseRule(5, timedelta(days=7)),
-    Category.COUNTERFEIT: CaseRule(3, timedelta(days=30)),
-    Category.SERVICE: CaseRule(10, timedelta(days=7)),
-    Category.LOGISTICS: CaseRule(10, timedelta(days=3)),
-    Category.TRANSACTION: CaseRule(5, timedelta(days=7)),
+    Category(row.name): CaseRule(row.case_threshold, timedelta(days=row.case_window_days))
+    for row in CATEGORIES
+    if row.case_threshold is not None
 }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pipeline.domain.status import Category, EvidenceKind, Verdict
+from schemas.categories import CATEGORIES
 
 MAX_ITEMS = 20
 MB = 1024 * 1024
@@ -16,18 +17,9 @@ SIZE_LIMITS: dict[EvidenceKind, int] = {
 DEFAULT_SIZE_LIMIT = 20 * MB
 HEAD_BYTES = 512
 
-#: At least one ok item of a kind in each group (docs/contracts.md, section 5).
+#: At least one ok item of a kind in each group (the category table).
 REQUIREMENTS: dict[Category, tuple[frozenset[EvidenceKind], ...]] = {
-    Category.PRODUCT_QUALITY: (frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO}),),
-    Category.NOT_AS_DESCRIBED: (frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO}),),
-    Category.COUNTERFEIT: (
-        frozenset({EvidenceKind.PHOTO}),
-        frozenset({EvidenceKind.INSPECTION_REPORT, EvidenceKind.TRANSACTION_RECORD}),
-    ),
-    Category.SERVICE: (frozenset({EvidenceKind.CHAT_LOG, EvidenceKind.SERVICE_RECORD}),),
-    Category.LOGISTICS: (frozenset({EvidenceKind.TRANSACTION_RECORD, EvidenceKind.PHOTO}),),
-    Category.TRANSACTION: (frozenset({EvidenceKind.CHAT_LOG, EvidenceKind.TRANSACTION_RECORD}),),
-    Category.OTHER: (),
+    Category(row.name): row.evidence for row in CATEGORIES
 }
 
 

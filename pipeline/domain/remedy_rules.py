@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pipeline.domain.status import Category
+from schemas.categories import CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -51,21 +52,25 @@ def _counterfeit(f: RemedyFacts) -> bool:
     return _full_refund(f) and (f.compensation_cents or 0) > 0
 
 
-_QUALITY = (
-    Rule("quality_defect_full_remedy", _quality_type, Effect.REFUSE),
-    Rule("quality_partial_refund_needs_buyer", _quality_amount, Effect.EXPLICIT),
-)
+#: Every check by name; a category's row lists the ones its offers must pass, in order.
+NAMED: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        Rule("quality_defect_full_remedy", _quality_type, Effect.REFUSE),
+        Rule("quality_partial_refund_needs_buyer", _quality_amount, Effect.EXPLICIT),
+        Rule("counterfeit_refund_plus_compensation", _counterfeit, Effect.REFUSE),
+    )
+}
+
+
+def _rules(names: tuple[str, ...], category: str) -> tuple[Rule, ...]:
+    if unknown := [n for n in names if n not in NAMED]:
+        raise ValueError(f"category {category}: unknown remedy rules {unknown}; known: {[*NAMED]}")
+    return tuple(NAMED[n] for n in names)
+
 
 RULES: dict[Category, tuple[Rule, ...]] = {
-    Category.PRODUCT_QUALITY: _QUALITY,
-    Category.NOT_AS_DESCRIBED: _QUALITY,
-    Category.COUNTERFEIT: (
-        Rule("counterfeit_refund_plus_compensation", _counterfeit, Effect.REFUSE),
-    ),
-    Category.SERVICE: (),
-    Category.LOGISTICS: (),
-    Category.TRANSACTION: (),
-    Category.OTHER: (),
+    Category(row.name): _rules(row.remedy_rules, row.name) for row in CATEGORIES
 }
 
 

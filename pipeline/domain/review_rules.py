@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from pipeline.domain.status import Category, RejectionReason
-
-Anchor = Literal["delivered", "paid"]
+from schemas.categories import CATEGORIES, Anchor
 
 
 @dataclass(frozen=True)
@@ -38,15 +36,9 @@ class ReviewContext:
     manual_review_recent_complaints: int = 5
 
 
-#: Complaint window per category: days after which anchor (docs/contracts.md, section 4).
+#: Complaint window per category: days after which anchor (the category table).
 WINDOWS: dict[Category, tuple[Anchor, int]] = {
-    Category.PRODUCT_QUALITY: ("delivered", 15),
-    Category.NOT_AS_DESCRIBED: ("delivered", 15),
-    Category.COUNTERFEIT: ("delivered", 90),
-    Category.SERVICE: ("paid", 30),
-    Category.LOGISTICS: ("paid", 30),
-    Category.TRANSACTION: ("paid", 30),
-    Category.OTHER: ("delivered", 15),
+    Category(row.name): (row.window_anchor, row.window_days) for row in CATEGORIES
 }
 
 
@@ -67,6 +59,11 @@ def _not_already_decided(c: ComplaintFacts, ctx: ReviewContext) -> bool:
 
 Check = Callable[[ComplaintFacts, ReviewContext], bool]
 
+
+def _in_category(name: str) -> Check:
+    return lambda c, _: c.category == name
+
+
 #: Rules in the order they are checked; the first that fails names the rejection reason.
 SCOPE_RULES: tuple[tuple[RejectionReason, Check], ...] = (
     (RejectionReason.SAME_PARTY, lambda c, _: c.buyer_id != c.merchant_id),
@@ -86,7 +83,8 @@ FLAG_RULES: tuple[tuple[str, Check], ...] = (
         "amount_above_threshold",
         lambda c, ctx: c.claimed_amount_cents > ctx.manual_review_amount_cents,
     ),
-    ("counterfeit_claim", lambda c, _: c.category is Category.COUNTERFEIT),
+    # Categories whose every complaint a person reviews (counterfeit), under their flag.
+    *((row.review_flag, _in_category(row.name)) for row in CATEGORIES if row.review_flag),
     (
         "frequent_complainant",
         lambda _, ctx: ctx.recent_complaints_by_buyer >= ctx.manual_review_recent_complaints,

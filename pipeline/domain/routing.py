@@ -1,22 +1,18 @@
 """Routing by category: each category has its own queue so it can get its own worker pool.
 
-Redis has no broker-side priority, so urgency is expressed as separate queues: counterfeit
-has a queue of its own, listed first, so operators can give it a dedicated worker pool.
-"""
+Redis has no broker-side priority, so urgency is expressed as separate queues, listed most
+urgent first (counterfeit has a queue and a worker group of its own). Queues and urgency are
+columns of the category table (schemas/categories.py)."""
 
 from __future__ import annotations
 
 from pipeline.domain.status import Category
+from schemas.categories import CATEGORIES
 
 ROUTES: dict[Category, tuple[str, int]] = {
     # category: (queue, urgency — lower is more urgent)
-    Category.COUNTERFEIT: ("handle.counterfeit", 0),
-    Category.PRODUCT_QUALITY: ("handle.product_quality", 1),
-    Category.NOT_AS_DESCRIBED: ("handle.not_as_described", 1),
-    Category.TRANSACTION: ("handle.transaction", 1),
-    Category.SERVICE: ("handle.service", 2),
-    Category.LOGISTICS: ("handle.logistics", 2),
-    Category.OTHER: ("handle.other", 3),
+    Category(row.name): (row.queue, row.urgency)
+    for row in sorted(CATEGORIES, key=lambda row: row.urgency)
 }
 
 STAGE_QUEUES = ("intake", "actions", "sla", "review", "evidence", "route", "notify")

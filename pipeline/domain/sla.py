@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pipeline.domain.calendar import Calendar, NaturalCalendar
 from pipeline.domain.status import Category, Role, Status
 from pipeline.domain.transitions import Event
+from schemas.categories import CATEGORIES
 
 WARN_FRACTION = 0.8
 
@@ -76,10 +77,15 @@ CLOCKS: dict[Status, ClockRule] = {
     ),
 }
 
-#: Per-category windows that differ from the status default (counterfeit is urgent).
+#: Per-category windows that differ from the status default (the category table's
+#: `sla_hours`; counterfeit is urgent).
 CATEGORY_WINDOWS: dict[tuple[Status, Category], timedelta] = {
-    (Status.AWAITING_MERCHANT, Category.COUNTERFEIT): timedelta(hours=48),
+    (Status(status), Category(row.name)): timedelta(hours=hours)
+    for row in CATEGORIES
+    for status, hours in row.sla_hours.items()
 }
+if _unclocked := {status for status, _ in CATEGORY_WINDOWS} - set(CLOCKS):
+    raise ValueError(f"category sla_hours name statuses without a clock: {sorted(_unclocked)}")
 
 #: A clock pauses (instead of closing) while the complaint waits on the other party here,
 #: and runs on from where it stopped when the complaint comes back.

@@ -1,8 +1,13 @@
-"""Enumerations mirrored one-to-one by Postgres ENUM types (tests check they agree)."""
+"""Enumerations mirrored one-to-one by Postgres ENUM types (tests check they agree). The codes
+messages carry live in schemas/ (vocabulary, categories) and are re-exported here."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from schemas.categories import Category as Category
+from schemas.vocabulary import EvidenceKind as EvidenceKind
+from schemas.vocabulary import RejectionReason as RejectionReason
 
 
 class Status(StrEnum):
@@ -42,30 +47,11 @@ class Stage(StrEnum):
     PARTIES = "parties"
 
 
-class Category(StrEnum):
-    PRODUCT_QUALITY = "product_quality"
-    NOT_AS_DESCRIBED = "not_as_described"
-    COUNTERFEIT = "counterfeit"
-    SERVICE = "service"
-    LOGISTICS = "logistics"
-    TRANSACTION = "transaction"
-    OTHER = "other"
-
-
 class Role(StrEnum):
     BUYER = "buyer"
     MERCHANT = "merchant"
     PLATFORM = "platform"
     SYSTEM = "system"
-
-
-class EvidenceKind(StrEnum):
-    PHOTO = "photo"
-    VIDEO = "video"
-    CHAT_LOG = "chat_log"
-    TRANSACTION_RECORD = "transaction_record"
-    INSPECTION_REPORT = "inspection_report"
-    SERVICE_RECORD = "service_record"
 
 
 class Verdict(StrEnum):
@@ -84,16 +70,6 @@ class DeadlineState(StrEnum):
     PAUSED = "paused"
     FIRED = "fired"
     CLOSED = "closed"
-
-
-class RejectionReason(StrEnum):
-    NOT_PAID = "not_paid"
-    WINDOW_EXPIRED = "window_expired"
-    AMOUNT_EXCEEDS_ORDER = "amount_exceeds_order"
-    SAME_PARTY = "same_party"
-    DUPLICATE = "duplicate"
-    ALREADY_DECIDED = "already_decided"
-    PLATFORM_REJECTED = "platform_rejected"
 
 
 #: Postgres ENUM type name for each Python enum above.

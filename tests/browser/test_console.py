@@ -12,13 +12,17 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from playwright.sync_api import Locator
 
+from pipeline.adapters.s3 import make_s3_client
 from pipeline.processes import Fleet
 from pipeline.settings import Settings
 from tests.acceptance.conftest import fleet_env
 from tests.api_server import serving
 from tests.browser.conftest import Person
-from tests.factories import complaint_payload
+from tests.factories import JPEG, complaint_payload
+from tests.inline import drain_outbox
+from workers.runtime import bound
 
 pytestmark = pytest.mark.browser
 
@@ -46,23 +50,29 @@ def wait_status(settings: Settings, cid: str, want: str, timeout: float = 60) ->
         time.sleep(0.2)
 
 
-def act(person: Person, action: str, keyboard: bool = False, **fields: str) -> None:
-    """Fill and send the form of one action on the complaint page (with the mouse, or by
-    keyboard: focus the button, press Enter), and wait for the page to show the complaint
-    again without that form."""
-    form = person.page.locator(f'form[data-action="{action}"]')
+def fill(form: Locator, **fields: str) -> None:
     for name, value in fields.items():
         target = form.locator(f'[name="{name}"]')
         if target.evaluate("e => e.tagName") == "SELECT":
             target.select_option(value)
         else:
             target.fill(value)
+
+
+def act(person: Person, action: str, keyboard: bool = False, **fields: str) -> None:
+    """Fill and send the form of one action on the complaint page (with the mouse, or by
+    keyboard: focus the button, press Enter), and wait for the page to show the complaint
+    again and say the action was done."""
+    form = person.page.locator(f'form[data-action="{action}"]')
+    fill(form, **fields)
+    button = form.locator("button[type=submit]")
+    label = button.inner_text()
     if keyboard:
-        form.locator("button[type=submit]").focus()
+        button.focus()
         person.page.keyboard.press("Enter")
     else:
-        form.locator("button[type=submit]").click()
-    form.wait_for(state="detached")
+        button.click()
+    person.page.locator("#flash .ok", has_text=f"已完成：{label}").wait_for()
 
 
 def shows_status(person: Person, status: str) -> None:
@@ -148,13 +158,32 @@ def _lifecycle(settings: Settings, gateway: str, sign_in: SignIn) -> None:
     # The buyer's photo, fetched by the merchant's browser with a presigned GET from S3.
     merchant.page.wait_for_function("document.querySelector('img.evidence').naturalWidth == 320")
     merchant.shot("merchant-complaint")
+    # More time: the merchant asks for it, the buyer grants it.
+    act(
+        merchant,
+        "merchant.request_extension",
+        hours="24",
+        text="仓库盘点中，需要一天核实破损情况。",
+    )
+    buyer.page.get_by_role("link", name="快递外箱破损，商品压坏").click()
+    buyer.page.get_by_text("仓库盘点中").wait_for()  # the request, on the timeline
+    act(buyer, "buyer.grant_extension")
+    buyer.page.get_by_text("已同意延期").wait_for()
+    buyer.shot("buyer-extension-granted")
+
+    merchant.page.reload()
     act(merchant, "merchant.accept", remedy_type="refund", amount="30.00")
     shows_status(merchant, "merchant_proposed")
-
-    buyer.page.get_by_role("link", name="快递外箱破损，商品压坏").click()
+    # The buyer counters; the merchant will not go that far: arbitration.
+    buyer.page.reload()
     shows_status(buyer, "merchant_proposed")
-    act(buyer, "buyer.reject_offer")
-    shows_status(buyer, "in_arbitration")
+    act(buyer, "buyer.counter_offer", remedy_type="refund", amount="60.00")
+    shows_status(buyer, "buyer_countered")
+    buyer.shot("buyer-countered")
+    merchant.page.reload()
+    shows_status(merchant, "buyer_countered")
+    act(merchant, "merchant.reject_counter")
+    shows_status(merchant, "in_arbitration")
 
     staff = sign_in(gateway, "staff", "s_1", "review", "arbitrate")
     staff.page.wait_for_url("**/#/staff/arbitration")
@@ -264,3 +293,83 @@ def test_merchant_m_1_never_sees_m_2s_complaints(
     m1.page.get_by_text(f"投诉 {ids['m_2']} 不存在").wait_for()
     assert "给 m_2 的投诉" not in m1.page.content()
     m1.shot("merchant-other-complaint-404")
+
+
+def test_staff_decide_a_case_lift_supervision_and_a_return_comes_back(
+    settings: Settings, gateway: str, sign_in: SignIn
+) -> None:
+    """The staff pages for cases and supervised merchants, and the return flow a case's
+    decision starts: the buyer ships, the merchant confirms receipt. The pipeline's steps
+    run in-process between the pages (the lifecycle test runs real workers)."""
+    from tests.integration.test_cases import payload, submit
+    from tests.parties import fire, forwarded
+
+    with bound(settings), httpx.Client(base_url=gateway, timeout=30) as api:
+        make_s3_client(settings).put_object(
+            Bucket=settings.s3_bucket, Key="evidence/b_10293/9f2c.jpg", Body=JPEG
+        )
+        for n in range(3):  # m_9 misses three answer deadlines: supervision
+            forwarded(api, settings, 90 + n, merchant_id="m_9")
+        assert fire(settings, 73)[0] >= 3
+        items = [payload(settings, n, title=f"显示器坏点（第 {n + 1} 台）") for n in range(5)]
+        ids = submit(api, settings, *items)  # five of one product: a case
+        _case_and_supervision(settings, gateway, sign_in, ids)
+
+
+def _case_and_supervision(
+    settings: Settings, gateway: str, sign_in: SignIn, ids: list[str]
+) -> None:
+    staff = sign_in(gateway, "staff", "s_2", "arbitrate", "supervise")
+    staff.page.get_by_role("link", name="批量投诉").click()
+    case = staff.page.locator("tr[data-case]")
+    assert "m_552" in case.inner_text() and "sku:sku-7-red" in case.inner_text()
+    staff.shot("staff-cases")
+    case.get_by_role("link").click()
+    for n in range(5):
+        staff.page.get_by_role("link", name=f"显示器坏点（第 {n + 1} 台）").wait_for()
+    form = staff.page.locator("#case-decision")
+    fill(form, decision="buyer_wins", amount="129.00", remedy_type="return_and_refund")
+    fill(form, rule="batch_quality_7_1")
+    staff.shot("staff-case")
+    form.locator("button[type=submit]").focus()  # by keyboard
+    staff.page.keyboard.press("Enter")
+    staff.page.locator("#flash .ok", has_text="裁决已发往 5 件投诉").wait_for()
+    assert "batch_quality_7_1" in staff.page.locator("#case-decisions").inner_text()
+    assert staff.page.locator("#case-decision").count() == 0  # decided: no second form
+    drain_outbox(settings)  # each complaint takes the decision; the goods come back first
+    for cid in ids:
+        assert status_of(settings, cid) == "awaiting_return"
+    staff.page.get_by_role("link", name="显示器坏点（第 1 台）").click()
+    shows_status(staff, "awaiting_return")
+    staff.page.get_by_text("支持买家 ¥129.00 (退货退款)").wait_for()
+    staff.page.get_by_role("link", name="本投诉属于一个批量投诉案件").wait_for()
+
+    buyer = sign_in(gateway, "buyer", "b_0")
+    buyer.page.get_by_role("link", name="显示器坏点（第 1 台）").click()
+    shows_status(buyer, "awaiting_return")
+    act(buyer, "buyer.ship_return", carrier="顺丰速运", tracking_number="SF1234567890")
+    shows_status(buyer, "return_in_transit")
+    buyer.shot("buyer-return-shipped")
+    merchant = sign_in(gateway, "merchant", "m_552")
+    merchant.go(f"/console/#/c/{ids[0]}")
+    shows_status(merchant, "return_in_transit")
+    merchant.page.get_by_text("SF1234567890").wait_for()  # the tracking number, on the timeline
+    act(merchant, "merchant.confirm_receipt")
+    shows_status(merchant, "remedy_in_progress")
+    merchant.shot("merchant-return-received")
+
+    staff.page.get_by_role("link", name="监管商家").click()
+    row = staff.page.locator('tr[data-merchant="m_9"]')
+    assert "扣 3 分" in row.inner_text() and "超时未答复 × 3" in row.inner_text()
+    staff.shot("staff-supervision")
+    row.locator('[name="text"]').fill("商家已整改，提前解除")
+    row.get_by_role("button", name="解除商家 m_9 的监管").click()
+    staff.page.locator("#flash .ok", has_text="已解除商家 m_9 的监管").wait_for()
+    assert staff.page.locator('tr[data-merchant="m_9"]').count() == 0
+    staff.page.get_by_role("button", name="English").click()
+    staff.page.get_by_role("heading", name="Supervised merchants").wait_for()
+    with psycopg.connect(settings.database_url) as conn:
+        lifted = conn.execute(
+            "SELECT lifted_by FROM merchant_supervision WHERE merchant_id = 'm_9'"
+        ).fetchone()
+    assert lifted == ("s_2",)

@@ -148,6 +148,9 @@ def test_the_console_is_served_and_signs_in_demo_people_locally(
     assert page.status_code == 200
     assert '<main id="view"' in page.text
     assert api.get("/console/js/app.js").headers["content-type"].startswith("text/javascript")
+    categories = api.get("/console/js/categories.js")  # from the category table, not a file
+    assert categories.headers["content-type"].startswith("text/javascript")
+    assert '"counterfeit": "假冒商品"' in categories.text
     assert api.get("/").headers.get("location") == "/console/"
     minted = api.post("/console/dev/token", json={"role": "merchant", "sub": "m_7"})
     assert minted.status_code == 200, minted.text

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from schemas.publish import stale
+from pipeline.api.published import stale
 
 
 def test_checked_in_contract_is_current() -> None:

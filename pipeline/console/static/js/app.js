@@ -6,6 +6,8 @@ import { buyerList, fileForm } from "./buyer.js";
 import { complaintPage } from "./complaint.js";
 import { inbox, scorecard } from "./merchant.js";
 import { queuePage } from "./staff.js";
+import { casePage, casesPage } from "./cases.js";
+import { supervisionPage } from "./supervision.js";
 import { opsPage } from "./ops.js";
 import { signInPage } from "./signin.js";
 
@@ -16,6 +18,9 @@ const ROUTES = [
   [/^#\/merchant$/, inbox],
   [/^#\/merchant\/scorecard$/, scorecard],
   [/^#\/staff\/(manual_review|arbitration)$/, queuePage],
+  [/^#\/staff\/cases$/, casesPage],
+  [/^#\/staff\/cases\/([0-9a-f-]{36})$/, casePage],
+  [/^#\/staff\/supervision$/, supervisionPage],
   [/^#\/ops$/, opsPage],
   [/^#\/c\/([0-9a-f-]{36})$/, complaintPage],
 ];
@@ -27,6 +32,7 @@ function home(who) {
   if (HOME[who.role]) return HOME[who.role];
   if (who.grants.includes("arbitrate")) return "#/staff/arbitration";
   if (who.grants.includes("review")) return "#/staff/manual_review";
+  if (who.grants.includes("supervise")) return "#/staff/supervision";
   return who.grants.includes("operate") ? "#/ops" : "#/signin";
 }
 
@@ -37,7 +43,8 @@ function navLinks(who) {
     merchant: [["#/merchant", "nav_inbox"], ["#/merchant/scorecard", "nav_scorecard"]],
   }[who.role] || [];
   if (who.grants.includes("review")) links.push(["#/staff/manual_review", "nav_manual_review"]);
-  if (who.grants.includes("arbitrate")) links.push(["#/staff/arbitration", "nav_arbitration"]);
+  if (who.grants.includes("arbitrate")) links.push(["#/staff/arbitration", "nav_arbitration"], ["#/staff/cases", "nav_cases"]);
+  if (who.grants.includes("supervise")) links.push(["#/staff/supervision", "nav_supervision"]);
   if (who.grants.includes("operate")) links.push(["#/ops", "nav_ops"]);
   return links;
 }

@@ -1,9 +1,9 @@
 // Buyer pages: my complaints (who must act by when), and filing one with evidence.
 import { api, me, upload } from "./api.js";
+import { CATEGORIES } from "./categories.js";
 import { t } from "./i18n.js";
 import { cents, complaintTable, field, flash, h, newKey, select, showError } from "./ui.js";
 
-export const CATEGORIES = ["product_quality", "not_as_described", "counterfeit", "service", "logistics", "transaction", "other"];
 export const REMEDIES = ["refund", "return_and_refund", "exchange", "repair", "reship", "compensation"];
 export const KINDS = ["photo", "video", "chat_log", "transaction_record", "inspection_report", "service_record"];
 

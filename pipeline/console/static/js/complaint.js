@@ -81,8 +81,8 @@ function actionForm(id, action) {
     const button = e.target.querySelector("button"); button.disabled = true;
     try {
       await api("POST", `/v1/complaints/${id}/actions`, await body(action, e.target, key));
-      flash(t("done", { what: t(`action.${action}`) }));
       await complaintPage([null, id]);
+      flash(t("done", { what: t(`action.${action}`) }));  // once the page shows what it did
     } catch (err) { showError(err); button.disabled = false; }
   } }, ...(FIELDS[action] || []).flatMap((name) => inputs(name, action)), h("button", { type: "submit" }, t(`action.${action}`)));
 }
@@ -115,6 +115,15 @@ function claimButtons(c, who) {
   return null;
 }
 
+// What an event says beyond its name: a return's parcel, the hours asked for, the words.
+function detail(d) {
+  const said = [];
+  if (d.tracking_number) said.push(t("timeline_parcel", { carrier: d.carrier, tracking: d.tracking_number }));
+  if (d.hours) said.push(t("timeline_hours", { hours: d.hours }));
+  if (d.text) said.push(d.text);
+  return said.length ? ` — ${said.join(" · ")}` : "";
+}
+
 export async function complaintPage(m) {
   const id = m[1], who = me(), view = document.getElementById("view");
   const [c, events] = await Promise.all([api("GET", `/v1/complaints/${id}`), api("GET", `/v1/complaints/${id}/events?limit=500`)]);
@@ -131,11 +140,13 @@ export async function complaintPage(m) {
         timeLeft(k.remaining_seconds), k.paused ? ` (${t("paused")})` : ""))) : h("p", { class: "muted" }, t("nobody_now")),
       c.claim ? h("p", {}, t("claimed_by", { who: c.claim.holder })) : null, claimButtons(c, who)),
     c.remedy ? h("p", {}, `${t("remedy")}: ${t(`remedy.${c.remedy.type}`)} ${money(c.remedy.amount_cents)}`) : null,
-    c.outcome ? h("p", {}, `${t("outcome")}: ${t(`decision.${c.outcome.decision}`)} ${money(c.outcome.amount_cents)}`) : null,
+    c.outcome ? h("p", {}, `${t("outcome")}: ${t(`decision.${c.outcome.decision}`)} ${money(c.outcome.amount_cents)}`,
+      c.outcome.remedy_type ? ` (${t(`remedy.${c.outcome.remedy_type}`)})` : "") : null,
+    c.case_id && who.role === "staff" ? h("p", {}, h("a", { href: `#/staff/cases/${c.case_id}` }, t("part_of_case"))) : null,
     h("section", {}, h("h2", {}, t("evidence")), evidenceList(c)),
     h("section", {}, h("h2", {}, t("actions")), allowed.length ? allowed.map((a) => actionForm(id, a)) : h("p", { class: "muted" }, t("no_actions"))),
     h("section", {}, h("h2", {}, t("timeline")), h("ol", { class: "timeline" }, events.events.map((e) =>
       h("li", {}, `${when(e.created_at)} · ${t(`party.${e.actor_role}`)} · ${t(`event.${e.event}`, {}, e.event)}`,
-        e.data && e.data.text ? ` — ${e.data.text}` : "")))),
+        detail(e.data || {}))))),
   ].filter(Boolean));
 }

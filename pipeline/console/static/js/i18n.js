@@ -1,4 +1,7 @@
-// Texts in zh-CN (the default) and en; the choice is kept in localStorage.
+// Texts in zh-CN (the default) and en; the choice is kept in localStorage. Category names come
+// from the category table (categories.js, served by the API from schemas/categories.py).
+import { CATEGORY_NAMES } from "./categories.js";
+
 const CATALOGS = {
   "zh-CN": {
     app_title: "投诉处理", skip_to_content: "跳到内容", sign_out: "退出", sign_in: "登录", signed_out: "已退出",
@@ -31,8 +34,6 @@ const CATALOGS = {
     "status.withdrawn": "已撤销", "status.suspended": "已中止",
     "status.buyer_countered": "买家已还价", "status.awaiting_information": "待补充信息", "status.awaiting_return": "待买家退货",
     "status.return_in_transit": "退货运输中", "status.awaiting_settlement": "待退款到账", "status.offer_pending_approval": "方案待平台审批",
-    "cat.product_quality": "商品质量", "cat.not_as_described": "描述不符", "cat.counterfeit": "假冒商品", "cat.service": "服务问题",
-    "cat.logistics": "物流问题", "cat.transaction": "交易行为", "cat.other": "其他",
     "party.buyer": "买家", "party.merchant": "商家", "party.platform": "平台", "party.system": "系统",
     "remedy.refund": "退款", "remedy.return_and_refund": "退货退款", "remedy.exchange": "换货", "remedy.repair": "维修",
     "remedy.reship": "补发", "remedy.compensation": "赔偿",
@@ -79,6 +80,32 @@ const CATALOGS = {
     "ops.id": "编号", "ops.actor_name": "处理器", "ops.queue_name": "队列", "ops.failures": "失败次数",
     "ops.last_failed_at": "最近失败", "ops.error": "错误", "ops.replayed_at": "重放时间", "ops.replay": "重放",
     "ops.replayed": "已重放", "ops.replay_done": "死信 {id} 已重放",
+    nav_cases: "批量投诉", nav_supervision: "监管商家",
+    cases_intro: "同一商家、同一商品、同一类别的投诉在时间窗内达到阈值即成为一个案件，由小二一次裁决。",
+    cases_open: "待裁决的案件（最早的在前）", cases_decided: "最近已裁决的案件", case: "案件",
+    col_case: "案件（类别 · 商品）", col_opened: "立案时间", col_complaints: "投诉数",
+    case_complaints: "案件内的投诉（{n} 件）", case_decisions: "案件裁决", case_decided_at: "{when} 已裁决",
+    case_decide: "对整个案件作出裁决", case_decide_help: "一次裁决发往案件内每一件未结束的投诉，每件各记一次；金额按每件投诉计；退货退款、换货需买家先退货。",
+    case_decided: "裁决已发往 {n} 件投诉", f_amount_each: "每件金额（元）", f_decided_remedy: "解决方式（可选）",
+    supervision_intro: "扣分达到阈值的商家被监管：方案需平台审批，处理时限减半；到期自动解除，也可提前解除。",
+    col_since: "监管开始", col_until: "监管至", col_why: "原因", col_effects: "监管措施", col_lift: "解除",
+    supervision_points: "扣 {points} 分（阈值 {threshold}）", supervision_last_straw: "触发监管的投诉",
+    f_lift_note: "解除说明（可选）", lift: "解除监管", lift_for: "解除商家 {merchant} 的监管", lifted: "已解除商家 {merchant} 的监管",
+    part_of_case: "本投诉属于一个批量投诉案件", list_sep: "，", colon: "：", timeline_parcel: "{carrier} 运单号 {tracking}", timeline_hours: "{hours} 小时",
+    "penalty.merchant_answer_deadline": "超时未答复", "penalty.merchant_remedy_deadline": "超时未执行方案",
+    "effect.offers_need_approval": "方案需平台审批", "effect.shorter_answer_windows": "处理时限减半",
+    "event.sla.review_breached": "审核超时", "event.sla.evidence_timeout": "补充凭证超时",
+    "event.sla.arbitration_breached": "仲裁超时", "event.sla.remedy_breached": "商家超时未执行方案",
+    "event.sla.suspension_elapsed": "中止期满，恢复处理", "event.platform.negotiation_exhausted": "协商轮次用尽，转小二介入",
+    "event.sla.counter_timeout": "商家超时未答复还价", "event.sla.offer_unanswered": "买家超时未答复方案，转小二介入",
+    "event.extension.granted": "已同意延期", "event.extension.refused": "已拒绝延期", "event.extension.lapsed": "延期申请无人答复，已失效",
+    "event.sla.information_timeout": "补充信息超时", "event.platform.return_required": "需先退货",
+    "event.sla.return_not_shipped": "买家超时未退货", "event.sla.receipt_assumed": "商家超时未确认，视为已收到退货",
+    "event.refund.instructed": "已发出退款指令", "event.refund.settled": "退款已到账", "event.refund.failed": "退款失败",
+    "event.platform.remedy_executed": "平台代为执行方案", "event.sla.settlement_overdue": "退款到账超时",
+    "event.platform.case_opened": "已并入批量投诉案件", "event.platform.case_decide": "案件裁决",
+    "event.platform.case_decide_no_remedy": "案件裁决：无需补偿", "event.platform.offer_held": "方案待平台审批（商家被监管）",
+    "event.sla.offer_review_breached": "方案审批超时",
   },
   en: {
     app_title: "Complaints", skip_to_content: "Skip to content", sign_out: "Sign out", sign_in: "Sign in", signed_out: "Signed out",
@@ -111,8 +138,6 @@ const CATALOGS = {
     "status.withdrawn": "Withdrawn", "status.suspended": "Suspended",
     "status.buyer_countered": "Buyer countered", "status.awaiting_information": "Awaiting information", "status.awaiting_return": "Awaiting the return",
     "status.return_in_transit": "Return in transit", "status.awaiting_settlement": "Awaiting the refund", "status.offer_pending_approval": "Offer awaiting approval",
-    "cat.product_quality": "Product quality", "cat.not_as_described": "Not as described", "cat.counterfeit": "Counterfeit", "cat.service": "Service",
-    "cat.logistics": "Logistics", "cat.transaction": "Transaction", "cat.other": "Other",
     "party.buyer": "Buyer", "party.merchant": "Merchant", "party.platform": "Platform", "party.system": "System",
     "remedy.refund": "Refund", "remedy.return_and_refund": "Return and refund", "remedy.exchange": "Exchange", "remedy.repair": "Repair",
     "remedy.reship": "Reship", "remedy.compensation": "Compensation",
@@ -159,8 +184,37 @@ const CATALOGS = {
     "ops.id": "Id", "ops.actor_name": "Actor", "ops.queue_name": "Queue", "ops.failures": "Failures",
     "ops.last_failed_at": "Last failure", "ops.error": "Error", "ops.replayed_at": "Replayed at", "ops.replay": "Replay",
     "ops.replayed": "Replayed", "ops.replay_done": "Dead letter {id} replayed",
+    nav_cases: "Cases", nav_supervision: "Supervised merchants",
+    cases_intro: "Complaints against one merchant about one product in one category become a case past a threshold within a window; staff decide it once.",
+    cases_open: "Cases waiting for a decision (oldest first)", cases_decided: "Recently decided cases", case: "Case",
+    col_case: "Case (category · product)", col_opened: "Opened", col_complaints: "Complaints",
+    case_complaints: "Its complaints ({n})", case_decisions: "Decisions for the case", case_decided_at: "decided {when}",
+    case_decide: "Decide the whole case", case_decide_help: "One decision goes to every open complaint of the case, each taking it once; the amount is per complaint; return and refund or exchange need the goods back first.",
+    case_decided: "Decision sent to {n} complaints", f_amount_each: "Amount per complaint (CNY)", f_decided_remedy: "Remedy (optional)",
+    supervision_intro: "Merchants past the penalty threshold are supervised: their offers need the platform's approval and their deadlines are halved; supervision ends on its own or can be lifted early.",
+    col_since: "Since", col_until: "Until", col_why: "Why", col_effects: "Effects", col_lift: "Lift",
+    supervision_points: "{points} penalty points (threshold {threshold})", supervision_last_straw: "the complaint that tipped it",
+    f_lift_note: "Note (optional)", lift: "Lift supervision", lift_for: "Lift supervision of merchant {merchant}", lifted: "Supervision of merchant {merchant} lifted",
+    part_of_case: "This complaint is part of a case", list_sep: ", ", colon: ": ", timeline_parcel: "{carrier}, tracking number {tracking}", timeline_hours: "{hours} h",
+    "penalty.merchant_answer_deadline": "answer deadline missed", "penalty.merchant_remedy_deadline": "remedy deadline missed",
+    "effect.offers_need_approval": "offers need approval", "effect.shorter_answer_windows": "deadlines halved",
+    "event.sla.review_breached": "Review deadline missed", "event.sla.evidence_timeout": "Evidence not supplied in time",
+    "event.sla.arbitration_breached": "Arbitration deadline missed", "event.sla.remedy_breached": "Merchant missed the remedy deadline",
+    "event.sla.suspension_elapsed": "Suspension ended", "event.platform.negotiation_exhausted": "Offers exhausted: to arbitration",
+    "event.sla.counter_timeout": "Merchant did not answer the counter-offer", "event.sla.offer_unanswered": "Offer unanswered: to arbitration",
+    "event.extension.granted": "More time granted", "event.extension.refused": "More time refused", "event.extension.lapsed": "Request for more time lapsed",
+    "event.sla.information_timeout": "Information not provided in time", "event.platform.return_required": "Goods to be returned first",
+    "event.sla.return_not_shipped": "Return not shipped in time", "event.sla.receipt_assumed": "Return taken as received",
+    "event.refund.instructed": "Refund instructed", "event.refund.settled": "Refund settled", "event.refund.failed": "Refund failed",
+    "event.platform.remedy_executed": "Remedy carried out by the platform", "event.sla.settlement_overdue": "Refund overdue",
+    "event.platform.case_opened": "Joined a case", "event.platform.case_decide": "Case decided",
+    "event.platform.case_decide_no_remedy": "Case decided: no remedy", "event.platform.offer_held": "Offer held for approval (merchant supervised)",
+    "event.sla.offer_review_breached": "Offer approval overdue",
   },
 };
+for (const [language, names] of Object.entries(CATEGORY_NAMES)) {
+  for (const [code, name] of Object.entries(names)) CATALOGS[language][`cat.${code}`] = name;
+}
 
 const STORE = "complaints.lang";
 

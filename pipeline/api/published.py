@@ -1,7 +1,8 @@
 """The published contract: JSON Schema of every message and the gateway's OpenAPI document.
 
 `complaints schemas export` writes them under schemas/published/; a test fails when the
-checked-in copies differ from what the code would publish."""
+checked-in copies differ from what the code would publish. It lives beside the gateway, not in
+schemas/, because the OpenAPI document is the app's (schemas/ imports no pipeline code)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import schemas
 from schemas.action import ActionV1
 from schemas.complaint import ComplaintV1
 
-PUBLISHED = Path(__file__).parent / "published"
+PUBLISHED = Path(schemas.__file__).parent / "published"
 
 
 def documents() -> dict[str, Any]:
