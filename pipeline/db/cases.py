@@ -113,3 +113,16 @@ def case_of(conn: Connection[Any], complaint_id: str) -> str | None:
     """The case the complaint belongs to, if any."""
     row = one(conn, "case_of", {"complaint_id": complaint_id})
     return str(row["case_id"]) if row else None
+
+
+def listed(
+    conn: Connection[Any],
+    is_open: bool,
+    after_at: datetime | None,
+    after_id: str | None,
+    limit: int,
+) -> list[Row]:
+    """Cases open (or decided), oldest first, each with its number of complaints, after
+    the keyset (opened_at, id)."""
+    params = {"open": is_open, "after_at": after_at, "after_id": after_id, "limit": limit}
+    return every(conn, "list_cases", params)

@@ -117,3 +117,16 @@ def scorecard(
 def standing(conn: Connection[Any], merchant_id: str) -> Row | None:
     """The merchant's running counters (sla_breaches, penalty_points)."""
     return one(conn, "merchant_standing", {"merchant_id": merchant_id})
+
+
+def supervised_list(
+    conn: Connection[Any],
+    merchant_id: str | None,
+    after: int | None,
+    window: timedelta,
+    limit: int,
+) -> list[Row]:
+    """Supervision in force, newest first after the id `after`, with why it started (one
+    merchant's, when `merchant_id` is given)."""
+    params = {"merchant_id": merchant_id, "after": after, "window": window, "limit": limit}
+    return every(conn, "supervised_list", params)
