@@ -9,11 +9,12 @@ from typing import Any
 import psycopg
 
 from pipeline.db import cases, complaints, deadlines, events, evidence_items, merchants, payments
+from pipeline.db.complaints import Complaint
 from pipeline.domain.actions import allowed_by_role
 from pipeline.domain.errors import NotFound
 from pipeline.domain.evidence_rules import unmet_requirements
 from pipeline.domain.sla import CLOCKS
-from pipeline.domain.status import Category, EvidenceKind, Stage, Status, Verdict
+from pipeline.domain.status import EvidenceKind, Status, Verdict
 from pipeline.domain.text import text
 
 
@@ -30,11 +31,11 @@ def _clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _claim(c: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+def _claim(c: Complaint, now: datetime) -> dict[str, Any] | None:
     """The staff member working the complaint and until when (a lapsed lease: nobody)."""
-    if c["claimed_by"] is None or c["claim_expires_at"] <= now:
+    if c.claimed_by is None or c.claim_expires_at is None or c.claim_expires_at <= now:
         return None
-    return {"holder": c["claimed_by"], "lease_expires_at": c["claim_expires_at"].isoformat()}
+    return {"holder": c.claimed_by, "lease_expires_at": c.claim_expires_at.isoformat()}
 
 
 def _payment(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -54,9 +55,9 @@ def complaint_view(
     items = evidence_items.of(conn, complaint_id)
     clocks = deadlines.live_clocks(conn, complaint_id)
     case_id = cases.case_of(conn, complaint_id)
-    supervision = merchants.supervision_of(conn, c["merchant_id"])
+    supervision = merchants.supervision_of(conn, c.merchant_id)
     payment = payments.latest(conn, complaint_id)
-    status, stage = Status(c["status"]), Stage(c["stage"])
+    status, stage = c.status, c.stage
     ok_kinds = [
         EvidenceKind(i["kind"])
         for i in items
@@ -64,17 +65,17 @@ def complaint_view(
     ]
     checked = any(i["verdict"] is not None for i in items) or status is not Status.IN_REVIEW
     return {
-        "id": str(c["id"]),
-        "source": c["source"],
-        "external_id": c["external_id"],
+        "id": c.id,
+        "source": c.source,
+        "external_id": c.external_id,
         "status": status.value,
         "stage": stage.value,
-        "category": c["category"],
-        "title": c["title"],
-        "description": c["description"],
-        "escalation_level": c["escalation_level"],
-        "rejection_reason": c["rejection_reason"],
-        "duplicate_of": str(c["duplicate_of"]) if c["duplicate_of"] else None,
+        "category": c.category.value,
+        "title": c.title,
+        "description": c.description,
+        "escalation_level": c.escalation_level,
+        "rejection_reason": c.rejection_reason,
+        "duplicate_of": c.duplicate_of,
         "evidence": [
             {
                 "key": i["key"],
@@ -85,22 +86,20 @@ def complaint_view(
             }
             for i in items
         ],
-        "missing_required": unmet_requirements(Category(c["category"]), ok_kinds)
-        if checked
-        else [],
+        "missing_required": unmet_requirements(c.category, ok_kinds) if checked else [],
         "clocks": [_clock(r, now) for r in clocks],
-        "waiting_on": c["waiting_on"],
+        "waiting_on": c.waiting_on,
         "claim": _claim(c, now),
         "allowed_actions": allowed_by_role(status, stage),
-        "remedy": c["remedy"],
-        "outcome": c["outcome"],
+        "remedy": c.remedy,
+        "outcome": c.outcome,
         "payment": _payment(payment),
         "case_id": case_id,
         "merchant_supervised": supervision is not None and supervision["lifted_at"] is None,
-        "parent_id": str(c["parent_id"]) if c["parent_id"] else None,
-        "chain_head": c["chain_head"],
-        "created_at": c["created_at"].isoformat(),
-        "updated_at": c["updated_at"].isoformat(),
+        "parent_id": c.parent_id,
+        "chain_head": c.chain_head,
+        "created_at": c.created_at.isoformat(),
+        "updated_at": c.updated_at.isoformat(),
     }
 
 

@@ -4,14 +4,96 @@ lists. A step's own writes go through the unit of work (pipeline.db.store)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast, overload
 
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 
 from pipeline.db.gateway import Db, Row, every, execute, one, run
 from pipeline.db.queries import q
+from pipeline.domain.status import Category, Stage, Status
+
+T = TypeVar("T")
+
+
+class Column(Generic[T]):
+    """A typed, read-only field of a row kept as a dict (`row`), converted when read (a
+    step's row is built as a dict; typing it field by field on every step would cost more
+    than the handlers' reads of it)."""
+
+    def __init__(self, convert: Callable[[Any], T] | None = None) -> None:
+        self.convert = convert
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Column[T]: ...
+    @overload
+    def __get__(self, obj: Complaint, owner: type) -> T: ...
+    def __get__(self, obj: Complaint | None, owner: type) -> Column[T] | T:
+        if obj is None:
+            return self
+        value = obj.row[self.name]
+        if self.convert is None or value is None:
+            return cast(T, value)
+        return self.convert(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """A complaint row, typed (table `complaints`). `row` is the row as the database holds
+    it (or will, once the unit of work writes it): the unit of work builds a step's row
+    from it (pipeline.db.store); callers read the typed fields."""
+
+    row: dict[str, Any]
+
+    id = Column(str)
+    status = Column(Status)
+    stage = Column(Stage)
+    category = Column(Category)
+    version = Column[int]()
+    source = Column[str]()
+    external_id = Column[str]()
+    buyer_id = Column[str]()
+    merchant_id = Column[str]()
+    order_id = Column[str]()
+    item_id = Column[str | None]()
+    sku = Column[str | None]()
+    order_amount_cents = Column[int]()
+    claimed_amount_cents = Column[int]()
+    currency = Column[str]()
+    paid_at = Column[datetime | None]()
+    delivered_at = Column[datetime | None]()
+    submitted_at = Column[datetime]()
+    title = Column[str]()
+    description = Column[str]()
+    requested_remedy = Column[str]()
+    escalation_level = Column[int]()
+    rejection_reason = Column[str | None]()
+    duplicate_of = Column[str | None](str)
+    parent_id = Column[str | None](str)
+    route_queue = Column[str | None]()
+    flags = Column[list[str]]()
+    admitted_at = Column[datetime | None]()
+    suspended_from = Column[Status | None](Status)
+    outcome = Column[dict[str, Any] | None]()
+    remedy = Column[dict[str, Any] | None]()
+    chain_head = Column[str | None]()
+    waiting_on = Column[str | None](str)
+    due_at = Column[datetime | None]()
+    claimed_by = Column[str | None]()
+    claim_expires_at = Column[datetime | None]()
+    created_at = Column[datetime]()
+    updated_at = Column[datetime]()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Complaint:
+        return cls(row)
 
 
 def lock(db: Db, complaint_ids: list[str]) -> list[Row]:
@@ -19,8 +101,9 @@ def lock(db: Db, complaint_ids: list[str]) -> list[Row]:
     return every(db, "lock_complaints", {"ids": complaint_ids})
 
 
-def get(db: Db, complaint_id: str) -> Row | None:
-    return one(db, "get_complaint", {"id": complaint_id})
+def get(db: Db, complaint_id: str) -> Complaint | None:
+    row = one(db, "get_complaint", {"id": complaint_id})
+    return Complaint.from_row(row) if row is not None else None
 
 
 def parties(conn: Connection[Any], complaint_id: str) -> tuple[str, str] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from psycopg_pool import ConnectionPool
 
 from pipeline import metrics
 from pipeline.db import clocks, complaints, merchants, outbox
+from pipeline.db.complaints import Complaint as Complaint
 from pipeline.db.outbox import Message
 from pipeline.db.pending import UPDATABLE, PendingWrites
 from pipeline.domain import audit
@@ -29,26 +29,6 @@ MERCHANT_COUNTERS = ("received", "accepted", "disputed", "lost", "breaches", "pe
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Complaint:
-    row: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return str(self.row["id"])
-
-    @property
-    def status(self) -> Status:
-        return Status(self.row["status"])
-
-    @property
-    def stage(self) -> Stage:
-        return Stage(self.row["stage"])
-
-    def __getitem__(self, key: str) -> Any:
-        return self.row[key]
 
 
 class Store:
@@ -116,7 +96,7 @@ class Store:
         from memory, with its steps applied."""
         self.lock_many([complaint_id])
         row = self.locked.get(str(complaint_id))
-        return Complaint(row) if row is not None else None
+        return Complaint.from_row(row) if row is not None else None
 
     def lock_many(self, complaint_ids: list[str]) -> None:
         """Lock a group's complaints in one statement, in id order, for `lock` to serve
@@ -154,17 +134,14 @@ class Store:
         """Apply one step to a complaint this transaction locked; raises
         IllegalTransition/ForbiddenActor before changing anything. Its writes are deferred
         (pipeline.db.pending); the returned row is what the database will hold."""
-        suspended_from = c["suspended_from"]
-        step = next_status(
-            c.status, event, role, Status(suspended_from) if suspended_from else None
-        )
+        step = next_status(c.status, event, role, c.suspended_from)
         unknown = set(updates) - UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
         now = self.clock()
-        seq = c["version"] + 1
+        seq = c.version + 1
         event_row = _event_row(c, seq, event, step.target, role, actor_id, data or {}, now)
-        head = audit.link(c["chain_head"], event_row)
+        head = audit.link(c.chain_head, event_row)
         row = {**c.row, "status": step.target, **updates, "chain_head": head}
         row.update(version=seq, updated_at=now)
         if stage is not None:
@@ -180,12 +157,12 @@ class Store:
         self.pending.update(c.row, row)
         self.locked[c.id] = row
         self.pending.events.append(
-            {**event_row, "message_id": message_id, "prev_hash": c["chain_head"], "hash": head}
+            {**event_row, "message_id": message_id, "prev_hash": c.chain_head, "hash": head}
         )
         self._notify(c.id, row, event, seq, notify)
         if event.value.startswith("sla."):
             self.effects.append(("sla", (event.value,)))
-        return Complaint(row)
+        return Complaint.from_row(row)
 
     def note(
         self, c: Complaint, event: str, *, role: Role, actor_id: str, data: dict[str, Any]
@@ -193,16 +170,16 @@ class Store:
         """Append an event that moves nothing (e.g. a party viewed an evidence item), in
         any status, on the complaint's hash chain like every step's event."""
         now = self.clock()
-        seq = c["version"] + 1
+        seq = c.version + 1
         event_row = _event_row(c, seq, event, c.status, role, actor_id, data, now)
-        head = audit.link(c["chain_head"], event_row)
+        head = audit.link(c.chain_head, event_row)
         row = {**c.row, "chain_head": head, "version": seq}
         self.pending.update(c.row, row)
         self.locked[c.id] = row
         self.pending.events.append(
-            {**event_row, "message_id": None, "prev_hash": c["chain_head"], "hash": head}
+            {**event_row, "message_id": None, "prev_hash": c.chain_head, "hash": head}
         )
-        return Complaint(row)
+        return Complaint.from_row(row)
 
     def _notify(
         self,

@@ -58,7 +58,7 @@ QUEUE_CALLER = "queue"
 
 
 def authorise(c: Complaint, a: ActionV1) -> None:
-    owner = {"buyer": c["buyer_id"], "merchant": c["merchant_id"]}.get(a.actor.role)
+    owner = {"buyer": c.buyer_id, "merchant": c.merchant_id}.get(a.actor.role)
     if owner is not None and owner != a.actor.id:
         raise ActionRefused(
             "not_your_complaint",
@@ -101,7 +101,7 @@ def handle_action(
     except (IllegalTransition, ForbiddenActor) as exc:
         raise refuse(c, "not_allowed_now", exc.text) from None
     result = ActionResult(after.id, after.status)
-    _keep(store, a, caller, result, after["version"])
+    _keep(store, a, caller, result, after.version)
     return result
 
 
@@ -198,13 +198,13 @@ def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult
         )
     followup = a.complaint
     assert followup is not None
-    if followup.buyer_id != parent["buyer_id"]:
+    if followup.buyer_id != parent.buyer_id:
         raise refuse(
             parent, "not_your_complaint", text("a follow-up must come from the same buyer")
         )
     if (followup.order.order_id, followup.merchant_id) != (
-        parent["order_id"],
-        parent["merchant_id"],
+        parent.order_id,
+        parent.merchant_id,
     ):
         raise refuse(parent, "followup_mismatch", text("a follow-up must be about the same order"))
     result = intake.accept(store, followup.model_copy(update={"parent_id": UUID(parent.id)}))

@@ -30,7 +30,7 @@ def _appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext, event: 
     return store.apply(
         c,
         event,
-        escalation_level=c["escalation_level"] + 1,
+        escalation_level=c.escalation_level + 1,
         data={"text": a.text},
         **actor_fields(a, ctx),
     )

@@ -28,7 +28,7 @@ Key = tuple[str, str, str]  # merchant, product, category
 def counts(c: Complaint) -> bool:
     """Whether a complaint is counted towards a case (its category has a rule, it names a
     product): the dispatch step sends it to the case count then."""
-    return Category(c["category"]) in CASE_RULES and bool(product_key(c["sku"], c["item_id"]))
+    return c.category in CASE_RULES and bool(product_key(c.sku, c.item_id))
 
 
 def count_cases(
@@ -130,7 +130,7 @@ def apply_case_decision(
     decided = {
         **d["outcome"],
         "rule": d["rule"],
-        "level": c["escalation_level"],
+        "level": c.escalation_level,
         "case_id": str(d["case_id"]),
         "case_decision_id": decision_id,
     }
@@ -138,5 +138,5 @@ def apply_case_decision(
     if decided["decision"] == "merchant_wins":
         return store.apply(c, Event.CASE_DECIDED_NO_REMEDY, outcome=decided, data=decided, **who)
     after = store.apply(c, Event.CASE_DECIDED, outcome=decided, data=decided, **who)
-    store.bump_merchant(c["merchant_id"], lost=1)
+    store.bump_merchant(c.merchant_id, lost=1)
     return returns.require_return(store, after)

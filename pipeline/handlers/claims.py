@@ -95,12 +95,13 @@ def claim(
     now = store.clock()
     holder = live_holder(c.row, now)
     if holder is not None and holder != staff_id:
+        assert c.claim_expires_at is not None  # a live holder holds a lease
         raise ActionRefused(
             "claimed_by_another",
             text(
                 "claimed by {holder} until {until}",
                 holder=holder,
-                until=c["claim_expires_at"].isoformat(),
+                until=c.claim_expires_at.isoformat(),
             ),
         )
     until = now + lease

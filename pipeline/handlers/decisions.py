@@ -23,7 +23,7 @@ def decide(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
     decided = {
         **outcome.model_dump(exclude_none=True),
         "rule": a.rule,
-        "level": c["escalation_level"],
+        "level": c.escalation_level,
     }
     if outcome.decision == "merchant_wins":
         return store.apply(
@@ -37,7 +37,7 @@ def decide(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
             **actor_fields(a, ctx),
         )
     after = store.apply(c, Event.DECIDE, outcome=decided, data=decided, **actor_fields(a, ctx))
-    store.bump_merchant(c["merchant_id"], lost=1)
+    store.bump_merchant(c.merchant_id, lost=1)
     return returns.require_return(store, after)
 
 
@@ -55,7 +55,7 @@ def approve_decision(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext
     after = store.apply(
         c, Event.DECISION_APPROVED, outcome=decided, data=decided, **actor_fields(a, ctx)
     )
-    store.bump_merchant(c["merchant_id"], lost=1)
+    store.bump_merchant(c.merchant_id, lost=1)
     return returns.require_return(store, after)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.routing import route_queue
-from pipeline.domain.status import Category, Stage, Status
+from pipeline.domain.status import Stage, Status
 from pipeline.domain.transitions import Event
 from pipeline.handlers import cases
 from pipeline.handlers.review import Skipped, expect
@@ -17,7 +17,7 @@ def handle_route(
     c = expect(store, complaint_id, Status.IN_REVIEW, Stage.ROUTE)
     if isinstance(c, Skipped):
         return c
-    queue = route_queue(Category(c["category"]))
+    queue = route_queue(c.category)
     routed = store.apply(
         c,
         Event.ROUTED,
@@ -36,7 +36,7 @@ def handle_dispatch(
     c = expect(store, complaint_id, Status.IN_REVIEW, Stage.DISPATCH)
     if isinstance(c, Skipped):
         return c
-    store.bump_merchant(c["merchant_id"], received=1)
+    store.bump_merchant(c.merchant_id, received=1)
     if cases.counts(c):
         store.enqueue("case_count", "actions", complaint_id)
     return store.apply(
@@ -44,5 +44,5 @@ def handle_dispatch(
         Event.DISPATCHED,
         stage=Stage.PARTIES,
         message_id=message_id,
-        data={"merchant_id": c["merchant_id"]},
+        data={"merchant_id": c.merchant_id},
     )

@@ -24,7 +24,7 @@ from pipeline.domain.evidence_rules import (
     size_limit,
     unmet_requirements,
 )
-from pipeline.domain.status import Category, EvidenceKind, Stage, Status, Verdict
+from pipeline.domain.status import EvidenceKind, Stage, Status, Verdict
 from pipeline.domain.transitions import Event
 from pipeline.handlers.review import Skipped, expect
 from pipeline.logging import get_logger
@@ -152,14 +152,14 @@ def _decide(
         return c
     # Items change only with a transition, which bumps the version: an unchanged
     # version means the snapshot's items are still the complaint's items.
-    if c["version"] != snap.version:
+    if c.version != snap.version:
         return Skipped(complaint_id, "complaint changed during the evidence check")
     store.effects.extend(("verdict", (check.verdict.value,)) for check in checks.values())
     verdicts = {
         i["id"]: checks[i["id"]].verdict if i["id"] in checks else i["verdict"] for i in snap.items
     }
     ok_kinds = [EvidenceKind(i["kind"]) for i in snap.items if verdicts[i["id"]] == Verdict.OK]
-    missing = unmet_requirements(Category(c["category"]), ok_kinds)
+    missing = unmet_requirements(c.category, ok_kinds)
     # Only this round's items count as bad: supplying new evidence supersedes old failures.
     bad = {
         str(i["position"]): verdicts[i["id"]]

@@ -38,7 +38,7 @@ def record_view(store: Store, complaint_id: str, position: int, viewer: Viewer) 
     """The evidence item, after recording that `viewer` looked at it; NotFound when the
     complaint is not the viewer's to see or has no such item."""
     c = store.lock(complaint_id)
-    if c is None or not sees(viewer.party_role, viewer.party_id, c["buyer_id"], c["merchant_id"]):
+    if c is None or not sees(viewer.party_role, viewer.party_id, c.buyer_id, c.merchant_id):
         raise NotFound(text("no complaint {id}", id=complaint_id))
     item = evidence_items.item(store, c.id, position)
     if item is None:

@@ -14,7 +14,7 @@ from pipeline.domain.governance import SUPERVISION
 def penalise(store: Store, c: Complaint, reason: str) -> None:
     """One penalty point for the complaint's merchant (the scorecard counter is bumped by
     the caller); past the threshold, supervision starts."""
-    merchant, now = c["merchant_id"], store.clock()
+    merchant, now = c.merchant_id, store.clock()
     total = merchants.add_penalty(store, merchant, c.id, reason, now, now - SUPERVISION.window)
     if total < SUPERVISION.points:
         return
@@ -25,4 +25,4 @@ def penalise(store: Store, c: Complaint, reason: str) -> None:
 
 
 def holds_offer(store: Store, c: Complaint) -> bool:
-    return SUPERVISION.offers_need_approval and store.supervised(c["merchant_id"])
+    return SUPERVISION.offers_need_approval and store.supervised(c.merchant_id)

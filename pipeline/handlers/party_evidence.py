@@ -40,7 +40,7 @@ def dispute(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Comp
         data={"text": a.text, "verdicts": verdicts},
         **actor_fields(a, ctx),
     )
-    store.bump_merchant(c["merchant_id"], disputed=1)
+    store.bump_merchant(c.merchant_id, disputed=1)
     return after
 
 

@@ -23,7 +23,7 @@ from schemas.action import ActionV1
 
 def _instruct(store: Store, c: Complaint, executed_by: Role, **step: Any) -> Complaint | None:
     """The instruction for the money the outcome moves, or None when it moves none."""
-    due = payment_due(c["outcome"] or {}, c["order_amount_cents"])
+    due = payment_due(c.outcome or {}, c.order_amount_cents)
     if due is None:
         return None
     n = payments.count(store, c.id)
@@ -33,10 +33,10 @@ def _instruct(store: Store, c: Complaint, executed_by: Role, **step: Any) -> Com
         "complaint_id": c.id,
         "amount_cents": due.amount_cents,
         "compensation_cents": due.compensation_cents,
-        "currency": c["currency"],
-        "order_id": c["order_id"],
-        "buyer_id": c["buyer_id"],
-        "merchant_id": c["merchant_id"],
+        "currency": c.currency,
+        "order_id": c.order_id,
+        "buyer_id": c.buyer_id,
+        "merchant_id": c.merchant_id,
         "executed_by": executed_by,
     }
     payments.instruct(store, instruction, store.clock())
@@ -58,7 +58,7 @@ def executed(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Com
 def remedy_breached(store: Store, c: Complaint, data: dict[str, Any], mid: str | None) -> Complaint:
     """The merchant let its remedy clock run out: a penalty point, and the platform carries
     the remedy out."""
-    store.bump_merchant(c["merchant_id"], breaches=1, penalty=1)
+    store.bump_merchant(c.merchant_id, breaches=1, penalty=1)
     governance.penalise(store, c, "merchant_remedy_deadline")
     breached = store.apply(
         c, Event.SLA_REMEDY_BREACHED, data={**data, "executed_by": "platform"}, message_id=mid
@@ -113,7 +113,7 @@ def settlement_overdue(
 ) -> Complaint:
     """No answer from the payment system in time: one level up, the platform is told, and
     a fresh clock runs."""
-    level = c["escalation_level"] + 1
+    level = c.escalation_level + 1
     after = store.apply(
         c,
         Event.SLA_SETTLEMENT_OVERDUE,

@@ -8,7 +8,7 @@ from typing import Any
 from pipeline.db import complaints
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.review_rules import ComplaintFacts, ReviewContext, review
-from pipeline.domain.status import Category, Stage, Status
+from pipeline.domain.status import Stage, Status
 from pipeline.domain.transitions import Event
 from pipeline.settings import Settings
 
@@ -35,14 +35,14 @@ def _facts_and_context(
     c: Complaint, ctx: dict[str, Any], settings: Settings
 ) -> tuple[ComplaintFacts, ReviewContext]:
     facts = ComplaintFacts(
-        category=Category(c["category"]),
-        buyer_id=c["buyer_id"],
-        merchant_id=c["merchant_id"],
-        order_amount_cents=c["order_amount_cents"],
-        claimed_amount_cents=c["claimed_amount_cents"],
-        paid_at=c["paid_at"],
-        delivered_at=c["delivered_at"],
-        submitted_at=c["submitted_at"],
+        category=c.category,
+        buyer_id=c.buyer_id,
+        merchant_id=c.merchant_id,
+        order_amount_cents=c.order_amount_cents,
+        claimed_amount_cents=c.claimed_amount_cents,
+        paid_at=c.paid_at,
+        delivered_at=c.delivered_at,
+        submitted_at=c.submitted_at,
         evidence_hashes=frozenset(ctx["own_hashes"]),
     )
     context = ReviewContext(
@@ -78,7 +78,7 @@ def handle_review_many(
         if isinstance(c, Skipped):
             results.append(c)
             continue
-        key = (c["buyer_id"], c["order_id"], c["category"])
+        key = (c.buyer_id, c.order_id, c.category)
         ctx = _contexts(store, [cid])[cid] if key in keys else contexts[cid]
         keys.add(key)
         results.append(_review(store, c, *_facts_and_context(c, ctx, settings), message_id))

@@ -12,7 +12,7 @@ from pipeline.db import clocks, deadlines, events
 from pipeline.db.deadlines import Deadline
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
-from pipeline.domain.status import Category, Role, Status
+from pipeline.domain.status import Role, Status
 from pipeline.domain.transitions import Event
 from pipeline.handlers import governance, offers, payments, returns, time_requests
 from pipeline.handlers.review import Skipped
@@ -24,12 +24,12 @@ def _escalate(store: Store, c: Complaint, data: dict[str, Any], mid: str | None)
     """Level +1, the platform's supervisors are told, and a fresh clock starts."""
     event = CLOCKS[c.status].breach_event
     now = store.clock()
-    fresh = store.policy.clock_for(c.status, Category(c["category"]), now)
+    fresh = store.policy.clock_for(c.status, c.category, now)
     after = store.apply(
         c,
         event,
-        escalation_level=c["escalation_level"] + 1,
-        data={**data, "level": c["escalation_level"] + 1},
+        escalation_level=c.escalation_level + 1,
+        data={**data, "level": c.escalation_level + 1},
         message_id=mid,
         notify=(Role.PLATFORM,),
         **clocks.running_of(fresh),
@@ -53,12 +53,12 @@ def _merchant_silent(
     arbitration = store.apply(c, Event.SLA_MERCHANT_BREACHED, data=data, message_id=mid)
     outcome = {
         "decision": "buyer_wins",
-        "amount_cents": c["claimed_amount_cents"],
+        "amount_cents": c.claimed_amount_cents,
         "rule": "merchant_answer_deadline",
-        "level": c["escalation_level"],
+        "level": c.escalation_level,
         "auto": True,
     }
-    store.bump_merchant(c["merchant_id"], breaches=1, penalty=1, lost=1)
+    store.bump_merchant(c.merchant_id, breaches=1, penalty=1, lost=1)
     governance.penalise(store, c, "merchant_answer_deadline")
     return store.apply(arbitration, Event.DECIDE, outcome=outcome, data=outcome, message_id=mid)
 

@@ -57,7 +57,7 @@ def test_a_read_sees_the_steps_written_before_it(rt: Settings) -> None:
         row = complaints.get(store, cid)  # a read writes what is pending first
         assert not store.pending
         assert row is not None
-        assert (row["stage"], row["flags"], row["version"]) == ("manual_review", ["x"], 2)
+        assert (row.stage, row.flags, row.version) == ("manual_review", ["x"], 2)
         timeline = events.timeline(store, cid, limit=10, offset=0)
         assert [e["event"] for e in timeline][-1] == Event.REVIEW_FLAGGED
 
