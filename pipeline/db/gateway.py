@@ -17,13 +17,14 @@ from pipeline.db.queries import q
 Row = dict[str, Any]
 
 
-class UnitOfWork(Protocol):
-    """A Store: its connection, after its pending writes (pipeline.db.store)."""
+class Store(Protocol):
+    """The unit of work (pipeline.db.store.Store): its connection, after its pending
+    writes."""
 
     def connection(self) -> Connection[Any]: ...
 
 
-Db = Connection[Any] | UnitOfWork
+Db = Connection[Any] | Store  # a connection, or the unit of work
 
 
 def execute(
