@@ -17,7 +17,7 @@ import psycopg
 
 from benchmarks.env import BenchEnv, stop, wait_until
 from benchmarks.ingest_bench import _free_port, _healthy
-from pipeline.db.queries import q
+from pipeline.db import complaints
 from pipeline.domain.status import Role
 from pipeline.worklist import Filters, query_params
 
@@ -87,12 +87,7 @@ def inbox_plan(
     database_url: str, merchant_id: str, after: tuple[datetime, str] | None = None
 ) -> str:
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute(
-            "EXPLAIN (ANALYZE, BUFFERS) " + q("work_list"),
-            inbox_params(merchant_id, after),
-            prepare=False,
-        ).fetchall()
-    return "\n".join(r[0] for r in rows)
+        return complaints.work_list_plan(conn, inbox_params(merchant_id, after))
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
-from pipeline.db.queries import q
+from pipeline.db import events
 from pipeline.domain.audit import link
 
 
@@ -40,20 +39,15 @@ def verify(
 ) -> Iterator[Break]:
     """The first broken link of each chain; `checked`, when given, counts what was read."""
     tally = checked if checked is not None else Checked()
-    with conn.cursor(row_factory=dict_row) as cur:
-        heads = {
-            str(r["id"]): r["chain_head"]
-            for r in cur.execute(q("chain_heads"), {"id": complaint_id}).fetchall()
-        }
+    heads = events.chain_heads(conn, complaint_id)
     tally.chains = len(heads)
     current: str | None = None
     prev: str | None = None
     expected_seq = 1
     broken = False
     # A server-side cursor (streams any number of events) lives in a transaction.
-    with conn.transaction(), conn.cursor(name="audit", row_factory=dict_row) as cur:
-        cur.execute(q("chain_events"), {"id": complaint_id})
-        for e in cur:
+    with conn.transaction():
+        for e in events.chain_events(conn, complaint_id):
             tally.events += 1
             cid = str(e["complaint_id"])
             if cid != current:

@@ -69,16 +69,15 @@ def revoke(name: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
 @clients_app.command("list")
 def list_clients() -> None:
     """Every client: scopes, enabled, created, rotated, revoked, last used (never secrets)."""
-    from pipeline.db.queries import q
+    from pipeline.db import api_clients
 
     def when(value: datetime | None) -> str:
         return value.isoformat(timespec="seconds") if value is not None else "-"
 
     with connect(command_settings()) as conn:
-        for row in conn.execute(q("list_api_clients")).fetchall():
-            name, scopes, enabled, created, rotated, revoked, used = row
+        for c in api_clients.listed(conn):
             typer.echo(
-                f"{name}\t{','.join(scopes)}\t{'enabled' if enabled else 'revoked'}\t"
-                f"created={when(created)}\trotated={when(rotated)}\t"
-                f"revoked={when(revoked)}\tlast_used={when(used)}"
+                f"{c.name}\t{','.join(c.scopes)}\t{'enabled' if c.enabled else 'revoked'}\t"
+                f"created={when(c.created_at)}\trotated={when(c.rotated_at)}\t"
+                f"revoked={when(c.revoked_at)}\tlast_used={when(c.last_used_at)}"
             )

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from pipeline.adapters.s3 import make_s3_client
-from pipeline.db.queries import q
+from pipeline.db import reports
 from pipeline.demo_report import Summary, add_bars, bar_columns, render_summary, update_bars
 from pipeline.processes import Fleet
 from pipeline.progress import read_progress, stage_bars
@@ -131,18 +131,12 @@ def _summary(
     console: Console, settings: Settings, source: str, elapsed: float, console_url: str | None
 ) -> None:
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        params = {"source": source}
         summary = Summary(
-            by_status=[tuple(r) for r in conn.execute(q("summary_by_status_category"), params)],
-            rejections=[tuple(r) for r in conn.execute(q("summary_rejections"), params)],
-            verdicts=[tuple(r) for r in conn.execute(q("summary_verdicts"), params)],
+            by_status=reports.by_status_and_category(conn, source),
+            rejections=reports.rejections(conn, source),
+            verdicts=reports.verdicts(conn, source),
             progress=read_progress(conn, source),
             elapsed=elapsed,
-            example_id=_example(conn, source),
+            example_id=reports.example_complaint(conn, source),
         )
     render_summary(console, summary, program_name(), console_url)
-
-
-def _example(conn: psycopg.Connection[tuple[object, ...]], source: str) -> str | None:
-    row = conn.execute(q("summary_example_complaint"), {"source": source}).fetchone()
-    return str(row[0]) if row else None

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
-from pipeline.db.queries import q
+from pipeline.db import reports
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,7 @@ def stage_bars(p: Progress, sent: int) -> list[StageBar]:
 
 
 def read_progress(conn: psycopg.Connection[Any], source: str) -> Progress:
-    with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(q("pipeline_progress"), {"source": source}).fetchone()
-    assert row is not None
-    return Progress(**{k: int(v) for k, v in row.items()})
+    return Progress(**reports.pipeline_progress(conn, source))
 
 
 def wait_until_settled(

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from pipeline.api.party_tokens import new_key_set
 from pipeline.console import DEMO_STAFF
-from pipeline.db.queries import q
+from pipeline.db import reports
 from pipeline.processes import Fleet
 from pipeline.settings import Settings
 
@@ -42,8 +42,8 @@ def party_key_env(settings: Settings) -> dict[str, str]:
 def sign_in_links(settings: Settings, base: str) -> list[tuple[str, str]]:
     """(who, link) for the latest complaints' buyers and merchants and the demo staff."""
     with psycopg.connect(settings.database_url, row_factory=dict_row) as conn:
-        rows = conn.execute(q("console_demo_people"), {"n": 2}).fetchall()
-    people: list[tuple[str, str, tuple[str, ...]]] = [(r["role"], r["id"], ()) for r in rows]
+        found = reports.demo_people(conn, 2)
+    people: list[tuple[str, str, tuple[str, ...]]] = [(role, sub, ()) for role, sub in found]
     people += [("staff", sub, grants) for sub, grants in DEMO_STAFF]
     links = []
     for role, sub, grants in people:

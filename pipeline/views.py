@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
-from pipeline.db.queries import q
+from pipeline.db import cases, complaints, deadlines, events, evidence_items, merchants, payments
+from pipeline.db.complaints import Complaint
 from pipeline.domain.actions import allowed_by_role
 from pipeline.domain.errors import NotFound
 from pipeline.domain.evidence_rules import unmet_requirements
 from pipeline.domain.sla import CLOCKS
-from pipeline.domain.status import Category, EvidenceKind, Stage, Status, Verdict
+from pipeline.domain.status import EvidenceKind, Status, Verdict
 from pipeline.domain.text import text
 
 
@@ -31,11 +31,11 @@ def _clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _claim(c: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+def _claim(c: Complaint, now: datetime) -> dict[str, Any] | None:
     """The staff member working the complaint and until when (a lapsed lease: nobody)."""
-    if c["claimed_by"] is None or c["claim_expires_at"] <= now:
+    if c.claimed_by is None or c.claim_expires_at is None or c.claim_expires_at <= now:
         return None
-    return {"holder": c["claimed_by"], "lease_expires_at": c["claim_expires_at"].isoformat()}
+    return {"holder": c.claimed_by, "lease_expires_at": c.claim_expires_at.isoformat()}
 
 
 def _payment(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -49,18 +49,15 @@ def _payment(row: dict[str, Any] | None) -> dict[str, Any] | None:
 def complaint_view(
     conn: psycopg.Connection[Any], complaint_id: str, now: datetime
 ) -> dict[str, Any]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        c = cur.execute(q("get_complaint"), {"id": complaint_id}).fetchone()
-        if c is None:
-            raise NotFound(text("no complaint {id}", id=complaint_id))
-        items = cur.execute(q("evidence_of"), {"complaint_id": complaint_id}).fetchall()
-        clocks = cur.execute(q("live_clocks"), {"complaint_id": complaint_id}).fetchall()
-        case = cur.execute(q("case_of"), {"complaint_id": complaint_id}).fetchone()
-        supervision = cur.execute(q("supervision_of"), {"merchant_id": c["merchant_id"]}).fetchone()
-        payment = cur.execute(
-            q("latest_payment_instruction"), {"complaint_id": complaint_id}
-        ).fetchone()
-    status, stage = Status(c["status"]), Stage(c["stage"])
+    c = complaints.get(conn, complaint_id)
+    if c is None:
+        raise NotFound(text("no complaint {id}", id=complaint_id))
+    items = evidence_items.of(conn, complaint_id)
+    clocks = deadlines.live_clocks(conn, complaint_id)
+    case_id = cases.case_of(conn, complaint_id)
+    supervision = merchants.supervision_of(conn, c.merchant_id)
+    payment = payments.latest(conn, complaint_id)
+    status, stage = c.status, c.stage
     ok_kinds = [
         EvidenceKind(i["kind"])
         for i in items
@@ -68,17 +65,17 @@ def complaint_view(
     ]
     checked = any(i["verdict"] is not None for i in items) or status is not Status.IN_REVIEW
     return {
-        "id": str(c["id"]),
-        "source": c["source"],
-        "external_id": c["external_id"],
+        "id": c.id,
+        "source": c.source,
+        "external_id": c.external_id,
         "status": status.value,
         "stage": stage.value,
-        "category": c["category"],
-        "title": c["title"],
-        "description": c["description"],
-        "escalation_level": c["escalation_level"],
-        "rejection_reason": c["rejection_reason"],
-        "duplicate_of": str(c["duplicate_of"]) if c["duplicate_of"] else None,
+        "category": c.category.value,
+        "title": c.title,
+        "description": c.description,
+        "escalation_level": c.escalation_level,
+        "rejection_reason": c.rejection_reason,
+        "duplicate_of": c.duplicate_of,
         "evidence": [
             {
                 "key": i["key"],
@@ -89,22 +86,20 @@ def complaint_view(
             }
             for i in items
         ],
-        "missing_required": unmet_requirements(Category(c["category"]), ok_kinds)
-        if checked
-        else [],
+        "missing_required": unmet_requirements(c.category, ok_kinds) if checked else [],
         "clocks": [_clock(r, now) for r in clocks],
-        "waiting_on": c["waiting_on"],
+        "waiting_on": c.waiting_on,
         "claim": _claim(c, now),
         "allowed_actions": allowed_by_role(status, stage),
-        "remedy": c["remedy"],
-        "outcome": c["outcome"],
+        "remedy": c.remedy,
+        "outcome": c.outcome,
         "payment": _payment(payment),
-        "case_id": str(case["case_id"]) if case else None,
+        "case_id": case_id,
         "merchant_supervised": supervision is not None and supervision["lifted_at"] is None,
-        "parent_id": str(c["parent_id"]) if c["parent_id"] else None,
-        "chain_head": c["chain_head"],
-        "created_at": c["created_at"].isoformat(),
-        "updated_at": c["updated_at"].isoformat(),
+        "parent_id": c.parent_id,
+        "chain_head": c.chain_head,
+        "created_at": c.created_at.isoformat(),
+        "updated_at": c.updated_at.isoformat(),
     }
 
 
@@ -112,10 +107,7 @@ def timeline(
     conn: psycopg.Connection[Any], complaint_id: str, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
     """The ordered events: every transition, message, remedy and decision."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            q("events_of"), {"complaint_id": complaint_id, "limit": limit, "offset": offset}
-        ).fetchall()
+    rows = events.timeline(conn, complaint_id, limit, offset)
     return [{**r, "created_at": r["created_at"].isoformat()} for r in rows]
 
 
@@ -124,9 +116,7 @@ def merchant_scorecard(
 ) -> list[dict[str, Any]]:
     """Merchants by complaints received since `since` (or only `merchant_id`)."""
     window = CLOCKS[Status.AWAITING_MERCHANT].window
-    params = {"since": since, "top": top, "window": window, "merchant_id": merchant_id}
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(q("merchant_scorecard"), params).fetchall()
+    return merchants.scorecard(conn, since, top, window, merchant_id)
 
 
 def one_merchant_scorecard(
@@ -136,8 +126,7 @@ def one_merchant_scorecard(
     rows = merchant_scorecard(conn, since, 1, merchant_id)
     if rows:
         return rows[0]
-    with conn.cursor(row_factory=dict_row) as cur:
-        standing = cur.execute(q("merchant_standing"), {"merchant_id": merchant_id}).fetchone()
+    standing = merchants.standing(conn, merchant_id)
     return {
         "merchant_id": merchant_id,
         "received": 0,

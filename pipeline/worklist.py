@@ -13,9 +13,8 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
-from pipeline.db.queries import q
+from pipeline.db import complaints
 from pipeline.domain.status import Category, Role, Stage, Status
 
 
@@ -141,10 +140,7 @@ def page(
     if filters is None:
         return {"items": [], "next_cursor": None}
     params = query_params(filters, after_due, after_id, limit, now)
-    with conn.cursor(row_factory=dict_row) as cur:
-        # Never a prepared statement: a generic plan cannot drop the filters not given,
-        # a custom plan folds them away and keeps to one index range.
-        rows = cur.execute(q("work_list"), params, prepare=False).fetchall()
+    rows = complaints.work_list(conn, params)
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if more else None

@@ -9,24 +9,16 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from pipeline.db.queries import q
-from pipeline.db.store import Message, outbox_params
+from pipeline.db import outbox, reports
+from pipeline.db.outbox import Message
 from pipeline.domain.stages import STAGES, Job, job_at
 from pipeline.domain.status import Stage
 
 
 def redrive(pool: ConnectionPool[Any], now: datetime, stale: timedelta, limit: int = 500) -> int:
-    stages = [str(row.stage) for row in STAGES.values() if row.stage is not None]
-    params = {
-        "now": now,
-        "stale": stale,
-        "limit": limit,
-        "stages": stages,
-        "notify": str(Job.NOTIFY),
-    }
     with pool.connection() as conn, conn.transaction():
-        stuck = conn.execute(q("stuck_in_pipeline"), params).fetchall()
-        notes = conn.execute(q("stuck_notifications"), params).fetchall()
+        stuck = outbox.stuck_in_pipeline(conn, now, stale, limit)
+        notes = outbox.stuck_notifications(conn, now, stale, limit)
         rows: list[Message] = []
         for c in stuck:
             job = job_at(Stage(c["stage"]))
@@ -41,6 +33,6 @@ def redrive(pool: ConnectionPool[Any], now: datetime, stale: timedelta, limit: i
             payload = {"complaint_id": cid, "event_seq": n["event_seq"]}
             rows.append((notify, str(Job.NOTIFY), cid, payload))
         if rows:
-            conn.execute(q("insert_outbox"), outbox_params(rows))
-            conn.execute(q("bump_counter"), {"name": "redriven", "by": len(rows)})
+            outbox.insert(conn, rows)
+            reports.bump_counter(conn, "redriven", len(rows))
     return len(rows)

@@ -14,7 +14,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from pipeline.db.queries import q
+from pipeline.db import outbox
 from pipeline.logging import get_logger
 from pipeline.ops.probe import Beat, beat_path
 from pipeline.settings import Settings
@@ -44,11 +44,11 @@ def relay_once(
     at most `sizes[actor]` (workers.coalesce.group_sizes); return how many rows."""
     with pool.connection() as conn:
         with conn.transaction():
-            rows = conn.execute(q("claim_outbox"), {"limit": batch_size}).fetchall()
+            rows = outbox.claim(conn, batch_size)
             if not rows:
                 return 0
             publish_batch(broker, messages_for(rows, sizes))
-            conn.execute(q("delete_published_outbox"), {"ids": [r["id"] for r in rows]})
+            outbox.delete_published(conn, [r["id"] for r in rows])
     return len(rows)
 
 

@@ -14,8 +14,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from pipeline.db.queries import q
-from pipeline.domain.stages import STAGES, Job
+from pipeline.db import dead_letters, deadlines, merchants
 from pipeline.logging import get_logger
 from pipeline.ops.probe import Beat, beat_path
 from pipeline.settings import Settings
@@ -31,29 +30,19 @@ class Tick:
     next_at: datetime | None
 
 
-def _job(params: dict[str, Any], job: Job) -> dict[str, Any]:
-    """The outbox row's queue and actor for a job the scheduler sends (the stage table)."""
-    return {**params, "queue": STAGES[job].queue, "job": str(job)}
-
-
 def schedule_once(pool: ConnectionPool[Any], now: datetime, batch_size: int) -> Tick:
     """One transaction: mark up to `batch_size` due deadlines fired (and warnings sent) and
     write one outbox message for each."""
     with pool.connection() as conn:
         with conn.transaction():
-            params = {"now": now, "limit": batch_size}
-            fired = len(
-                conn.execute(q("claim_due_deadlines"), _job(params, Job.SLA_BREACH)).fetchall()
-            )
-            warned = len(
-                conn.execute(q("claim_due_warnings"), _job(params, Job.SLA_WARNING)).fetchall()
-            )
+            fired = deadlines.fire_due(conn, now, batch_size)
+            warned = deadlines.warn_due(conn, now, batch_size)
             # Supervision whose time is up is lifted by time, with its merchant event.
-            conn.execute(q("lift_expired_supervision"), params)
-        row = conn.execute(q("next_deadline_time")).fetchone()
+            merchants.lift_expired(conn, now, batch_size)
+        next_at = deadlines.next_due_time(conn)
         if now.minute == 0 and now.second < 5:  # hourly housekeeping
-            conn.execute(q("prune_deliveries"))
-    return Tick(fired, warned, row["next_at"] if row else None)
+            dead_letters.prune_deliveries(conn)
+    return Tick(fired, warned, next_at)
 
 
 def utcnow() -> datetime:

@@ -13,8 +13,8 @@ from pipeline.api.auth import any_scope, ensure_scope, require
 from pipeline.api.caller import Caller
 from pipeline.api.errors import documented
 from pipeline.api.visibility import ensure_grant
+from pipeline.db import cases
 from pipeline.db.pool import read
-from pipeline.db.queries import q
 from pipeline.db.store import unit_of_work
 from pipeline.domain.errors import NotFound
 from pipeline.domain.text import text
@@ -58,11 +58,11 @@ def _out(case_id: str, d: CaseDecided) -> CaseDecisionOut:
 
 
 def _case(conn: Any, case_id: str) -> dict[str, Any]:
-    case = conn.execute(q("get_case"), {"id": case_id}).fetchone()
+    case = cases.get(conn, case_id)
     if case is None:
         raise NotFound(text("no case {id}", id=case_id))
-    members = conn.execute(q("case_complaints"), {"case_id": case_id}).fetchall()
-    decisions = conn.execute(q("case_decisions_of"), {"case_id": case_id}).fetchall()
+    members = cases.members(conn, case_id)
+    decisions = cases.decisions_of(conn, case_id)
     return {
         **fix({**case, "id": str(case["id"]), "opened_by": str(case["opened_by"])}),
         "complaints": [fix(m) for m in members],

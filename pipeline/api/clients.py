@@ -18,7 +18,7 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
 from pipeline.api.caller import SCOPES, Caller
-from pipeline.db.queries import q
+from pipeline.db import api_clients
 
 #: Clients kept in the cache at most (only found ones are kept: unknown secrets are not).
 CACHE_MAX = 10_000
@@ -46,21 +46,20 @@ def create(conn: Connection[Any], name: str, scopes: frozenset[str]) -> str:
     """A new client's secret (shown once); ValueError when the name is taken or invalid."""
     check_new(name, scopes)
     secret = new_secret()
-    params = {"name": name, "digest": digest(secret), "scopes": sorted(scopes)}
-    if conn.execute(q("create_api_client"), params).fetchone() is None:
+    if not api_clients.create(conn, name, digest(secret), sorted(scopes)):
         raise ValueError(f"a client named {name} exists (rotate its secret instead)")
     return secret
 
 
 def rotate(conn: Connection[Any], name: str) -> str:
     secret = new_secret()
-    if conn.execute(q("rotate_api_client"), {"name": name, "digest": digest(secret)}).fetchone():
+    if api_clients.rotate(conn, name, digest(secret)):
         return secret
     raise ValueError(f"no enabled client named {name}")
 
 
 def revoke(conn: Connection[Any], name: str) -> None:
-    if conn.execute(q("revoke_api_client"), {"name": name}).fetchone() is None:
+    if not api_clients.revoke(conn, name):
         raise ValueError(f"no client named {name}")
 
 
@@ -79,11 +78,11 @@ class ClientDirectory:
         if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
             return cached[1]
         with self.pool.connection() as conn:
-            row = conn.execute(q("api_client_by_secret"), {"digest": key}).fetchone()
+            found = api_clients.by_secret(conn, key)
             caller = None
-            if row is not None and row["enabled"]:
-                caller = Caller(f"client:{row['name']}", frozenset(row["scopes"]))
-                conn.execute(q("touch_api_client"), {"name": row["name"]})
+            if found is not None and found.enabled:
+                caller = Caller(f"client:{found.name}", frozenset(found.scopes))
+                api_clients.touch(conn, found.name)
         if caller is not None:
             with self._lock:
                 if len(self._cache) >= CACHE_MAX:

@@ -13,8 +13,8 @@ from pipeline.api.auth import any_scope, ensure_scope, require
 from pipeline.api.caller import Caller
 from pipeline.api.errors import documented
 from pipeline.api.visibility import ensure_grant
+from pipeline.db import merchants
 from pipeline.db.pool import read
-from pipeline.db.queries import q
 from pipeline.db.store import unit_of_work
 from pipeline.domain.errors import ActionRefused, NotFound
 from pipeline.domain.governance import SUPERVISION
@@ -33,16 +33,14 @@ def _iso(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def standing(conn: Any, merchant_id: str, now: datetime) -> dict[str, Any]:
-    latest = conn.execute(q("supervision_of"), {"merchant_id": merchant_id}).fetchone()
-    points = conn.execute(
-        q("penalty_points_since"), {"merchant_id": merchant_id, "since": now - SUPERVISION.window}
-    ).fetchone()
-    events = conn.execute(q("merchant_events_of"), {"merchant_id": merchant_id}).fetchall()
+    latest = merchants.supervision_of(conn, merchant_id)
+    points = merchants.penalty_points_since(conn, merchant_id, now - SUPERVISION.window)
+    events = merchants.events_of(conn, merchant_id)
     return {
         "merchant_id": merchant_id,
         "supervised": latest is not None and latest["lifted_at"] is None,
         "supervision": _iso(latest) if latest else None,
-        "penalty_points_in_window": int(points["points"]) if points else 0,
+        "penalty_points_in_window": points,
         "threshold": SUPERVISION.points,
         "events": [_iso(e) for e in events],
     }
@@ -74,18 +72,16 @@ def lift(
     ensure_grant(caller, "platform.lift_supervision")
     staff = caller.party_id or caller.name
     with unit_of_work(request.app.state.pool, policy=request.app.state.policy) as store:
-        lifted = store.one(
-            "lift_supervision",
-            {
-                "merchant_id": merchant_id,
-                "now": store.clock(),
-                "by": staff,
-                "role": "platform",
-                "how": "staff",
-                "text": body.text,
-            },
+        lifted = merchants.lift_supervision(
+            store,
+            merchant_id,
+            store.clock(),
+            by=staff,
+            role="platform",
+            how="staff",
+            text=body.text,
         )
-    if lifted is None:
+    if not lifted:
         raise ActionRefused(
             "not_supervised", text("merchant {id} is not under supervision", id=merchant_id)
         )

@@ -6,7 +6,7 @@ merchants see no cases; a merchant sees only its own supervision."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -15,8 +15,8 @@ from pipeline.api.auth import require
 from pipeline.api.caller import Caller
 from pipeline.api.errors import documented
 from pipeline.api.work_routes import Cursor, Limit
+from pipeline.db import cases, merchants
 from pipeline.db.pool import read
-from pipeline.db.queries import q
 from pipeline.domain.governance import SUPERVISION
 from pipeline.domain.text import text
 from pipeline.worklist import BadCursor, decode_cursor, encode_cursor
@@ -86,9 +86,9 @@ def list_cases(
         after_at, after_id = decode_cursor(cursor) if cursor else (None, None)
     except BadCursor as exc:
         raise _bad_cursor(exc) from None
-    params = {"open": state == "open", "after_at": after_at, "after_id": after_id, "limit": limit}
     rows = read(
-        request.app.state.pool, lambda conn: conn.execute(q("list_cases"), params).fetchall()
+        request.app.state.pool,
+        lambda conn: cases.listed(conn, state == "open", after_at, after_id, limit),
     )
     items = [
         CaseItem(
@@ -124,14 +124,11 @@ def list_supervised(
     its effects. Staff and API clients see every one, a merchant only itself; buyers 403."""
     if caller.role == "buyer":
         raise HTTPException(403, text("buyers do not see merchants' supervision"))
-    params: dict[str, Any] = {
-        "merchant_id": caller.party_id if caller.role == "merchant" else None,
-        "after": _after(cursor),
-        "window": SUPERVISION.window,
-        "limit": limit,
-    }
+    merchant_id = caller.party_id if caller.role == "merchant" else None
+    after = _after(cursor)
     rows = read(
-        request.app.state.pool, lambda conn: conn.execute(q("supervised_list"), params).fetchall()
+        request.app.state.pool,
+        lambda conn: merchants.supervised_list(conn, merchant_id, after, SUPERVISION.window, limit),
     )
     items = [
         SupervisedItem(

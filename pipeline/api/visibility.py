@@ -11,7 +11,7 @@ from typing import Any
 from psycopg import Connection
 
 from pipeline.api.caller import Caller
-from pipeline.db.queries import q
+from pipeline.db import complaints
 from pipeline.domain.actions import ACTION_GRANTS
 from pipeline.domain.errors import ActionRefused, NotFound
 from pipeline.domain.text import text
@@ -26,8 +26,8 @@ def ensure_visible(conn: Connection[Any], caller: Caller, complaint_id: str) -> 
     """NotFound unless the caller may see the complaint (cheap for non-party callers)."""
     if not caller.is_party:
         return
-    row = conn.execute(q("complaint_parties"), {"id": complaint_id}).fetchone()
-    if row is None or not sees(caller.role, caller.party_id, row["buyer_id"], row["merchant_id"]):
+    found = complaints.parties(conn, complaint_id)
+    if found is None or not sees(caller.role, caller.party_id, *found):
         raise NotFound(text("no complaint {id}", id=complaint_id))
 
 

@@ -18,8 +18,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from pipeline.api.party_tokens import GRANTS, PartyTokenError
+from pipeline.db import reports
 from pipeline.db.pool import read
-from pipeline.db.queries import q
 from pipeline.domain.text import text
 from pipeline.settings import Settings
 from schemas.categories import CATEGORIES
@@ -66,12 +66,9 @@ def dev_router() -> APIRouter:
     def people(request: Request) -> dict[str, list[dict[str, Any]]]:
         """Demo people: the latest complaints' buyers and merchants, and the demo staff."""
         rows = read(
-            request.app.state.pool,
-            lambda conn: conn.execute(
-                q("console_demo_people"), {"n": DEMO_PEOPLE_PER_ROLE}
-            ).fetchall(),
+            request.app.state.pool, lambda conn: reports.demo_people(conn, DEMO_PEOPLE_PER_ROLE)
         )
-        found = [{"role": r["role"], "sub": r["id"], "grants": []} for r in rows]
+        found = [{"role": role, "sub": sub, "grants": []} for role, sub in rows]
         staff = [{"role": "staff", "sub": s, "grants": list(g)} for s, g in DEMO_STAFF]
         return {"people": found + staff}
 

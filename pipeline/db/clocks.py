@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pipeline.db import deadlines
 from pipeline.domain.governance import SUPERVISION
 from pipeline.domain.sla import CLOCKS, PAUSE_WHILE, Clock
 from pipeline.domain.status import TERMINAL, Category, Role, Status
@@ -35,9 +36,9 @@ def move(
 ) -> dict[str, Any]:
     """Move the ledger; answer the complaint's running clock afterwards (`running`).
     `party`: who must act under the target's clock, when its rule leaves it to the step."""
-    key = {"complaint_id": row["id"], "now": now}
+    cid = row["id"]
     if target in TERMINAL:
-        store.run("close_live_deadlines", key)
+        deadlines.close_live(store, cid, now)
         return NOT_RUNNING
     pausing = target is Status.SUSPENDED or target in PAUSE_WHILE.get(source, ())
     rule = CLOCKS.get(target)
@@ -45,22 +46,14 @@ def move(
     may_resume = source is Status.SUSPENDED or source in PAUSE_WHILE.get(target, ())
     if rule is not None and not pausing and not may_resume:  # the common step, one statement
         return running_of(start(store, row, target, now, replacing=True, party=party))
-    store.run("pause_live_deadlines" if pausing else "close_open_deadlines", key)
+    (deadlines.pause_open if pausing else deadlines.close_open)(store, cid, now)
     if rule is None:
         return NOT_RUNNING
-    paused = (
-        store.one("live_deadline", {"complaint_id": row["id"], "kind": rule.kind})
-        if may_resume
-        else None
-    )
-    if paused is not None and paused["state"] == "paused":
-        due, warn = store.policy.resumed(
-            paused["paused_at"], paused["due_at"], paused["warn_at"], now
-        )
-        store.run(
-            "resume_deadline", {"id": paused["id"], "now": now, "due_at": due, "warn_at": warn}
-        )
-        return running(paused["party"], due)
+    paused = deadlines.live(store, cid, rule.kind) if may_resume else None
+    if paused is not None and paused.paused_at is not None:
+        due, warn = store.policy.resumed(paused.paused_at, paused.due_at, paused.warn_at, now)
+        deadlines.resume(store, paused.id, now, due, warn)
+        return running(paused.party, due)
     return running_of(start(store, row, target, now, party=party))
 
 
@@ -101,11 +94,11 @@ def start(
     clock = opening(store, row, status, now, party)
     if clock is None:
         if replacing:
-            store.run("close_open_deadlines", {"complaint_id": row["id"], "now": now})
+            deadlines.close_open(store, row["id"], now)
         return None
     params = {"now": now, **deadline_row(row["id"], clock)}
     if replacing:
         store.defer_clock(params)  # written with the step's other writes
     else:
-        store.run("open_deadline", params)
+        deadlines.open_clock(store, params)
     return clock

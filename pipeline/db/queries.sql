@@ -631,7 +631,7 @@ ORDER BY seq DESC LIMIT 1;
 -- name: appealed_decision
 -- The decision the newest appeal (the buyer's or the merchant's) appealed (none when the
 -- complaint was never appealed).
-SELECT d.actor_id, d.data FROM complaint_events d
+SELECT d.event, d.actor_id, d.data FROM complaint_events d
 WHERE d.complaint_id = %(complaint_id)s
   AND d.event IN ('platform.decide', 'platform.decide_no_remedy', 'platform.approve_decision')
   AND d.seq < (SELECT max(a.seq) FROM complaint_events a

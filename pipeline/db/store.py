@@ -10,20 +10,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from psycopg import Connection
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from pipeline import metrics
-from pipeline.db import clocks
-from pipeline.db.json_rows import json_rows
+from pipeline.db import clocks, complaints, merchants, outbox
+from pipeline.db.complaints import Complaint as Complaint
+from pipeline.db.outbox import Message as Message
+from pipeline.db.outbox import outbox_params as outbox_params
 from pipeline.db.pending import UPDATABLE, PendingWrites
-from pipeline.db.queries import q
 from pipeline.domain import audit
 from pipeline.domain.notices import RECIPIENTS, recipient_id
 from pipeline.domain.routing import route_queue
 from pipeline.domain.sla import DEFAULT_POLICY, SlaPolicy
 from pipeline.domain.stages import STAGES, Job, job_at
-from pipeline.domain.status import Category, Role, Stage, Status
+from pipeline.domain.status import Role, Stage, Status
 from pipeline.domain.transitions import Event, next_status
 
 Now = Callable[[], datetime]
@@ -35,9 +35,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-Message = tuple[str, str, str, dict[str, Any]]  # queue, actor, complaint id, payload
-
-
 def message(job: Job, c: Complaint | str, **payload: Any) -> Message:
     """An outbox message for the job's queue in the stage table (dispatch: the complaint's
     category queue)."""
@@ -45,18 +42,8 @@ def message(job: Job, c: Complaint | str, **payload: Any) -> Message:
     queue = STAGES[job].queue
     if queue is None:
         assert not isinstance(c, str), f"{job} needs the complaint for its queue"
-        queue = route_queue(Category(c["category"]))
+        queue = route_queue(c.category)
     return (queue, str(job), cid, {"complaint_id": cid, **payload})
-
-
-def outbox_params(messages: list[Message]) -> dict[str, Jsonb]:
-    """The `insert_outbox` parameter for these messages: their rows as one JSON array (one
-    encoding for all; a jsonb[] of payloads cost a regex escape per message)."""
-    rows = [
-        {"queue_name": q, "actor_name": a, "complaint_id": cid, "payload": payload}
-        for q, a, cid, payload in messages
-    ]
-    return {"outbox": json_rows(rows)}
 
 
 @dataclass(frozen=True)
@@ -68,26 +55,6 @@ class Step:
     event: dict[str, Any]
     notifications: list[dict[str, Any]]
     messages: list[Message]
-
-
-@dataclass(frozen=True)
-class Complaint:
-    row: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return str(self.row["id"])
-
-    @property
-    def status(self) -> Status:
-        return Status(self.row["status"])
-
-    @property
-    def stage(self) -> Stage:
-        return Stage(self.row["stage"])
-
-    def __getitem__(self, key: str) -> Any:
-        return self.row[key]
 
 
 class Store:
@@ -112,27 +79,18 @@ class Store:
             self._asked = {merchant_id, *(r["merchant_id"] for r in self.locked.values())}
             # Pending writes never touch supervision: read without writing them first, so
             # a group's steps still write together (pipeline.db.pending).
-            rows = self.conn.execute(
-                q("supervised_merchants"), {"merchant_ids": sorted(self._asked)}
-            ).fetchall()
-            self._supervised = frozenset(r["merchant_id"] for r in rows)
+            self._supervised = merchants.supervised(self.conn, sorted(self._asked))
         return merchant_id in self._supervised
 
     def now_supervised(self, merchant_id: str) -> None:
         self._supervised = (self._supervised or frozenset()) | {merchant_id}
         self._asked.add(merchant_id)
 
-    def one(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    def connection(self) -> Connection[dict[str, Any]]:
+        """The transaction's connection, with the steps' deferred writes written: what the
+        gateway modules (pipeline.db.gateway) run a statement on, so it sees every step."""
         self._write_pending()
-        return self.conn.execute(q(name), params).fetchone()
-
-    def all(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        self._write_pending()
-        return self.conn.execute(q(name), params).fetchall()
-
-    def run(self, name: str, params: dict[str, Any]) -> None:
-        self._write_pending()
-        self.conn.execute(q(name), params)
+        return self.conn
 
     def _write_pending(self) -> None:
         if self.pending:
@@ -152,33 +110,26 @@ class Store:
         two transactions take them in the same order, so they do not deadlock)."""
         self._write_pending()
         if self.messages:
-            self.run("insert_outbox", outbox_params(self.messages))
+            outbox.insert(self, self.messages)
             self.messages = []
         if self.merchant_counts:
-            merchants = sorted(self.merchant_counts)
             counts = self.merchant_counts
             self.merchant_counts = {}
-            self.run(
-                "bump_merchant_stats",
-                {
-                    "merchant_ids": merchants,
-                    **{c: [counts[m][c] for m in merchants] for c in MERCHANT_COUNTERS},
-                },
-            )
+            merchants.bump_stats(self, counts, MERCHANT_COUNTERS)
 
     def lock(self, complaint_id: str) -> Complaint | None:
         """The complaint, locked until commit; a row this transaction already locked comes
         from memory, with its steps applied."""
         self.lock_many([complaint_id])
         row = self.locked.get(str(complaint_id))
-        return Complaint(row) if row is not None else None
+        return Complaint.from_row(row) if row is not None else None
 
     def lock_many(self, complaint_ids: list[str]) -> None:
         """Lock a group's complaints in one statement, in id order, for `lock` to serve
         (rows this transaction already holds are not read again)."""
         wanted = sorted({str(cid) for cid in complaint_ids} - self.locked.keys())
         if wanted:
-            for row in self.all("lock_complaints", {"ids": wanted}):
+            for row in complaints.lock(self, wanted):
                 self.locked[str(row["id"])] = row
 
     def defer_clock(self, params: dict[str, Any]) -> None:
@@ -241,7 +192,7 @@ class Store:
         self.messages.extend(step.messages)
         if event.value.startswith("sla."):
             self.effects.append(("sla", (event.value,)))
-        return Complaint(row)
+        return Complaint.from_row(row)
 
     def step(
         self,
@@ -261,10 +212,7 @@ class Store:
         them, intake inserts a new complaint's first step with its row (its clock, which
         reads and writes the ledger, is `apply`'s or intake's to move). `at`: the step's
         time, when not now (intake's batch shares one reading)."""
-        suspended_from = c["suspended_from"]
-        step = next_status(
-            c.status, event, role, Status(suspended_from) if suspended_from else None
-        )
+        step = next_status(c.status, event, role, c.suspended_from)
         unknown = set(updates) - UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -295,7 +243,7 @@ class Store:
         self.pending.update(c.row, row)
         self.locked[c.id] = row
         self.pending.events.append(event_row)
-        return Complaint(row)
+        return Complaint.from_row(row)
 
 
 def notification_rows(
@@ -335,7 +283,7 @@ def chained_event(
     before `prev_hash`, and `hash` is the complaint's new chain head."""
     event_row = {
         "complaint_id": c.id,
-        "seq": c["version"] + 1,
+        "seq": c.version + 1,
         "event": event,
         "from_status": c.status,
         "to_status": to_status,
@@ -344,8 +292,8 @@ def chained_event(
         "data": data,
         "created_at": now,
     }
-    head = audit.link(c["chain_head"], event_row)
-    return {**event_row, "prev_hash": c["chain_head"], "hash": head}
+    head = audit.link(c.chain_head, event_row)
+    return {**event_row, "prev_hash": c.chain_head, "hash": head}
 
 
 @contextmanager

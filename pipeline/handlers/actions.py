@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
-from pipeline.db.json_rows import dumps
+from pipeline.db import actions
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.actions import (
     ACTION_EVENTS,
@@ -61,7 +59,7 @@ QUEUE_CALLER = "queue"
 
 
 def authorise(c: Complaint, a: ActionV1) -> None:
-    owner = {"buyer": c["buyer_id"], "merchant": c["merchant_id"]}.get(a.actor.role)
+    owner = {"buyer": c.buyer_id, "merchant": c.merchant_id}.get(a.actor.role)
     if owner is not None and owner != a.actor.id:
         raise ActionRefused(
             "not_your_complaint",
@@ -104,7 +102,7 @@ def handle_action(
     except (IllegalTransition, ForbiddenActor) as exc:
         raise refuse(c, "not_allowed_now", exc.text) from None
     result = ActionResult(after.id, after.status)
-    _keep(store, a, caller, result, after["version"])
+    _keep(store, a, caller, result, after.version)
     return result
 
 
@@ -116,29 +114,27 @@ def _record(store: Store, c: Complaint, a: ActionV1, caller: str) -> ActionResul
     """Claim the caller's key for this request; a replay answers the kept result, another
     request under the same key is refused with what differs."""
     request = _request(a)
-    claimed = store.one(
-        "record_action",
-        {
-            "caller": caller,
-            "key": a.idempotency_key,
-            "complaint_id": a.complaint_id,
-            "action": a.action,
-            "role": a.actor.role,
-            "actor_id": a.actor.id,
-            "request": Jsonb(request, dumps=dumps),
-        },
+    claimed = actions.claim(
+        store,
+        caller=caller,
+        key=a.idempotency_key,
+        complaint_id=a.complaint_id,
+        action=a.action,
+        role=a.actor.role,
+        actor_id=a.actor.id,
+        request=request,
     )
-    if claimed is not None:
+    if claimed:
         return None
-    kept = store.one("recorded_action", {"caller": caller, "key": a.idempotency_key})
+    kept = actions.recorded(store, caller, a.idempotency_key)
     assert kept is not None  # the conflicting row is committed: rows are never deleted
-    before = kept["request"] or {
-        "complaint_id": kept["complaint_id"],
-        "action": kept["action"],
-        "actor": {"role": kept["actor_role"], "id": kept["actor_id"]},
+    before = kept.request or {
+        "complaint_id": kept.complaint_id,
+        "action": kept.action,
+        "actor": {"role": kept.actor_role, "id": kept.actor_id},
     }
     differ = sorted(k for k in {*before, *request} if before.get(k) != request.get(k))
-    if kept["request"] is None:  # kept before requests were: only the envelope compares
+    if kept.request is None:  # kept before requests were: only the envelope compares
         differ = [k for k in differ if k in before]
     if differ:
         raise IdempotencyConflict(
@@ -148,22 +144,14 @@ def _record(store: Store, c: Complaint, a: ActionV1, caller: str) -> ActionResul
                 for k in differ
             ],
         )
-    result = kept["result"] or {"status": c.status.value}
+    result = kept.result or {"status": c.status.value}
     return ActionResult(
         a.complaint_id, Status(result["status"]), result.get("followup_id"), replayed=True
     )
 
 
 def _keep(store: Store, a: ActionV1, caller: str, result: ActionResult, seq: int | None) -> None:
-    store.run(
-        "set_action_result",
-        {
-            "caller": caller,
-            "key": a.idempotency_key,
-            "seq": seq,
-            "result": Jsonb(result.kept(), dumps=dumps),
-        },
-    )
+    actions.keep_result(store, caller, a.idempotency_key, seq, result.kept())
 
 
 def _plain(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
@@ -209,13 +197,13 @@ def _file_followup(store: Store, parent: Complaint, a: ActionV1) -> ActionResult
         )
     followup = a.complaint
     assert followup is not None
-    if followup.buyer_id != parent["buyer_id"]:
+    if followup.buyer_id != parent.buyer_id:
         raise refuse(
             parent, "not_your_complaint", text("a follow-up must come from the same buyer")
         )
     if (followup.order.order_id, followup.merchant_id) != (
-        parent["order_id"],
-        parent["merchant_id"],
+        parent.order_id,
+        parent.merchant_id,
     ):
         raise refuse(parent, "followup_mismatch", text("a follow-up must be about the same order"))
     (result,) = intake.accept(

@@ -5,6 +5,7 @@ appealed decision does not decide the appeal (pipeline.handlers.decisions)."""
 
 from __future__ import annotations
 
+from pipeline.db import deadlines, events
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.status import Status
 from pipeline.domain.text import text
@@ -17,11 +18,11 @@ def _may_appeal(store: Store, c: Complaint, event: Event) -> None:
     if c.status is not Status.RESOLVED:
         needs = text("an appeal needs status resolved, not {status}", status=c.status.value)
         raise refuse(c, "not_allowed_now", needs)
-    if store.one("count_events", {"complaint_id": c.id, "event": event})["n"]:  # type: ignore[index]
+    if events.count(store, c.id, event):
         used = text("a complaint may be appealed once by each party")
         raise refuse(c, "appeal_already_used", used)
-    window = store.one("live_deadline", {"complaint_id": c.id, "kind": "buyer_confirmation"})
-    if window is None or window["due_at"] < store.clock():
+    window = deadlines.live(store, c.id, "buyer_confirmation")
+    if window is None or window.due_at < store.clock():
         raise refuse(c, "appeal_window_closed", text("the 7-day appeal window has closed"))
 
 
@@ -29,7 +30,7 @@ def _appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext, event: 
     return store.apply(
         c,
         event,
-        escalation_level=c["escalation_level"] + 1,
+        escalation_level=c.escalation_level + 1,
         data={"text": a.text},
         **actor_fields(a, ctx),
     )
@@ -42,7 +43,7 @@ def buyer_appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) ->
 
 def merchant_appeal(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     _may_appeal(store, c, Event.MERCHANT_APPEAL)
-    if store.one("last_decision", {"complaint_id": c.id}) is None:
+    if events.last_decision(store, c.id) is None:
         raise refuse(
             c,
             "no_decision_to_appeal",

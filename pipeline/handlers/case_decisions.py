@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from psycopg.types.json import Jsonb
-
-from pipeline.db.json_rows import dumps
+from pipeline.db import cases, events
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.errors import ActionRefused, NotFound
 from pipeline.domain.stages import Job
@@ -47,31 +45,19 @@ def decide_case(
 ) -> CaseDecided:
     """Record the decision (once per key); send it to each complaint of the case, or keep
     it as proposed when its total exceeds `four_eyes_cents`."""
-    params = {"case_id": case_id, "key": key}
-    kept = store.one("recorded_case_decision", params)
+    kept = cases.recorded_decision(store, case_id, key)
     if kept is not None:
         return _replayed(kept)
-    members = store.all("case_complaints", {"case_id": case_id})
+    members = cases.members(store, case_id)
     amount = 0 if outcome["decision"] == "merchant_wins" else outcome.get("amount_cents") or 0
     total = amount * len(members)
     needs = four_eyes_cents if total > four_eyes_cents else None
-    row = store.one(
-        "record_case_decision",
-        {
-            **params,
-            "outcome": Jsonb(outcome, dumps=dumps),
-            "rule": rule,
-            "decided_by": staff,
-            "now": store.clock(),
-            "total_cents": total,
-            "needs_approval_above_cents": needs,
-        },
-    )
-    if row is None:  # the same key, recorded meanwhile by a concurrent request
-        kept = store.one("recorded_case_decision", params)
+    decision = (outcome, rule, staff)
+    decision_id = cases.record_decision(store, case_id, key, decision, store.clock(), total, needs)
+    if decision_id is None:  # the same key, recorded meanwhile by a concurrent request
+        kept = cases.recorded_decision(store, case_id, key)
         assert kept is not None
         return _replayed(kept)
-    decision_id = int(row["id"])
     if needs is not None:
         return CaseDecided(decision_id, "proposed", "proposed", 0, total)
     sent = _fan_out(store, case_id, decision_id, members)
@@ -81,7 +67,7 @@ def decide_case(
 def approve_case_decision(store: Store, case_id: str, decision_id: int, staff: str) -> CaseDecided:
     """The second pair of eyes: fans a proposed decision out as it was proposed. Approving
     it again (the same person) answers the approval again; the proposer may not approve."""
-    d = store.one("lock_case_decision", {"case_id": case_id, "id": decision_id})
+    d = cases.lock_decision(store, case_id, decision_id)
     if d is None:
         raise NotFound(
             text("no decision {decision} for case {id}", decision=decision_id, id=case_id)
@@ -93,9 +79,7 @@ def approve_case_decision(store: Store, case_id: str, decision_id: int, staff: s
     if d["decided_by"] == staff:
         other = text("a decision is approved by someone other than its proposer")
         raise ActionRefused("four_eyes", other)
-    store.run(
-        "approve_case_decision", {"id": decision_id, "approved_by": staff, "now": store.clock()}
-    )
+    cases.approve_decision(store, decision_id, staff, store.clock())
     return CaseDecided(decision_id, "applied", "applied", _fan_out(store, case_id, decision_id))
 
 
@@ -108,10 +92,10 @@ def _fan_out(
     store: Store, case_id: str, decision_id: int, members: list[dict[str, Any]] | None = None
 ) -> int:
     if members is None:
-        members = store.all("case_complaints", {"case_id": case_id})
+        members = cases.members(store, case_id)
     for m in members:
         store.enqueue(Job.CASE_DECIDE, str(m["id"]), case_decision_id=decision_id)
-    store.run("close_case", {"case_id": case_id, "now": store.clock()})
+    cases.close(store, case_id, store.clock())
     return len(members)
 
 
@@ -129,19 +113,18 @@ def apply_case_decision(
     c = store.lock(complaint_id)
     if c is None:
         return Skipped(complaint_id, "unknown complaint")
-    ref = {"complaint_id": c.id, "decision_id": decision_id}
-    if store.one("case_decision_applied", ref):
+    if events.case_decision_applied(store, c.id, decision_id):
         return Skipped(complaint_id, "case decision already applied")
     if str(Event.CASE_DECIDED) not in allowed_events(c.status, Role.PLATFORM):
         return Skipped(complaint_id, f"complaint is {c.status}: the case decision passes it by")
-    d = store.one("case_decision", {"id": decision_id})
+    d = cases.decision(store, decision_id)
     assert d is not None
     if d["needs_approval_above_cents"] is not None and d["approved_by"] is None:
         return Skipped(complaint_id, "case decision not approved")
     decided = {
         **d["outcome"],
         "rule": d["rule"],
-        "level": c["escalation_level"],
+        "level": c.escalation_level,
         "case_id": str(d["case_id"]),
         "case_decision_id": decision_id,
     }
@@ -153,5 +136,5 @@ def apply_case_decision(
     if decided["decision"] == "merchant_wins":
         return store.apply(c, Event.CASE_DECIDED_NO_REMEDY, outcome=decided, data=decided, **who)
     after = store.apply(c, Event.CASE_DECIDED, outcome=decided, data=decided, **who)
-    store.bump_merchant(c["merchant_id"], lost=1)
+    store.bump_merchant(c.merchant_id, lost=1)
     return returns.require_return(store, after)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pipeline.db import cases
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.cases import CASE_RULES, product_key, within
 from pipeline.domain.status import Category, Role
@@ -21,7 +22,7 @@ from pipeline.handlers.common import Item, Skipped
 def counts(c: Complaint) -> bool:
     """Whether a complaint is counted towards a case (its category has a rule, it names a
     product): the dispatch step sends it to the case count then."""
-    return Category(c["category"]) in CASE_RULES and bool(product_key(c["sku"], c["item_id"]))
+    return c.category in CASE_RULES and bool(product_key(c.sku, c.item_id))
 
 
 def count_cases(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped | str]:
@@ -33,10 +34,7 @@ def count_cases(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped
     joined or opened (the opening complaint's step), or Skipped."""
     arrivals = [(item.complaint_id, item.message_id) for item in items]
     now = store.clock()
-    rows = store.all(
-        "count_case_arrivals",
-        {"ids": [cid for cid, _ in arrivals], "categories": _CATEGORIES, "now": now},
-    )
+    rows = cases.count_arrivals(store, [cid for cid, _ in arrivals], _CATEGORIES, now)
     joined: dict[str, Complaint | Skipped | str] = {}
     changed: list[dict[str, Any]] = []
     links: list[tuple[str, str]] = []
@@ -63,10 +61,8 @@ def count_cases(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped
             counted.add(cid)
             ids_in, ats_in = [*ids_in, cid], [*ats_in, now]
             if len(ids_in) >= rule.threshold:
-                where = {k: t[k] for k in ("merchant_id", "product_key", "category")}
-                case = store.one("open_case", {**where, "now": now, "complaint_id": cid})
-                assert case is not None
-                case_id = str(case["id"])
+                key = (t["merchant_id"], t["product_key"], t["category"])
+                case_id = cases.open_case(store, key, now, cid)
                 links += [(case_id, m) for m in ids_in]
                 opened[cid] = (case_id, len(ids_in))
                 ids_in, ats_in = [], []
@@ -77,12 +73,9 @@ def count_cases(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped
             t.update(complaint_ids=ids_in, arrived_at=ats_in, case_id=case_id)
             changed.append(t)  # a replay that changes nothing writes nothing
     if changed:
-        _save(store, changed)
+        cases.save_tallies(store, changed)
     if links:
-        store.run(
-            "link_case_members",
-            {"case_ids": [c for c, _ in links], "ids": [m for _, m in links], "now": now},
-        )
+        cases.link_members(store, links, now)
     results: list[Complaint | Skipped | str] = []
     for cid, mid in arrivals:
         if cid in opened:
@@ -97,20 +90,6 @@ _CATEGORIES = [str(c) for c in CASE_RULES]
 
 def _not_counted(cid: str) -> Skipped:
     return Skipped(cid, "not counted towards a case (or counted already)")
-
-
-def _save(store: Store, tallies: list[dict[str, Any]]) -> None:
-    store.run(
-        "save_case_tallies",
-        {
-            "merchant_ids": [t["merchant_id"] for t in tallies],
-            "product_keys": [t["product_key"] for t in tallies],
-            "categories": [t["category"] for t in tallies],
-            "ids": [",".join(t["complaint_ids"]) for t in tallies],
-            "ats": [",".join(at.isoformat() for at in t["arrived_at"]) for t in tallies],
-            "case_ids": [t["case_id"] for t in tallies],
-        },
-    )
 
 
 def _opened(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pipeline.db import complaints
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.errors import ActionRefused, NotFound
 from pipeline.domain.status import Role, Stage, Status
@@ -54,7 +55,7 @@ def live_holder(row: dict[str, Any], now: datetime) -> str | None:
 def claim_holder(store: Store, complaint_id: str, now: datetime) -> str | None:
     """Who holds the complaint under a live lease (None: nobody). For the action handler: a
     platform action by another staff member while someone's lease runs is refused."""
-    row = store.one("claim_of", {"id": complaint_id})
+    row = complaints.claim_of(store, complaint_id)
     return live_holder(row, now) if row is not None else None
 
 
@@ -94,12 +95,13 @@ def claim(
     now = store.clock()
     holder = live_holder(c.row, now)
     if holder is not None and holder != staff_id:
+        assert c.claim_expires_at is not None  # a live holder holds a lease
         raise ActionRefused(
             "claimed_by_another",
             text(
                 "claimed by {holder} until {until}",
                 holder=holder,
-                until=c["claim_expires_at"].isoformat(),
+                until=c.claim_expires_at.isoformat(),
             ),
         )
     until = now + lease

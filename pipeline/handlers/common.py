@@ -71,13 +71,13 @@ def actor_fields(a: ActionV1, ctx: ActionContext) -> dict[str, Any]:
 
 def within_order(c: Complaint, *amounts: int | None) -> None:
     for amount in amounts:
-        if amount is not None and amount > c["order_amount_cents"]:
+        if amount is not None and amount > c.order_amount_cents:
             raise refuse(
                 c,
                 "amount_exceeds_order",
                 text(
                     "amount {amount} exceeds the order amount {order}",
                     amount=amount,
-                    order=c["order_amount_cents"],
+                    order=c.order_amount_cents,
                 ),
             )

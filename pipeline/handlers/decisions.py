@@ -6,8 +6,7 @@ made (or approved) the decision appealed."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from pipeline.db import events
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
@@ -24,7 +23,7 @@ def decide(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
     decided = {
         **outcome.model_dump(exclude_none=True),
         "rule": a.rule,
-        "level": c["escalation_level"],
+        "level": c.escalation_level,
     }
     if outcome.decision == "merchant_wins":
         return store.apply(
@@ -38,33 +37,33 @@ def decide(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
             **actor_fields(a, ctx),
         )
     after = store.apply(c, Event.DECIDE, outcome=decided, data=decided, **actor_fields(a, ctx))
-    store.bump_merchant(c["merchant_id"], lost=1)
+    store.bump_merchant(c.merchant_id, lost=1)
     return returns.require_return(store, after)
 
 
 def approve_decision(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     """The second pair of eyes: applies the pending proposed decision as it was proposed."""
-    pending = store.one("latest_decision_step", {"complaint_id": c.id})
-    if pending is None or pending["event"] != Event.DECISION_PROPOSED:
+    pending = events.latest_decision_step(store, c.id)
+    if pending is None or pending.event != Event.DECISION_PROPOSED:
         raise refuse(c, "no_pending_decision", text("no proposed decision waits for approval"))
-    if pending["actor_id"] == a.actor.id:
+    if pending.actor_id == a.actor.id:
         other = text("a decision is approved by someone other than its proposer")
         raise refuse(c, "four_eyes", other)
     _not_the_appealed_decider(store, c, a.actor.id)
-    decided = {k: v for k, v in pending["data"].items() if k != "needs_approval_above_cents"}
-    decided = {**decided, "proposed_by": pending["actor_id"], "approved_by": a.actor.id}
+    decided = {k: v for k, v in pending.data.items() if k != "needs_approval_above_cents"}
+    decided = {**decided, "proposed_by": pending.actor_id, "approved_by": a.actor.id}
     after = store.apply(
         c, Event.DECISION_APPROVED, outcome=decided, data=decided, **actor_fields(a, ctx)
     )
-    store.bump_merchant(c["merchant_id"], lost=1)
+    store.bump_merchant(c.merchant_id, lost=1)
     return returns.require_return(store, after)
 
 
 def _not_the_appealed_decider(store: Store, c: Complaint, staff_id: str) -> None:
-    appealed: dict[str, Any] | None = store.one("appealed_decision", {"complaint_id": c.id})
+    appealed = events.appealed_decision(store, c.id)
     if appealed is None:
         return
-    deciders = {appealed["actor_id"], (appealed["data"] or {}).get("proposed_by")}
+    deciders = {appealed.actor_id, appealed.data.get("proposed_by")}
     if staff_id in deciders:
         raise refuse(
             c,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.routing import route_queue
 from pipeline.domain.stages import Job
-from pipeline.domain.status import Category, Stage, Status
+from pipeline.domain.status import Stage, Status
 from pipeline.domain.transitions import Event
 from pipeline.handlers import cases
 from pipeline.handlers.common import Item, Skipped, expect
@@ -23,7 +23,7 @@ def _route(store: Store, item: Item) -> Complaint | Skipped:
     c = expect(store, item.complaint_id, Status.IN_REVIEW, Stage.ROUTE)
     if isinstance(c, Skipped):
         return c
-    queue = route_queue(Category(c["category"]))
+    queue = route_queue(c.category)
     return store.advance(
         c,
         Event.ROUTED,
@@ -43,7 +43,7 @@ def _dispatch(store: Store, item: Item) -> Complaint | Skipped:
     c = expect(store, item.complaint_id, Status.IN_REVIEW, Stage.DISPATCH)
     if isinstance(c, Skipped):
         return c
-    store.bump_merchant(c["merchant_id"], received=1)
+    store.bump_merchant(c.merchant_id, received=1)
     if cases.counts(c):
         store.enqueue(Job.CASE_COUNT, c)
     return store.advance(
@@ -51,5 +51,5 @@ def _dispatch(store: Store, item: Item) -> Complaint | Skipped:
         Event.DISPATCHED,
         to=Stage.PARTIES,
         message_id=item.message_id,
-        data={"merchant_id": c["merchant_id"]},
+        data={"merchant_id": c.merchant_id},
     )

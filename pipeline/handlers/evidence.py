@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.adapters.evidence_store import EvidenceStore, EvidenceStoreUnavailable
+from pipeline.db import complaints, evidence_items, reports
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.actions import CHECKED_EVIDENCE
 from pipeline.domain.evidence_rules import (
@@ -24,7 +25,7 @@ from pipeline.domain.evidence_rules import (
     size_limit,
     unmet_requirements,
 )
-from pipeline.domain.status import Category, EvidenceKind, Stage, Status, Verdict
+from pipeline.domain.status import EvidenceKind, Stage, Status, Verdict
 from pipeline.domain.transitions import Event
 from pipeline.handlers.common import Item, Skipped, expect
 from pipeline.logging import get_logger
@@ -41,7 +42,7 @@ def note_store_error(uow: UnitOfWork, exc: EvidenceStoreUnavailable) -> None:
     log.warning("evidence store unavailable; no verdict, retried", reason=exc.reason)
     try:
         with uow() as store:
-            store.run("count_store_error", {"reason": exc.reason})
+            reports.count_store_error(store, exc.reason)
             store.effects.append(("store_error", (exc.reason,)))
     except Exception as failed:  # the database may be down too: the retry still happens
         log.warning("store error not counted", error=type(failed).__name__)
@@ -99,7 +100,7 @@ class Snapshot:
 
 
 def _snapshots(store: Store, complaint_ids: list[str]) -> list[Snapshot | Skipped]:
-    rows = {str(r["id"]): r for r in store.all("evidence_snapshots", {"ids": complaint_ids})}
+    rows = complaints.evidence_snapshots(store, complaint_ids)
     snaps: list[Snapshot | Skipped] = []
     for cid in complaint_ids:
         row = rows.get(cid)
@@ -142,15 +143,8 @@ def handle_evidence(
                 verdicts.update(found)
             results.append(result)
         if verdicts:
-            store.run(
-                "set_verdicts",
-                {
-                    "ids": list(verdicts),
-                    "verdicts": [check.verdict.value for check in verdicts.values()],
-                    "details": [check.detail or None for check in verdicts.values()],
-                    "now": store.clock(),
-                },
-            )
+            checked = {i: (ch.verdict.value, ch.detail or None) for i, ch in verdicts.items()}
+            evidence_items.set_verdicts(store, checked, store.clock())
         return results
 
 
@@ -168,14 +162,14 @@ def _decide(
         return c
     # Items change only with a transition, which bumps the version: an unchanged
     # version means the snapshot's items are still the complaint's items.
-    if c["version"] != snap.version:
+    if c.version != snap.version:
         return Skipped(complaint_id, "complaint changed during the evidence check")
     store.effects.extend(("verdict", (check.verdict.value,)) for check in checks.values())
     verdicts = {
         i["id"]: checks[i["id"]].verdict if i["id"] in checks else i["verdict"] for i in snap.items
     }
     ok_kinds = [EvidenceKind(i["kind"]) for i in snap.items if verdicts[i["id"]] == Verdict.OK]
-    missing = unmet_requirements(Category(c["category"]), ok_kinds)
+    missing = unmet_requirements(c.category, ok_kinds)
     # Only this round's items count as bad: supplying new evidence supersedes old failures.
     bad = {
         str(i["position"]): verdicts[i["id"]]

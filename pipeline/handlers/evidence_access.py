@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
+from pipeline.db import evidence_items
 from pipeline.db.store import Store
 from pipeline.domain.errors import ActionRefused, NotFound
 from pipeline.domain.status import Role, Verdict
@@ -37,9 +38,9 @@ def record_view(store: Store, complaint_id: str, position: int, viewer: Viewer) 
     """The evidence item, after recording that `viewer` looked at it; NotFound when the
     complaint is not the viewer's to see or has no such item."""
     c = store.lock(complaint_id)
-    if c is None or not sees(viewer.party_role, viewer.party_id, c["buyer_id"], c["merchant_id"]):
+    if c is None or not sees(viewer.party_role, viewer.party_id, c.buyer_id, c.merchant_id):
         raise NotFound(text("no complaint {id}", id=complaint_id))
-    item = store.one("evidence_item", {"complaint_id": c.id, "position": position})
+    item = evidence_items.item(store, c.id, position)
     if item is None:
         raise NotFound(
             text(

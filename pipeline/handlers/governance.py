@@ -6,6 +6,7 @@ scheduler); each change is a merchant event."""
 
 from __future__ import annotations
 
+from pipeline.db import merchants
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.governance import SUPERVISION
 
@@ -13,34 +14,15 @@ from pipeline.domain.governance import SUPERVISION
 def penalise(store: Store, c: Complaint, reason: str) -> None:
     """One penalty point for the complaint's merchant (the scorecard counter is bumped by
     the caller); past the threshold, supervision starts."""
-    merchant, now = c["merchant_id"], store.clock()
-    row = store.one(
-        "add_penalty",
-        {
-            "merchant_id": merchant,
-            "complaint_id": c.id,
-            "points": 1,
-            "reason": reason,
-            "now": now,
-            "since": now - SUPERVISION.window,
-        },
-    )
-    assert row is not None
-    if row["total"] < SUPERVISION.points:
+    merchant, now = c.merchant_id, store.clock()
+    total = merchants.add_penalty(store, merchant, c.id, reason, now, now - SUPERVISION.window)
+    if total < SUPERVISION.points:
         return
-    store.run(
-        "start_supervision",
-        {
-            "merchant_id": merchant,
-            "complaint_id": c.id,
-            "now": now,
-            "until": now + SUPERVISION.duration,
-            "points": row["total"],
-            "effects": list(SUPERVISION.effects),
-        },
-    )
+    until = now + SUPERVISION.duration
+    effects = list(SUPERVISION.effects)
+    merchants.start_supervision(store, merchant, c.id, now, until, total, effects)
     store.now_supervised(merchant)
 
 
 def holds_offer(store: Store, c: Complaint) -> bool:
-    return SUPERVISION.offers_need_approval and store.supervised(c["merchant_id"])
+    return SUPERVISION.offers_need_approval and store.supervised(c.merchant_id)

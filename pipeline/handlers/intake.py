@@ -14,10 +14,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import uuid4
 
-from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
-from pipeline.db import clocks
+from pipeline.db import clocks, complaints
 from pipeline.db.json_rows import json_rows
 from pipeline.db.store import Complaint, Message, Store, message, outbox_params
 from pipeline.domain.stages import job_at
@@ -77,8 +76,7 @@ def _unknown_parents(store: Store, items: Sequence[tuple[ComplaintV1, str | None
     parents = {str(c.parent_id) for c, _ in items if c.parent_id}
     if not parents:
         return set()
-    known = {str(r["id"]) for r in store.all("existing_ids", {"ids": list(parents)})}
-    return parents - known
+    return parents - complaints.existing_ids(store, list(parents))
 
 
 UNKNOWN_PARENT = IntakeResult(
@@ -119,21 +117,12 @@ def accept(
         for (_, cid, c, key), fp in zip(todo, fingerprints, strict=True):
             rows.add(store, _received_row(cid, c, key, fp, now), c, message_id)
         status = {str(r["id"]): r["status"] for r in rows.complaints}
-        written = store.all("accept_complaints", rows.params())
-        inserted = {str(r["id"]): status[str(r["id"])] for r in written}
+        inserted = {cid: status[cid] for cid in complaints.accept(store, rows.params())}
     for (index, cid, complaint, key), fp in zip(todo, fingerprints, strict=True):
         if cid in inserted:
             results[index] = IntakeResult("accepted", cid, status=inserted[cid])
             continue
-        found = store.one(
-            "find_existing",
-            {
-                "source": complaint.source,
-                "external_id": complaint.external_id,
-                "idempotency_key": key,
-            },
-        )
-        assert found is not None
+        found = complaints.find_existing(store, complaint.source, complaint.external_id, key)
         same = found["payload_sha256"] == fp and (found["source"], found["external_id"]) == (
             complaint.source,
             complaint.external_id,
@@ -162,7 +151,7 @@ class IntakeRows:
         self, store: Store, received: dict[str, Any], c: ComplaintV1, message_id: str | None
     ) -> None:
         step = store.step(
-            Complaint(received),
+            Complaint.from_row(received),
             Event.INTAKE_ACCEPTED,
             stage=Stage.REVIEW,
             data={"source": c.source, "evidence_items": len(c.evidence)},
@@ -222,21 +211,19 @@ def quarantine(
     text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
     source = raw.get("source") if isinstance(raw, dict) else None
     external_id = raw.get("external_id") if isinstance(raw, dict) else None
-    row = store.one(
-        "insert_quarantine",
-        {
-            "received_via": via,
-            "source": source if isinstance(source, str) else None,
-            "external_id": external_id if isinstance(external_id, str) else None,
-            "raw": text.replace("\x00", "\\u0000"),
-            "errors": Jsonb(errors),
-            "line_no": line_no,
-            "message_id": message_id,
-        },
+    kept = complaints.quarantine(
+        store,
+        received_via=via,
+        source=source if isinstance(source, str) else None,
+        external_id=external_id if isinstance(external_id, str) else None,
+        raw=text.replace("\x00", "\\u0000"),
+        errors=errors,
+        line_no=line_no,
+        message_id=message_id,
     )
-    if row:
+    if kept is not None:
         store.effects.append(("quarantined", (via,)))
-    return int(row["id"]) if row else None
+    return kept
 
 
 def intake_message(store: Store, payload: Any, message_id: str | None = None) -> IntakeResult:

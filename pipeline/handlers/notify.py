@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.adapters.notifier import Notifier
+from pipeline.db import outbox
 from pipeline.db.store import Store
 from pipeline.handlers.common import Item
 
@@ -26,12 +27,8 @@ def handle_notify(store: Store, notifier: Notifier, items: Sequence[Item]) -> De
     redelivered message)."""
     if not items:
         return Delivery(0)
-    pending = store.all(
-        "pending_notifications",
-        {
-            "complaint_ids": [item.complaint_id for item in items],
-            "event_seqs": [item.number("event_seq") for item in items],
-        },
+    pending = outbox.pending_notifications(
+        store, [(item.complaint_id, item.number("event_seq")) for item in items]
     )
     delivered: list[int] = []
     error: Exception | None = None
@@ -43,5 +40,5 @@ def handle_notify(store: Store, notifier: Notifier, items: Sequence[Item]) -> De
             break
         delivered.append(notification["id"])
     if delivered:
-        store.run("mark_delivered", {"ids": delivered, "now": store.clock()})
+        outbox.mark_delivered(store, delivered, store.clock())
     return Delivery(len(delivered), error)

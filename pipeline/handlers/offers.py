@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.db import clocks
+from pipeline.db import clocks, events, evidence_items
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.remedy_rules import Effect, RemedyFacts, judge
-from pipeline.domain.status import Category, EvidenceKind, Role, Status, Verdict
+from pipeline.domain.status import EvidenceKind, Role, Status, Verdict
 from pipeline.domain.text import text
 from pipeline.domain.transitions import Event
 from pipeline.handlers import governance, returns
@@ -27,8 +27,7 @@ MAX_OFFER_ROUNDS = 3
 
 
 def rounds(store: Store, c: Complaint) -> int:
-    row = store.one("count_offer_rounds", {"complaint_id": c.id})
-    return int(row["n"]) if row else 0
+    return events.offer_rounds(store, c.id)
 
 
 def _visual_evidence(store: Store, c: Complaint) -> bool:
@@ -36,7 +35,7 @@ def _visual_evidence(store: Store, c: Complaint) -> bool:
         i["verdict"] == Verdict.OK
         and i["submitted_by_role"] == Role.BUYER
         and EvidenceKind(i["kind"]) in VISUAL
-        for i in store.all("evidence_of", {"complaint_id": c.id})
+        for i in evidence_items.of(store, c.id)
     )
 
 
@@ -51,8 +50,8 @@ def _offer(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext, event: E
         raise refuse(c, "offer_rounds_exhausted", made)
     rule = judge(
         RemedyFacts(
-            category=Category(c["category"]),
-            order_amount_cents=c["order_amount_cents"],
+            category=c.category,
+            order_amount_cents=c.order_amount_cents,
             type=remedy.type,
             amount_cents=remedy.amount_cents,
             compensation_cents=remedy.compensation_cents,
@@ -83,7 +82,7 @@ def _on_table(remedy: Remedy, by: str, n: int) -> dict[str, Any]:
 
 def accept(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     after = _offer(store, c, a, ctx, Event.MERCHANT_ACCEPT)
-    store.bump_merchant(c["merchant_id"], accepted=1)
+    store.bump_merchant(c.merchant_id, accepted=1)
     return after
 
 
@@ -106,7 +105,7 @@ def counter(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Comp
 
 
 def _agreed(c: Complaint, **extra: Any) -> dict[str, Any]:
-    remedy = {k: v for k, v in (c["remedy"] or {}).items() if k != "explicit"}
+    remedy = {k: v for k, v in (c.remedy or {}).items() if k != "explicit"}
     return {
         "decision": "agreed",
         "remedy": remedy,
@@ -134,7 +133,7 @@ def accept_counter(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) 
 def offer_timeout(store: Store, c: Complaint, data: dict[str, Any], mid: str | None) -> Complaint:
     """The buyer let its clock run out: an ordinary offer is accepted by silence; one the
     rules let through only for an explicit answer goes to the platform."""
-    explicit = (c["remedy"] or {}).get("explicit")
+    explicit = (c.remedy or {}).get("explicit")
     if explicit:
         return store.apply(
             c, Event.SLA_OFFER_UNANSWERED, data={**data, "rule": explicit}, message_id=mid
@@ -147,5 +146,5 @@ def offer_timeout(store: Store, c: Complaint, data: dict[str, Any], mid: str | N
 
 
 def counter_timeout(store: Store, c: Complaint, data: dict[str, Any], mid: str | None) -> Complaint:
-    store.bump_merchant(c["merchant_id"], breaches=1)
+    store.bump_merchant(c.merchant_id, breaches=1)
     return store.apply(c, Event.SLA_COUNTER_TIMEOUT, data=data, message_id=mid)

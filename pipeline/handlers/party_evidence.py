@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.db import evidence_items
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.status import Role, Stage
 from pipeline.domain.transitions import Event
@@ -26,10 +27,7 @@ def merchant_evidence(
     now = store.clock()
     for offset, (item, check) in enumerate(zip(items, checks, strict=True)):
         row = _evidence_row(c, a, item, base + offset, Role.MERCHANT)
-        store.run(
-            "insert_evidence_checked",
-            {**row, "verdict": check.verdict, "detail": check.detail or None, "now": now},
-        )
+        evidence_items.add_checked(store, row, check.verdict, check.detail or None, now)
         store.effects.append(("verdict", (check.verdict.value,)))
     return {str(base + i): ch.verdict.value for i, ch in enumerate(checks)}
 
@@ -42,14 +40,14 @@ def dispute(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Comp
         data={"text": a.text, "verdicts": verdicts},
         **actor_fields(a, ctx),
     )
-    store.bump_merchant(c["merchant_id"], disputed=1)
+    store.bump_merchant(c.merchant_id, disputed=1)
     return after
 
 
 def supply(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     base = _next_position(store, c.id)
     for offset, item in enumerate(a.evidence or []):
-        store.run("insert_evidence", _evidence_row(c, a, item, base + offset, Role.BUYER))
+        evidence_items.add(store, _evidence_row(c, a, item, base + offset, Role.BUYER))
     return store.advance(
         c,
         Event.SUPPLY_EVIDENCE,
@@ -60,8 +58,7 @@ def supply(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Compl
 
 
 def _next_position(store: Store, complaint_id: str) -> int:
-    start = store.one("next_evidence_position", {"complaint_id": complaint_id})
-    return int(start["position"]) if start else 0
+    return evidence_items.next_position(store, complaint_id)
 
 
 def _evidence_row(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.adapters.payments import PaymentPort
-from pipeline.db import clocks
+from pipeline.db import clocks, payments
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.money import payment_due
 from pipeline.domain.stages import Job
@@ -24,23 +24,23 @@ from schemas.action import ActionV1
 
 def _instruct(store: Store, c: Complaint, executed_by: Role, **step: Any) -> Complaint | None:
     """The instruction for the money the outcome moves, or None when it moves none."""
-    due = payment_due(c["outcome"] or {}, c["order_amount_cents"])
+    due = payment_due(c.outcome or {}, c.order_amount_cents)
     if due is None:
         return None
-    n = store.one("count_payment_instructions", {"complaint_id": c.id})["n"]  # type: ignore[index]
+    n = payments.count(store, c.id)
     key = f"refund:{c.id}:{n + 1}"
     instruction = {
         "idempotency_key": key,
         "complaint_id": c.id,
         "amount_cents": due.amount_cents,
         "compensation_cents": due.compensation_cents,
-        "currency": c["currency"],
-        "order_id": c["order_id"],
-        "buyer_id": c["buyer_id"],
-        "merchant_id": c["merchant_id"],
+        "currency": c.currency,
+        "order_id": c.order_id,
+        "buyer_id": c.buyer_id,
+        "merchant_id": c.merchant_id,
         "executed_by": executed_by,
     }
-    store.run("insert_payment_instruction", {**instruction, "now": store.clock()})
+    payments.instruct(store, instruction, store.clock())
     store.enqueue(Job.PUBLISH_PAYMENT, c, idempotency_key=key)
     data = {k: v for k, v in instruction.items() if k not in ("complaint_id", "buyer_id")}
     return store.apply(c, Event.REFUND_INSTRUCTED, data=data, **step)
@@ -59,7 +59,7 @@ def executed(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Com
 def remedy_breached(store: Store, c: Complaint, data: dict[str, Any], mid: str | None) -> Complaint:
     """The merchant let its remedy clock run out: a penalty point, and the platform carries
     the remedy out."""
-    store.bump_merchant(c["merchant_id"], breaches=1, penalty=1)
+    store.bump_merchant(c.merchant_id, breaches=1, penalty=1)
     governance.penalise(store, c, "merchant_remedy_deadline")
     breached = store.apply(
         c, Event.SLA_REMEDY_BREACHED, data={**data, "executed_by": "platform"}, message_id=mid
@@ -73,7 +73,7 @@ def remedy_breached(store: Store, c: Complaint, data: dict[str, Any], mid: str |
 def _pending(store: Store, c: Complaint, a: ActionV1) -> dict[str, Any] | None:
     """The instruction this answer is about; None when it was answered already."""
     named = a.settlement.instruction if a.settlement is not None else None
-    latest = store.one("latest_payment_instruction", {"complaint_id": c.id})
+    latest = payments.latest(store, c.id)
     if named is not None and (latest is None or named != latest["idempotency_key"]):
         unknown = text("{id} is not this complaint's pending refund", id=named)
         raise refuse(c, "unknown_instruction", unknown)
@@ -94,16 +94,7 @@ def _answer(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext, event: 
     reference = s.reference if s is not None else None
     failure = s.reason if s is not None else None
     state = "settled" if event is Event.REFUND_SETTLED else "failed"
-    store.run(
-        "answer_payment_instruction",
-        {
-            "key": pending["idempotency_key"],
-            "state": state,
-            "reference": reference,
-            "failure": failure,
-            "now": store.clock(),
-        },
-    )
+    payments.answer(store, pending["idempotency_key"], state, reference, failure, store.clock())
     data = {"idempotency_key": pending["idempotency_key"], "reference": reference}
     if failure:
         data["reason"] = failure
@@ -123,7 +114,7 @@ def settlement_overdue(
 ) -> Complaint:
     """No answer from the payment system in time: one level up, the platform is told, and
     a fresh clock runs."""
-    level = c["escalation_level"] + 1
+    level = c.escalation_level + 1
     after = store.apply(
         c,
         Event.SLA_SETTLEMENT_OVERDUE,
@@ -144,7 +135,7 @@ def publish(
 
 
 def _publish(store: Store, port: PaymentPort, key: str) -> dict[str, Any] | Skipped:
-    row = store.one("payment_instruction", {"key": key})
+    row = payments.get(store, key)
     if row is None:
         return Skipped(key, "no such payment instruction")
     event = {
@@ -161,5 +152,5 @@ def _publish(store: Store, port: PaymentPort, key: str) -> dict[str, Any] | Skip
         "instructed_at": row["created_at"].isoformat(),
     }
     port.publish(event)
-    store.run("mark_payment_published", {"key": key, "now": store.clock()})
+    payments.mark_published(store, key, store.clock())
     return event

@@ -27,7 +27,7 @@ def remedy_type(outcome: dict[str, Any]) -> str | None:
 
 def require_return(store: Store, c: Complaint) -> Complaint:
     """Right after a remedy is decided: the goods come back first when the remedy says so."""
-    kind = remedy_type(c["outcome"] or {})
+    kind = remedy_type(c.outcome or {})
     if c.status is not Status.REMEDY_IN_PROGRESS or kind not in RETURNED_REMEDIES:
         return c
     return store.apply(c, Event.RETURN_REQUIRED, data={"remedy_type": kind})
@@ -59,5 +59,5 @@ def not_shipped(store: Store, c: Complaint, data: dict[str, Any], mid: str | Non
 
 
 def receipt_assumed(store: Store, c: Complaint, data: dict[str, Any], mid: str | None) -> Complaint:
-    store.bump_merchant(c["merchant_id"], breaches=1)
+    store.bump_merchant(c.merchant_id, breaches=1)
     return store.apply(c, Event.SLA_RECEIPT_ASSUMED, data=data, message_id=mid)

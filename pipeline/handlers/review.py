@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pipeline.db import complaints
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.review_rules import ComplaintFacts, ReviewContext, review
-from pipeline.domain.status import Category, Stage, Status
+from pipeline.domain.status import Stage, Status
 from pipeline.domain.transitions import Event
 from pipeline.handlers.common import Item, Skipped, expect
 from pipeline.settings import Settings
@@ -17,14 +18,14 @@ def _facts_and_context(
     c: Complaint, ctx: dict[str, Any], settings: Settings
 ) -> tuple[ComplaintFacts, ReviewContext]:
     facts = ComplaintFacts(
-        category=Category(c["category"]),
-        buyer_id=c["buyer_id"],
-        merchant_id=c["merchant_id"],
-        order_amount_cents=c["order_amount_cents"],
-        claimed_amount_cents=c["claimed_amount_cents"],
-        paid_at=c["paid_at"],
-        delivered_at=c["delivered_at"],
-        submitted_at=c["submitted_at"],
+        category=c.category,
+        buyer_id=c.buyer_id,
+        merchant_id=c.merchant_id,
+        order_amount_cents=c.order_amount_cents,
+        claimed_amount_cents=c.claimed_amount_cents,
+        paid_at=c.paid_at,
+        delivered_at=c.delivered_at,
+        submitted_at=c.submitted_at,
         evidence_hashes=frozenset(ctx["own_hashes"]),
     )
     context = ReviewContext(
@@ -38,7 +39,7 @@ def _facts_and_context(
 
 
 def _contexts(store: Store, complaint_ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {str(r["id"]): r for r in store.all("review_contexts", {"ids": complaint_ids})}
+    return complaints.review_contexts(store, complaint_ids)
 
 
 def handle_review(
@@ -51,7 +52,7 @@ def handle_review(
     after that one's writes."""
     ids = [item.complaint_id for item in items]
     store.lock_many(ids)
-    store.run("lock_review_keys", {"ids": ids})
+    complaints.lock_review_keys(store, ids)
     contexts = _contexts(store, ids)
     keys: set[tuple[str, str, str]] = set()
     results: list[Complaint | Skipped] = []
@@ -61,7 +62,7 @@ def handle_review(
         if isinstance(c, Skipped):
             results.append(c)
             continue
-        key = (c["buyer_id"], c["order_id"], c["category"])
+        key = (c.buyer_id, c.order_id, c.category)
         ctx = _contexts(store, [cid])[cid] if key in keys else contexts[cid]
         keys.add(key)
         facts, context = _facts_and_context(c, ctx, settings)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pipeline.db import clocks
+from pipeline.db import clocks, deadlines, events
+from pipeline.db.deadlines import Deadline
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.sla import CLOCKS
-from pipeline.domain.status import Category, Role, Status
+from pipeline.domain.status import Role, Status
 from pipeline.domain.transitions import Event
 from pipeline.handlers import governance, offers, payments, returns, time_requests
 from pipeline.handlers.common import Item, Skipped
@@ -23,12 +24,12 @@ def _escalate(store: Store, c: Complaint, data: dict[str, Any], mid: str | None)
     """Level +1, the platform's supervisors are told, and a fresh clock starts."""
     event = CLOCKS[c.status].breach_event
     now = store.clock()
-    fresh = store.policy.clock_for(c.status, Category(c["category"]), now)
+    fresh = store.policy.clock_for(c.status, c.category, now)
     after = store.apply(
         c,
         event,
-        escalation_level=c["escalation_level"] + 1,
-        data={**data, "level": c["escalation_level"] + 1},
+        escalation_level=c.escalation_level + 1,
+        data={**data, "level": c.escalation_level + 1},
         message_id=mid,
         notify=(Role.PLATFORM,),
         **clocks.running_of(fresh),
@@ -52,12 +53,12 @@ def _merchant_silent(
     arbitration = store.apply(c, Event.SLA_MERCHANT_BREACHED, data=data, message_id=mid)
     outcome = {
         "decision": "buyer_wins",
-        "amount_cents": c["claimed_amount_cents"],
+        "amount_cents": c.claimed_amount_cents,
         "rule": "merchant_answer_deadline",
-        "level": c["escalation_level"],
+        "level": c.escalation_level,
         "auto": True,
     }
-    store.bump_merchant(c["merchant_id"], breaches=1, penalty=1, lost=1)
+    store.bump_merchant(c.merchant_id, breaches=1, penalty=1, lost=1)
     governance.penalise(store, c, "merchant_answer_deadline")
     return store.apply(arbitration, Event.DECIDE, outcome=outcome, data=outcome, message_id=mid)
 
@@ -94,12 +95,12 @@ BREACH_ACTIONS: dict[Status, Breach] = {
 }
 
 
-def _deadline_data(d: dict[str, Any]) -> dict[str, Any]:
-    return {"deadline_id": d["id"], "kind": d["kind"], "due_at": d["due_at"].isoformat()}
+def _deadline_data(d: Deadline) -> dict[str, Any]:
+    return {"deadline_id": d.id, "kind": d.kind, "due_at": d.due_at.isoformat()}
 
 
-def _fired(store: Store, deadline_ids: list[int]) -> dict[int, dict[str, Any]]:
-    return {d["id"]: d for d in store.all("fired_deadlines", {"ids": deadline_ids})}
+def _fired(store: Store, deadline_ids: list[int]) -> dict[int, Deadline]:
+    return deadlines.fired(store, deadline_ids)
 
 
 def handle_breach(store: Store, items: Sequence[Item]) -> list[Complaint | Skipped]:
@@ -123,17 +124,17 @@ def _breach(
     store: Store,
     c: Complaint | None,
     complaint_id: str,
-    d: dict[str, Any] | None,
+    d: Deadline | None,
     message_id: str | None,
 ) -> Complaint | Skipped:
-    if c is None or d is None or d["state"] != "fired" or str(d["complaint_id"]) != c.id:
+    if c is None or d is None or d.state != "fired" or d.complaint_id != c.id:
         return Skipped(complaint_id, "no fired deadline")
     rule = CLOCKS.get(c.status)
-    if rule is None or rule.kind != d["kind"]:
+    if rule is None or rule.kind != d.kind:
         return Skipped(complaint_id, f"complaint moved on to {c.status}")
-    if d["superseded"]:
+    if d.superseded:
         return Skipped(complaint_id, "a newer clock of this kind runs")
-    c = time_requests.lapse_pending(store, c, d["id"], message_id)
+    c = time_requests.lapse_pending(store, c, d.id, message_id)
     return BREACH_ACTIONS[c.status](store, c, _deadline_data(d), message_id)
 
 
@@ -150,15 +151,15 @@ def _warning(
     store: Store, complaint_id: str, deadline_id: int, message_id: str | None
 ) -> Complaint | Skipped:
     c = store.lock(complaint_id)
-    d = store.one("get_deadline", {"id": deadline_id})
-    if c is None or d is None or d["state"] != "open" or d["warned_at"] is None:
+    d = deadlines.get(store, deadline_id)
+    if c is None or d is None or d.state != "open" or d.warned_at is None:
         return Skipped(complaint_id, "deadline no longer running")
-    if store.one("warning_sent", {"complaint_id": c.id, "deadline_id": deadline_id}):
+    if events.warning_sent(store, c.id, deadline_id):
         return Skipped(complaint_id, "warning already sent")
     return store.apply(
         c,
         Event.SLA_WARNING,
         data=_deadline_data(d),
         message_id=message_id,
-        notify=(Role(d["party"]),),
+        notify=(Role(d.party),),
     )

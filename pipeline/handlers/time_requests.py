@@ -10,6 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from pipeline.db import deadlines, events
+from pipeline.db.deadlines import Deadline
+from pipeline.db.events import EventStep
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.actions import ACTION_EVENTS
 from pipeline.domain.sla import MAX_EXTENSION
@@ -20,45 +23,45 @@ from pipeline.handlers.common import ActionContext, actor_fields, refuse
 from schemas.action import ActionV1
 
 
-def _merchant_clock(store: Store, c: Complaint) -> dict[str, Any]:
-    d = store.one("running_clock", {"complaint_id": c.id})
-    if d is None or d["party"] != Role.MERCHANT:
+def _merchant_clock(store: Store, c: Complaint) -> Deadline:
+    d = deadlines.running(store, c.id)
+    if d is None or d.party != Role.MERCHANT:
         only = text("only a running clock of the merchant is extended")
         raise refuse(c, "not_allowed_now", only)
     return d
 
 
-def _steps(store: Store, c: Complaint, deadline_id: int) -> list[dict[str, Any]]:
-    return store.all("extension_steps", {"complaint_id": c.id, "deadline_id": deadline_id})
+def _steps(store: Store, c: Complaint, deadline_id: int) -> list[EventStep]:
+    return events.extension_steps(store, c.id, deadline_id)
 
 
 def request_extension(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     assert a.hours is not None
     d = _merchant_clock(store, c)
-    if _steps(store, c, d["id"]):
+    if _steps(store, c, d.id):
         raise refuse(c, "extension_already_used", text("a clock is extended at most once"))
     if timedelta(hours=a.hours) > MAX_EXTENSION:
         most = text("at most {hours} hours more", hours=int(MAX_EXTENSION.total_seconds() // 3600))
         raise refuse(c, "extension_too_long", most)
-    data = {"deadline_id": d["id"], "kind": d["kind"], "hours": a.hours, "text": a.text}
+    data = {"deadline_id": d.id, "kind": d.kind, "hours": a.hours, "text": a.text}
     return store.apply(c, Event.EXTENSION_REQUESTED, data=data, **actor_fields(a, ctx))
 
 
-def _pending(store: Store, c: Complaint) -> tuple[dict[str, Any], dict[str, Any]]:
-    d = store.one("running_clock", {"complaint_id": c.id})
-    steps = _steps(store, c, d["id"]) if d is not None else []
-    if d is None or not steps or steps[0]["event"] != Event.EXTENSION_REQUESTED:
+def _pending(store: Store, c: Complaint) -> tuple[Deadline, dict[str, Any]]:
+    d = deadlines.running(store, c.id)
+    steps = _steps(store, c, d.id) if d is not None else []
+    if d is None or not steps or steps[0].event != Event.EXTENSION_REQUESTED:
         none = text("no extension request waits for an answer")
         raise refuse(c, "no_pending_extension", none)
-    return d, steps[0]["data"]
+    return d, steps[0].data
 
 
 def grant_extension(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     d, asked = _pending(store, c)
-    due = store.policy.calendar.add(d["due_at"], timedelta(hours=asked["hours"]))
-    warn = min(d["warn_at"] + (due - d["due_at"]), due)
-    store.run("extend_deadline", {"id": d["id"], "due_at": due, "warn_at": warn})
-    data = {"deadline_id": d["id"], "hours": asked["hours"], "due_at": due.isoformat()}
+    due = store.policy.calendar.add(d.due_at, timedelta(hours=asked["hours"]))
+    warn = min(d.warn_at + (due - d.due_at), due)
+    deadlines.extend(store, d.id, due, warn)
+    data = {"deadline_id": d.id, "hours": asked["hours"], "due_at": due.isoformat()}
     return store.apply(
         c,
         Event.EXTENSION_GRANTED,
@@ -70,14 +73,14 @@ def grant_extension(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext)
 
 def refuse_extension(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
     d, _ = _pending(store, c)
-    data = {"deadline_id": d["id"], "text": a.text}
+    data = {"deadline_id": d.id, "text": a.text}
     return store.apply(c, Event.EXTENSION_REFUSED, data=data, **actor_fields(a, ctx))
 
 
 def lapse_pending(store: Store, c: Complaint, deadline_id: int, mid: str | None) -> Complaint:
     """Silence refuses: a request still unanswered when its clock runs out lapses."""
     steps = _steps(store, c, deadline_id)
-    if not steps or steps[0]["event"] != Event.EXTENSION_REQUESTED:
+    if not steps or steps[0].event != Event.EXTENSION_REQUESTED:
         return c
     return store.apply(c, Event.EXTENSION_LAPSED, data={"deadline_id": deadline_id}, message_id=mid)
 
@@ -96,9 +99,9 @@ def request_information(store: Store, c: Complaint, a: ActionV1, ctx: ActionCont
 
 
 def provide_information(store: Store, c: Complaint, a: ActionV1, ctx: ActionContext) -> Complaint:
-    asked = store.one("live_deadline", {"complaint_id": c.id, "kind": "information_answer"})
-    if asked is not None and asked["party"] != a.actor.role:
-        asked_whom = text("staff asked the {party} for this information", party=asked["party"])
+    asked = deadlines.live(store, c.id, "information_answer")
+    if asked is not None and asked.party != a.actor.role:
+        asked_whom = text("staff asked the {party} for this information", party=asked.party)
         raise refuse(c, "not_asked", asked_whom)
     return store.apply(c, ACTION_EVENTS[a.action], data={"text": a.text}, **actor_fields(a, ctx))
 

@@ -7,10 +7,9 @@ from typing import Any
 
 import redis
 from dramatiq import Message
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from pipeline.db.queries import q
+from pipeline.db import dead_letters
 from pipeline.domain.routing import all_queues
 from pipeline.domain.stages import current_form
 
@@ -23,15 +22,13 @@ def sync_from_redis(pool: ConnectionPool[Any], client: redis.Redis) -> int:
             raw = client.hgetall(f"dramatiq:{queue}.XQ.msgs")
             for data in raw.values():
                 message = Message.decode(data if isinstance(data, bytes) else data.encode())
-                conn.execute(
-                    q("archive_dead_letter"),
-                    {
-                        "message_id": message.message_id,
-                        "queue_name": queue,
-                        "actor_name": message.actor_name,
-                        "payload": Jsonb(message.asdict()),
-                        "error": "copied from the Redis dead-letter set",
-                    },
+                dead_letters.archive(
+                    conn,
+                    message.message_id,
+                    queue,
+                    message.actor_name,
+                    message.asdict(),
+                    "copied from the Redis dead-letter set",
                 )
                 copied += 1
     return copied
@@ -45,19 +42,12 @@ def list_letters(
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        rows: list[dict[str, Any]] = conn.execute(
-            q("list_dead_letters"),
-            {"queue": queue, "actor": actor, "pending": pending, "limit": limit},
-        ).fetchall()
-    return rows
+        return dead_letters.listed(conn, queue, actor, pending, limit)
 
 
 def show(pool: ConnectionPool[Any], letter_id: int) -> dict[str, Any] | None:
     with pool.connection() as conn:
-        row: dict[str, Any] | None = conn.execute(
-            q("get_dead_letter"), {"id": letter_id}
-        ).fetchone()
-        return row
+        return dead_letters.get(conn, letter_id)
 
 
 def replay(
@@ -71,9 +61,7 @@ def replay(
     handlers skip what already took effect), in today's message form; each letter is
     replayed once."""
     with pool.connection() as conn, conn.transaction():
-        rows = conn.execute(
-            q("claim_for_replay"), {"id": letter_id, "queue": queue, "actor": actor}
-        ).fetchall()
+        rows = dead_letters.claim_for_replay(conn, letter_id, queue, actor)
         for row in rows:
             payload = row["payload"]
             actor, kwargs = current_form(
@@ -99,7 +87,7 @@ def replay(
 def purge(pool: ConnectionPool[Any], queue: str | None = None) -> int:
     """Delete replayed letters (pending ones are never purged)."""
     with pool.connection() as conn:
-        return int(conn.execute(q("purge_dead_letters"), {"queue": queue}).rowcount)
+        return dead_letters.purge(conn, queue)
 
 
 def render(row: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import redis
 from psycopg_pool import ConnectionPool
 
-from pipeline.db.queries import q
+from pipeline.db import reports
 from pipeline.domain.routing import all_queues
 
 
@@ -63,14 +63,14 @@ def snapshot(
     pool: ConnectionPool[Any], client: redis.Redis, heartbeat_timeout_ms: int
 ) -> dict[str, Any]:
     with pool.connection() as conn:
-        counts = conn.execute(q("status_counts")).fetchone() or {}
-        by_status = conn.execute(q("complaints_by_status")).fetchall()
-        store_errors = conn.execute(q("store_errors_by_reason")).fetchall()
+        counts = reports.status_counts(conn)
+        by_status = reports.complaints_by_status(conn)
+        store_errors = reports.store_errors_by_reason(conn)
     return {
         "queues": [asdict(s) for s in queue_stats(client, all_queues())],
         "outbox_backlog": int(counts.get("outbox_backlog") or 0),
         "outbox_oldest_seconds": float(counts.get("outbox_oldest_seconds") or 0),
-        "complaints_by_status": {r["status"]: int(r["n"]) for r in by_status},
+        "complaints_by_status": by_status,
         "deadlines_warned": int(counts.get("deadlines_warned") or 0),
         "deadlines_breached_last_hour": int(counts.get("deadlines_breached_last_hour") or 0),
         "dead_letters_pending": int(counts.get("dead_letters_pending") or 0),

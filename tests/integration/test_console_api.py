@@ -16,10 +16,9 @@ import pytest
 import redis
 from dramatiq import Message
 from fastapi.testclient import TestClient
-from psycopg.types.json import Jsonb
 
 from pipeline.api.app import create_app
-from pipeline.db.queries import q
+from pipeline.db import dead_letters
 from pipeline.settings import Settings
 from tests.api_server import as_party, problem_code, serving
 from tests.cli import run_cli
@@ -42,15 +41,13 @@ def api(settings: Settings) -> Iterator[httpx.Client]:
 def dead_letter(settings: Settings, queue: str = "notify") -> tuple[int, str]:
     message = Message(queue_name=queue, actor_name=queue, args=("x",), kwargs={}, options={})
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        conn.execute(
-            q("archive_dead_letter"),
-            {
-                "message_id": message.message_id,
-                "queue_name": queue,
-                "actor_name": queue,
-                "payload": Jsonb(message.asdict()),
-                "error": "ValueError: the notifier said no",
-            },
+        dead_letters.archive(
+            conn,
+            message.message_id,
+            queue,
+            queue,
+            message.asdict(),
+            "ValueError: the notifier said no",
         )
         row = conn.execute(
             "SELECT id FROM dead_letters WHERE message_id = %s", (message.message_id,)

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from pipeline.db import complaints, events
 from pipeline.db.pending import StaleTransition
 from pipeline.db.store import unit_of_work
 from pipeline.domain.status import Stage, Status
@@ -54,12 +55,12 @@ def test_a_read_sees_the_steps_written_before_it(rt: Settings) -> None:
         assert store.pending, "the step is deferred"
         again = store.lock(cid)  # served from memory: the row with the step applied
         assert again is not None and again.row == flagged.row
-        row = store.one("get_complaint", {"id": cid})  # a read writes what is pending first
+        row = complaints.get(store, cid)  # a read writes what is pending first
         assert not store.pending
         assert row is not None
-        assert (row["stage"], row["flags"], row["version"]) == ("manual_review", ["x"], 2)
-        events = store.all("events_of", {"complaint_id": cid, "limit": 10, "offset": 0})
-        assert [e["event"] for e in events][-1] == Event.REVIEW_FLAGGED
+        assert (row.stage, row.flags, row.version) == ("manual_review", ["x"], 2)
+        timeline = events.timeline(store, cid, limit=10, offset=0)
+        assert [e["event"] for e in timeline][-1] == Event.REVIEW_FLAGGED
 
 
 def test_a_step_on_an_outdated_row_is_refused(rt: Settings) -> None:

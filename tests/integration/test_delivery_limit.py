@@ -77,10 +77,8 @@ def test_a_group_of_one_is_skipped_only_past_the_limit_never_split(settings: Set
 def test_dead_letters_of_the_old_forms_are_replayed_as_groups(settings: Settings) -> None:
     """Letters kept from before every job took groups: a `<job>_many` group and a single
     message with its payload as arguments."""
-    from psycopg.types.json import Jsonb
-
+    from pipeline.db import dead_letters
     from pipeline.db.pool import make_pool
-    from pipeline.db.queries import q
     from pipeline.ops.dlq import replay
 
     group_items = [[str(uuid.uuid4()), {"complaint_id": f"c{n}"}] for n in range(2)]
@@ -96,16 +94,7 @@ def test_dead_letters_of_the_old_forms_are_replayed_as_groups(settings: Settings
         with pool.connection() as conn:
             for message_id, actor, kwargs in letters:
                 payload = {"args": [], "kwargs": kwargs, "options": {}}
-                conn.execute(
-                    q("archive_dead_letter"),
-                    {
-                        "message_id": message_id,
-                        "queue_name": "review",
-                        "actor_name": actor,
-                        "payload": Jsonb(payload),
-                        "error": "kept from before",
-                    },
-                )
+                dead_letters.archive(conn, message_id, "review", actor, payload, "kept from before")
         assert replay(pool, broker) == 2
     finally:
         broker.close()

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from dramatiq.middleware import Middleware
-from psycopg.types.json import Jsonb
 
-from pipeline.db.queries import q
+from pipeline.db import dead_letters
 from pipeline.logging import get_logger
 
 log = get_logger("workers.dead_letters")
@@ -21,15 +20,13 @@ class DeadLetterArchive(Middleware):
         error = getattr(message, "_exception", None)
         try:
             with runtime().pool.connection() as conn:
-                conn.execute(
-                    q("archive_dead_letter"),
-                    {
-                        "message_id": message.message_id,
-                        "queue_name": message.queue_name,
-                        "actor_name": message.actor_name,
-                        "payload": Jsonb(message.asdict()),
-                        "error": repr(error)[:4000] if error else None,
-                    },
+                dead_letters.archive(
+                    conn,
+                    message.message_id,
+                    message.queue_name,
+                    message.actor_name,
+                    message.asdict(),
+                    repr(error)[:4000] if error else None,
                 )
         except Exception:  # the Redis copy is still there; `complaints dlq sync` recovers it
             log.exception("could not archive a dead letter", message_id=message.message_id)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from dramatiq.middleware import Middleware, SkipMessage
-from psycopg.types.json import Jsonb
 
-from pipeline.db.queries import q
+from pipeline.db import dead_letters
 from pipeline.logging import get_logger
 from workers.coalesce import is_group, split_group
 from workers.publish import publish_batch
@@ -26,10 +25,7 @@ class DeliveryLimit(Middleware):
 
         rt = runtime()
         with rt.pool.connection() as conn:
-            row = conn.execute(
-                q("count_delivery"), {"message_id": message.message_id, "actor": message.actor_name}
-            ).fetchone()
-            deliveries = int(row["deliveries"]) if row else 1
+            deliveries = dead_letters.count_delivery(conn, message.message_id, message.actor_name)
             if deliveries > 1 and is_group(message):
                 singles = split_group(message)
                 publish_batch(broker, singles)
@@ -37,16 +33,14 @@ class DeliveryLimit(Middleware):
                 raise SkipMessage("group split into single messages")
             if deliveries <= rt.settings.worker_max_deliveries:
                 return
-            conn.execute(
-                q("archive_dead_letter"),
-                {
-                    "message_id": message.message_id,
-                    "queue_name": message.queue_name,
-                    "actor_name": message.actor_name,
-                    "payload": Jsonb(message.asdict()),
-                    "error": f"poison: delivered {deliveries} times without finishing "
-                    f"(limit {rt.settings.worker_max_deliveries}); its worker died each time",
-                },
+            dead_letters.archive(
+                conn,
+                message.message_id,
+                message.queue_name,
+                message.actor_name,
+                message.asdict(),
+                f"poison: delivered {deliveries} times without finishing "
+                f"(limit {rt.settings.worker_max_deliveries}); its worker died each time",
             )
         log.error("poison message dead-lettered", actor=message.actor_name, deliveries=deliveries)
         raise SkipMessage("delivery limit reached")
