@@ -1,27 +1,22 @@
-"""The evidence stage's ranged GETs through urllib3's kept-alive connection pool, with
-what S3 reads need on top: control characters refused before anything is sent, and a
-body read up to the caller's limit at most (past it the connection is dropped, so a
-server that ignores Range never makes it read a whole large object).
+"""The evidence stage's ranged GETs through the standard library's HTTP client
+(http.client), one kept-alive connection per thread, with what S3 reads need on top:
+control characters refused before anything is sent, and a body read up to the caller's
+limit at most (past it the connection is dropped, so a server that ignores Range never
+makes it read a whole large object).
 
-Any failure (connect, TLS, timeout, an answer that is not HTTP) raises HttpError; urllib3
-retries nothing here, the caller decides (pipeline.adapters.s3_range)."""
+Any failure (connect, TLS, timeout, an answer that is not HTTP) raises HttpError; nothing
+is retried here, the caller decides (pipeline.adapters.s3_range). http.client rather than
+urllib3: the same parser underneath, without urllib3's pool and response layers, which
+cost another 0.1 ms of CPU per GET (docs/performance.md)."""
 
 from __future__ import annotations
 
+import http.client
 import re
 import ssl
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import urllib3
-from urllib3.exceptions import ConnectTimeoutError
-from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.util.retry import Retry
-
-#: Connections kept per process: the evidence reads of one worker's threads at once.
-POOL_SIZE = 16
-#: `retries=False` as urllib3 spells it, built once (urllib3 would build one per request).
-NO_RETRIES = Retry(False, redirect=None)
 
 #: A request target: visible ASCII only (no CR, LF, space or other control character).
 _TARGET = re.compile(r"[\x21-\x7e]+")
@@ -54,7 +49,8 @@ def _check(target: str, headers: Mapping[str, str]) -> None:
 
 
 class KeptAliveGet:
-    """GETs to one origin (`http://host:port` or `https://…`) over a urllib3 pool."""
+    """GETs to one origin (`http://host:port` or `https://…`), one kept connection per
+    thread."""
 
     def __init__(
         self,
@@ -68,61 +64,64 @@ class KeptAliveGet:
         """For https, `tls` defaults to the system's trusted CAs with hostname checks."""
         if scheme not in ("http", "https"):
             raise ValueError(f"unsupported scheme {scheme!r}")
-        self.host, self.port = host, port
-        timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
-        self.pool: urllib3.HTTPConnectionPool
-        if scheme == "https":
-            self.pool = urllib3.HTTPSConnectionPool(
-                host,
-                port,
-                maxsize=POOL_SIZE,
-                timeout=timeout,
-                retries=False,
-                ssl_context=tls or ssl.create_default_context(),
-            )
-        else:
-            self.pool = urllib3.HTTPConnectionPool(
-                host, port, maxsize=POOL_SIZE, timeout=timeout, retries=False
-            )
+        self.scheme, self.host, self.port = scheme, host, port
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
+        self.tls = (tls or ssl.create_default_context()) if scheme == "https" else None
+        self._local = threading.local()
+        self._all: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
 
     @property
     def origin(self) -> str:
         return f"{self.host}:{self.port}"
 
+    def _connection(self) -> http.client.HTTPConnection:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self.tls is not None:
+                conn = http.client.HTTPSConnection(
+                    self.host, self.port, timeout=self.connect_timeout, context=self.tls
+                )
+            else:
+                conn = http.client.HTTPConnection(
+                    self.host, self.port, timeout=self.connect_timeout
+                )
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        if conn.sock is None:
+            try:
+                conn.connect()
+            except OSError as exc:  # refused, unresolvable, connect timeout, TLS
+                conn.close()
+                raise HttpError(f"could not connect to {self.origin}: {exc!r}") from exc
+            assert conn.sock is not None
+            conn.sock.settimeout(self.read_timeout)  # connected: reads wait this long
+        return conn
+
     def get(self, target: str, headers: Mapping[str, str], max_body: int | None = None) -> Response:
         """`target` is the request path (already quoted); `headers` must include Host.
         At most `max_body` bytes of the body are read (`truncated` says there were more)."""
         _check(target, headers)
+        conn = self._connection()
         try:
-            answer = self.pool.urlopen(
-                "GET",
-                target,
-                headers=dict(headers),
-                retries=NO_RETRIES,
-                redirect=False,
-                preload_content=False,
-                decode_content=False,
-                assert_same_host=False,
-            )
-        except ConnectTimeoutError as exc:  # NewConnectionError too: refused, unresolvable
-            raise HttpError(f"could not connect to {self.origin}: {exc!r}") from exc
-        except Urllib3Error as exc:
-            raise HttpError(f"GET from {self.origin} failed: {exc!r}") from exc
-        try:
+            conn.request("GET", target, headers=dict(headers))
+            answer = conn.getresponse()
             body = answer.read(max_body + 1) if max_body is not None else answer.read()
-        except Urllib3Error as exc:
-            answer.close()
-            answer.release_conn()  # its slot back to the pool; the closed socket is replaced
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()  # the next GET on this thread connects again
             raise HttpError(f"GET from {self.origin} failed: {exc!r}") from exc
         truncated = max_body is not None and len(body) > max_body
         if truncated:
-            answer.close()  # drop the connection rather than read the rest
             body = body[:max_body]
-        answer.release_conn()
+        if truncated or not answer.isclosed():
+            conn.close()  # drop the connection rather than read the rest
         return Response(
-            answer.status, {k.lower(): v for k, v in answer.headers.items()}, body, truncated
+            answer.status, {k.lower(): v for k, v in answer.getheaders()}, body, truncated
         )
 
     def close(self) -> None:
         """Close every kept connection."""
-        self.pool.close()
+        with self._lock:
+            for conn in self._all:
+                conn.close()

@@ -1,6 +1,6 @@
 """A lean ranged GET for the evidence stage's hot path: SigV4-signed (pipeline.adapters.
-sigv4, checked against botocore's signer), sent through urllib3's kept-alive pool with a
-bounded read (pipeline.adapters.http_get).
+sigv4, checked against botocore's signer), sent through http.client with one kept
+connection per thread and a bounded read (pipeline.adapters.http_get).
 
 boto3's client pipeline (event hooks, retry handler, response parsing) costs about 1.2 ms
 of CPU per small GetObject here, and botocore's signer alone about 0.25 ms (docs/
