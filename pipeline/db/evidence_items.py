@@ -8,6 +8,26 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.db.gateway import Db, Row, every, one, run
+from pipeline.domain.status import Role
+from schemas.complaint import EvidenceItem
+
+
+def row(
+    complaint_id: str, position: int, role: Role, submitter_id: str, item: EvidenceItem
+) -> dict[str, Any]:
+    """An evidence item's row as the table spells it (intake, a party's evidence, and the
+    check before a dispute all build it here)."""
+    return {
+        "complaint_id": complaint_id,
+        "position": position,
+        "submitted_by_role": role,
+        "submitted_by_id": submitter_id,
+        "key": item.key,
+        "kind": item.kind,
+        "content_type": item.content_type,
+        "size": item.size,
+        "sha256": item.sha256,
+    }
 
 
 def of(db: Db, complaint_id: str) -> list[Row]:
@@ -25,8 +45,7 @@ def next_position(db: Db, complaint_id: str) -> int:
 
 
 def add(db: Db, row: Mapping[str, Any]) -> None:
-    """An unchecked item: complaint_id, position, role, submitter_id, key, kind,
-    content_type, size, sha256."""
+    """An unchecked item (`row`)."""
     run(db, "insert_evidence", row)
 
 

@@ -68,8 +68,8 @@ INSERT INTO evidence_items (
     complaint_id, position, submitted_by_role, submitted_by_id, key, kind, content_type, size,
     sha256
 ) VALUES (
-    %(complaint_id)s, %(position)s, %(role)s, %(submitter_id)s, %(key)s, %(kind)s,
-    %(content_type)s, %(size)s, %(sha256)s
+    %(complaint_id)s, %(position)s, %(submitted_by_role)s, %(submitted_by_id)s, %(key)s,
+    %(kind)s, %(content_type)s, %(size)s, %(sha256)s
 );
 
 -- name: lock_complaints
@@ -267,8 +267,8 @@ INSERT INTO evidence_items (
     complaint_id, position, submitted_by_role, submitted_by_id, key, kind, content_type, size,
     sha256, verdict, detail, checked_at
 ) VALUES (
-    %(complaint_id)s, %(position)s, %(role)s, %(submitter_id)s, %(key)s, %(kind)s,
-    %(content_type)s, %(size)s, %(sha256)s, %(verdict)s, %(detail)s, %(now)s
+    %(complaint_id)s, %(position)s, %(submitted_by_role)s, %(submitted_by_id)s, %(key)s,
+    %(kind)s, %(content_type)s, %(size)s, %(sha256)s, %(verdict)s, %(detail)s, %(now)s
 );
 
 -- name: next_evidence_position

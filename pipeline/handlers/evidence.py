@@ -25,7 +25,7 @@ from pipeline.domain.evidence_rules import (
     size_limit,
     unmet_requirements,
 )
-from pipeline.domain.status import EvidenceKind, Stage, Status, Verdict
+from pipeline.domain.status import EvidenceKind, Role, Stage, Status, Verdict
 from pipeline.domain.transitions import Event
 from pipeline.handlers.common import Item, Skipped, expect
 from pipeline.logging import get_logger
@@ -81,10 +81,9 @@ def precheck(action: ActionV1, objects: EvidenceStore) -> list[ItemCheck] | None
     (the actions actor and the HTTP route both call this); None for other actions."""
     if action.action not in CHECKED_EVIDENCE:
         return None
+    role, actor = Role(action.actor.role), action.actor.id
     return [
-        check_item(
-            {**item.model_dump(), "position": i, "submitted_by_id": action.actor.id}, objects
-        )
+        check_item(evidence_items.row(action.complaint_id, i, role, actor, item), objects)
         for i, item in enumerate(action.evidence or [])
     ]
 

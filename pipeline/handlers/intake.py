@@ -16,7 +16,7 @@ from uuid import uuid4
 
 from pydantic import ValidationError
 
-from pipeline.db import clocks, complaints
+from pipeline.db import clocks, complaints, evidence_items
 from pipeline.db.json_rows import json_rows
 from pipeline.db.store import Complaint, Message, Store, message, outbox_params
 from pipeline.domain.stages import job_at
@@ -171,17 +171,7 @@ class IntakeRows:
             self.messages.append(message(job, cid))
         self.messages.extend(step.messages)
         self.evidence.extend(
-            {
-                "complaint_id": cid,
-                "position": pos,
-                "submitted_by_role": Role.BUYER,
-                "submitted_by_id": c.buyer_id,
-                "key": item.key,
-                "kind": item.kind,
-                "content_type": item.content_type,
-                "size": item.size,
-                "sha256": item.sha256,
-            }
+            evidence_items.row(cid, pos, Role.BUYER, c.buyer_id, item)
             for pos, item in enumerate(c.evidence)
         )
 

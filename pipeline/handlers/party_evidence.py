@@ -64,14 +64,4 @@ def _next_position(store: Store, complaint_id: str) -> int:
 def _evidence_row(
     c: Complaint, a: ActionV1, item: EvidenceItem, position: int, role: Role
 ) -> dict[str, Any]:
-    return {
-        "complaint_id": c.id,
-        "position": position,
-        "role": role,
-        "submitter_id": a.actor.id,
-        "key": item.key,
-        "kind": item.kind,
-        "content_type": item.content_type,
-        "size": item.size,
-        "sha256": item.sha256,
-    }
+    return evidence_items.row(c.id, position, role, a.actor.id, item)
