@@ -6,8 +6,8 @@ makes it read a whole large object).
 
 Any failure (connect, TLS, timeout, an answer that is not HTTP) raises HttpError; nothing
 is retried here, the caller decides (pipeline.adapters.s3_range). http.client rather than
-urllib3: the same parser underneath, without urllib3's pool and response layers, which
-cost another 0.1 ms of CPU per GET (docs/performance.md)."""
+urllib3: the same parser underneath, without urllib3's pool and response layers and
+their CPU per GET (docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 sigv4, checked against botocore's signer), sent through http.client with one kept
 connection per thread and a bounded read (pipeline.adapters.http_get).
 
-boto3's client pipeline (event hooks, retry handler, response parsing) costs about 1.2 ms
-of CPU per small GetObject here, and botocore's signer alone about 0.25 ms (docs/
+boto3's client pipeline (event hooks, retry handler, response parsing) and even botocore's
+signer alone cost more CPU per small GetObject than the rest of the stage (docs/
 performance.md); the evidence stage makes one such read per item. Everything else (HEAD,
 whole-object reads, uploads) stays on boto3. Path-style addressing, as for the boto3
 client."""

@@ -18,7 +18,7 @@ def json_rows(rows: list[dict[str, Any]]) -> Jsonb:
 
 
 def dumps(value: Any) -> bytes:
-    """JSON as UTF-8 bytes (orjson: 40 % of the stdlib encoder's CPU on these rows)."""
+    """JSON as UTF-8 bytes (orjson: a fraction of the stdlib encoder's CPU on these rows)."""
     return orjson.dumps(value, default=_json_default, option=_OPTIONS)
 
 
