@@ -109,7 +109,7 @@ def _measure(url: str, open_complaints: int, burst: int) -> dict[str, Any]:
     # a cost a running worker pays once.
     for start in range(0, len(warm), GROUP):
         with unit_of_work(pool) as store:
-            replayed = count_cases(store, [(cid, None) for cid in warm[start : start + GROUP]])
+            replayed = count_cases(store, [Item(cid, None) for cid in warm[start : start + GROUP]])
         assert all(isinstance(r, Skipped) for r in replayed), "the warm-up changed tallies"
     intake = [0.0, 0.0]
     ids: list[str] = []
