@@ -20,6 +20,7 @@ import psycopg
 from benchmarks.cpu import TICK, stat_fields
 from pipeline.db.pool import make_pool
 from pipeline.db.store import unit_of_work
+from pipeline.domain.stages import STAGES, Job
 from pipeline.handlers.cases import count_cases
 from pipeline.handlers.common import Item
 from pipeline.handlers.intake import accept
@@ -29,7 +30,10 @@ from schemas.complaint import parse_complaint
 from tests import services
 from tests.factories import complaint_payload
 
-GROUP = 100  # the relay's case_count group, and an HTTP batch of intake
+#: The relay's largest case_count group: what the stage table gives the job (the relay
+#: coalesces up to this many outbox rows of one batch into one message).
+GROUP = STAGES[Job.CASE_COUNT].group
+INTAKE_BATCH = 100  # an HTTP batch of intake (parse + accept_many in one transaction)
 WARM = 1000  # seeded complaints counted again (changing nothing) before the measure
 
 
@@ -113,10 +117,10 @@ def _measure(url: str, open_complaints: int, burst: int) -> dict[str, Any]:
         assert all(isinstance(r, Skipped) for r in replayed), "the warm-up changed tallies"
     intake = [0.0, 0.0]
     ids: list[str] = []
-    for start in range(0, burst, GROUP):
+    for start in range(0, burst, INTAKE_BATCH):
         raw = [
             _payload(open_complaints + n, "sku-burst", "m_burst")
-            for n in range(start, min(start + GROUP, burst))
+            for n in range(start, min(start + INTAKE_BATCH, burst))
         ]
 
         def parse_and_accept(store: Any, raw: Any = raw) -> None:

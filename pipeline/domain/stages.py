@@ -67,7 +67,7 @@ STAGES: dict[Job, StageRow] = {
     Job.ROUTE: StageRow("route", STAGE_GROUP, Stage.ROUTE, Stage.DISPATCH),
     Job.DISPATCH: StageRow(None, STAGE_GROUP, Stage.DISPATCH, Stage.PARTIES),
     Job.NOTIFY: StageRow("notify", 100),
-    Job.CASE_COUNT: StageRow(ACTIONS_QUEUE, 100),
+    Job.CASE_COUNT: StageRow(ACTIONS_QUEUE, 500),
     Job.CASE_DECIDE: StageRow(ACTIONS_QUEUE, 1),
     Job.PUBLISH_PAYMENT: StageRow("notify", 1),
     Job.SLA_BREACH: StageRow("sla", 50),
