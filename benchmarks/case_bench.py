@@ -33,7 +33,7 @@ from tests.factories import complaint_payload
 #: The relay's largest case_count group: what the stage table gives the job (the relay
 #: coalesces up to this many outbox rows of one batch into one message).
 GROUP = STAGES[Job.CASE_COUNT].group
-INTAKE_BATCH = 100  # an HTTP batch of intake (parse + accept_many in one transaction)
+INTAKE_BATCH = 100  # an HTTP batch of intake (parse + accept in one transaction)
 WARM = 1000  # seeded complaints counted again (changing nothing) before the measure
 
 
