@@ -206,21 +206,26 @@ ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED;
 DELETE FROM outbox WHERE id = ANY(%(ids)s);
 
 -- name: pipeline_progress
+-- The stages come from the stage table (pipeline.db.reports.pipeline_progress).
 SELECT
     count(*) AS complaints,
     (SELECT count(*) FROM ingest_quarantine
       WHERE received_via = 'queue' AND source = %(source)s) AS quarantined,
-    count(*) FILTER (WHERE status = 'rejected' OR stage NOT IN ('intake', 'review'))
-      AS reviewed,
-    count(*) FILTER (WHERE status = 'awaiting_evidence' OR stage IN ('route', 'dispatch', 'parties'))
-      AS evidence_checked,
-    count(*) FILTER (WHERE stage = 'parties') AS dispatched,
+    count(*) FILTER (
+      WHERE status = 'rejected' OR stage <> ALL(%(unreviewed)s::complaint_stage[])
+    ) AS reviewed,
+    count(*) FILTER (
+      WHERE status = 'awaiting_evidence' OR stage = ANY(%(past_evidence)s::complaint_stage[])
+    ) AS evidence_checked,
+    count(*) FILTER (WHERE stage = %(parties)s::complaint_stage) AS dispatched,
     count(*) FILTER (WHERE status = 'rejected') AS rejected,
-    count(*) FILTER (WHERE status = 'in_review' AND stage = 'manual_review') AS held_for_review,
+    count(*) FILTER (
+      WHERE status = 'in_review' AND stage = %(manual_review)s::complaint_stage
+    ) AS held_for_review,
     count(*) FILTER (WHERE status = 'awaiting_evidence') AS awaiting_evidence,
     count(*) FILTER (
       WHERE status = 'received'
-         OR (status = 'in_review' AND stage IN ('intake', 'review', 'evidence', 'route', 'dispatch'))
+         OR (status = 'in_review' AND stage = ANY(%(automated)s::complaint_stage[]))
     ) AS in_flight,
     (SELECT count(*) FROM notifications n JOIN complaints c ON c.id = n.complaint_id
       WHERE c.source = %(source)s) AS notifications,

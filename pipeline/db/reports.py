@@ -8,6 +8,8 @@ from typing import Any
 from psycopg import Connection
 
 from pipeline.db.gateway import Db, Row, every, one, run
+from pipeline.domain.stages import path
+from pipeline.domain.status import Stage
 
 
 def status_counts(conn: Connection[Any]) -> Row:
@@ -35,7 +37,16 @@ def bump_counter(conn: Connection[Any], name: str, by: int) -> None:
 
 def pipeline_progress(conn: Connection[Any], source: str) -> dict[str, int]:
     """How far a source's complaints got, stage by stage (pipeline.progress.Progress)."""
-    row = one(conn, "pipeline_progress", {"source": source})
+    order = path()
+    params = {
+        "source": source,
+        "unreviewed": order[: order.index(Stage.REVIEW) + 1],
+        "past_evidence": order[order.index(Stage.EVIDENCE) + 1 :],
+        "automated": order[:-1],
+        "parties": order[-1],
+        "manual_review": Stage.MANUAL_REVIEW,
+    }
+    row = one(conn, "pipeline_progress", params)
     assert row is not None
     return {k: int(v) for k, v in row.items()}
 

@@ -84,6 +84,14 @@ def job_at(stage: Stage) -> Job | None:
     return next((job for job, row in STAGES.items() if row.stage is stage), None)
 
 
+def path() -> list[Stage]:
+    """The automated path in order, from intake to the parties (each job's `next`)."""
+    order = [Stage.INTAKE, Stage.REVIEW]
+    while (job := job_at(order[-1])) is not None and (after := STAGES[job].next) is not None:
+        order.append(after)
+    return order
+
+
 def stage_queues() -> tuple[str, ...]:
     """The fixed queues (upstream ones first), without the category queues of dispatch."""
     fixed = [row.queue for row in STAGES.values() if row.queue is not None]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.domain.routing import ROUTES, all_queues
-from pipeline.domain.stages import STAGES, UPSTREAM_QUEUES, Job, group_sizes, job_at
+from pipeline.domain.stages import STAGES, UPSTREAM_QUEUES, Job, group_sizes, job_at, path
 from pipeline.domain.status import Stage
 
 
@@ -36,3 +36,11 @@ def test_group_sizes_name_every_job() -> None:
     sizes = group_sizes(7)
     assert set(sizes) == {str(job) for job in Job}
     assert all(n >= 1 for n in sizes.values())
+
+
+def test_the_path_follows_each_job_to_the_next_stage() -> None:
+    order = path()
+    assert order[:2] == [Stage.INTAKE, Stage.REVIEW] and order[-1] is Stage.PARTIES
+    for here, after in zip(order[1:], order[2:], strict=False):
+        job = job_at(here)
+        assert job is not None and STAGES[job].next is after
