@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +17,10 @@ from pipeline.db.complaints import Complaint as Complaint
 from pipeline.db.outbox import Message as Message
 from pipeline.db.outbox import outbox_params as outbox_params
 from pipeline.db.pending import UPDATABLE, PendingWrites
-from pipeline.domain import audit
-from pipeline.domain.notices import RECIPIENTS, recipient_id
-from pipeline.domain.routing import route_queue
+from pipeline.db.step_rows import Step, chained_event, message, notification_rows
+from pipeline.domain.notices import RECIPIENTS
 from pipeline.domain.sla import DEFAULT_POLICY, SlaPolicy
-from pipeline.domain.stages import STAGES, Job, job_at
+from pipeline.domain.stages import Job, job_at
 from pipeline.domain.status import Role, Stage, Status
 from pipeline.domain.transitions import Event, next_status
 
@@ -33,28 +31,6 @@ MERCHANT_COUNTERS = ("received", "accepted", "disputed", "lost", "breaches", "pe
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def message(job: Job, c: Complaint | str, **payload: Any) -> Message:
-    """An outbox message for the job's queue in the stage table (dispatch: the complaint's
-    category queue)."""
-    cid = c if isinstance(c, str) else c.id
-    queue = STAGES[job].queue
-    if queue is None:
-        assert not isinstance(c, str), f"{job} needs the complaint for its queue"
-        queue = route_queue(c.category)
-    return (queue, str(job), cid, {"complaint_id": cid, **payload})
-
-
-@dataclass(frozen=True)
-class Step:
-    """What one step writes, built before anything is written (`Store.step`): the complaint
-    row after it, its event on the hash chain, its notifications and notify message."""
-
-    row: dict[str, Any]
-    event: dict[str, Any]
-    notifications: list[dict[str, Any]]
-    messages: list[Message]
 
 
 class Store:
@@ -244,56 +220,6 @@ class Store:
         self.locked[c.id] = row
         self.pending.events.append(event_row)
         return Complaint.from_row(row)
-
-
-def notification_rows(
-    row: dict[str, Any], event: Event, seq: int, recipients: tuple[Role, ...]
-) -> list[dict[str, Any]]:
-    """A step's notifications, one per recipient, from the complaint row after the step."""
-    body = {
-        "complaint_id": str(row["id"]),
-        "event": event,
-        "status": row["status"],
-        "title": row["title"],
-        "rejection_reason": row["rejection_reason"],
-    }
-    return [
-        {
-            "complaint_id": str(row["id"]),
-            "event_seq": seq,
-            "recipient_role": r,
-            "recipient_id": recipient_id(r, row["buyer_id"], row["merchant_id"]),
-            "kind": event,
-            "body": body,
-        }
-        for r in recipients
-    ]
-
-
-def chained_event(
-    c: Complaint,
-    event: str,
-    to_status: Status,
-    role: Role,
-    actor_id: str,
-    data: dict[str, Any],
-    now: datetime,
-) -> dict[str, Any]:
-    """A complaint's next event, linked to its hash chain: the audit hash covers the fields
-    before `prev_hash`, and `hash` is the complaint's new chain head."""
-    event_row = {
-        "complaint_id": c.id,
-        "seq": c.version + 1,
-        "event": event,
-        "from_status": c.status,
-        "to_status": to_status,
-        "actor_role": role,
-        "actor_id": actor_id,
-        "data": data,
-        "created_at": now,
-    }
-    head = audit.link(c.chain_head, event_row)
-    return {**event_row, "prev_hash": c.chain_head, "hash": head}
 
 
 @contextmanager

@@ -18,7 +18,9 @@ from pydantic import ValidationError
 
 from pipeline.db import clocks, complaints, evidence_items
 from pipeline.db.json_rows import json_rows
-from pipeline.db.store import Complaint, Message, Store, message, outbox_params
+from pipeline.db.outbox import Message, outbox_params
+from pipeline.db.step_rows import message
+from pipeline.db.store import Complaint, Store
 from pipeline.domain.stages import job_at
 from pipeline.domain.status import Role, Stage, Status
 from pipeline.domain.transitions import Event
