@@ -1,8 +1,13 @@
 """Cases at scale: with many open complaints (and as many tallies of other products), a
-burst on one SKU forms one case and tells staff once; what the case count costs per
+burst on one SKU forms one case and tells staff once; what the case check adds per
 complaint next to intake's own cost, in CPU of this process and of its PostgreSQL backend.
 
-    python -m benchmarks.case_bench [--open 100000] [--burst 1000]
+The check runs inside the dispatch step (pipeline.handlers.cases.count), so what it adds is
+measured as dispatch with it against dispatch without it, group by group, alternating: the
+burst's complaints are forwarded in the dispatch groups the relay forms, every other group
+with the count switched off (its complaints on their own SKU, so they never meet a case).
+
+    python -m benchmarks.case_bench [--open 100000] [--burst 1000] [--rounds 3]
 
 Runs on a fresh database cloned from a migrated template (the local services)."""
 
@@ -11,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,22 +26,22 @@ import psycopg
 
 from benchmarks.cpu import TICK, stat_fields
 from pipeline.db.pool import make_pool
-from pipeline.db.store import unit_of_work
-from pipeline.domain.stages import STAGES, Job
-from pipeline.handlers.cases import count_cases
+from pipeline.db.store import Store, unit_of_work
+from pipeline.handlers import cases as case_check
 from pipeline.handlers.common import Item
+from pipeline.handlers.dispatch import handle_dispatch
 from pipeline.handlers.intake import accept
-from pipeline.handlers.review import Skipped
 from pipeline.settings import Settings
 from schemas.complaint import parse_complaint
 from tests import services
 from tests.factories import complaint_payload
 
-#: The relay's largest case_count group: what the stage table gives the job (the relay
-#: coalesces up to this many outbox rows of one batch into one message).
-GROUP = STAGES[Job.CASE_COUNT].group
+#: Dispatch's group: the relay coalesces up to this many of a batch's outbox rows.
+GROUP = Settings().stage_group_size
 INTAKE_BATCH = 100  # an HTTP batch of intake (parse + accept in one transaction)
-WARM = 1000  # seeded complaints counted again (changing nothing) before the measure
+WARM = 4 * GROUP  # complaints forwarded (each way) before the measure
+
+CPU = list[float]  # [this process's seconds, its backend's]
 
 
 def _backend_seconds(pid: int) -> float:
@@ -64,7 +71,7 @@ def _payload(n: int, sku: str, merchant: str) -> dict[str, Any]:
     )
 
 
-def _timed(pool: Any, work: Any) -> tuple[float, float]:
+def _timed(pool: Any, work: Callable[[Store], object]) -> CPU:
     """(this process's CPU seconds, its backend's) for `work(store)` in one transaction."""
     with pool.connection() as conn:
         pid = conn.info.backend_pid
@@ -72,20 +79,55 @@ def _timed(pool: Any, work: Any) -> tuple[float, float]:
     with unit_of_work(pool) as store:
         assert store.conn.info.backend_pid == pid  # the pool has one connection
         work(store)
-    return time.process_time() - before[0], _backend_seconds(pid) - before[1]
+    return [time.process_time() - before[0], _backend_seconds(pid) - before[1]]
 
 
-def run(open_complaints: int, burst: int) -> dict[str, Any]:
+@contextmanager
+def _count_timed(pid: int, into: CPU) -> Iterator[None]:
+    """The case check's own calls timed (what dispatch's update writes for it is not)."""
+    count = case_check.count
+
+    def timed(store: Store, arrivals: Any) -> case_check.Counted:
+        before = (time.process_time(), _backend_seconds(pid))
+        try:
+            return count(store, arrivals)
+        finally:
+            into[0] += time.process_time() - before[0]
+            into[1] += _backend_seconds(pid) - before[1]
+
+    case_check.count = timed  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        case_check.count = count  # type: ignore[assignment]
+
+
+@contextmanager
+def _not_counted() -> Iterator[None]:
+    count = case_check.count
+    case_check.count = lambda store, arrivals: case_check.Counted()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        case_check.count = count  # type: ignore[assignment]
+
+
+def _add(total: CPU, cpu: CPU) -> None:
+    total[0] += cpu[0]
+    total[1] += cpu[1]
+
+
+def run(open_complaints: int, burst: int, rounds: int = 3) -> dict[str, Any]:
     base = Settings.from_env()
     template = services.create_template(base)
     try:
         with services.cloned_database(base, template) as url:
-            return _measure(url, open_complaints, burst)
+            return _measure(url, open_complaints, burst, rounds)
     finally:
         services.drop_database(base, template)
 
 
-def _measure(url: str, open_complaints: int, burst: int) -> dict[str, Any]:
+def _measure(url: str, open_complaints: int, burst: int, rounds: int) -> dict[str, Any]:
     pool = make_pool(url, 1, name="case-bench", min_size=1)
     pool.open(wait=True)
     seeded = time.monotonic()
@@ -103,78 +145,121 @@ def _measure(url: str, open_complaints: int, burst: int) -> dict[str, Any]:
             " FROM complaints"
         )
         conn.execute("ANALYZE")
-        warm = [str(r[0]) for r in conn.execute("SELECT id FROM complaints LIMIT %s", (WARM,))]
-    seeded = time.monotonic() - seeded
-    # A worker's connection has counted complaints before, as the seeding ran intake's
-    # statements on this connection before intake is measured: replay the count of some
-    # seeded complaints, each counted already (its tally holds it), which changes nothing.
-    # Without it the first measured group paid the case tables' first use on the connection
-    # (catalog caches, statement preparation: about 5 ms, an eighth of the whole figure),
-    # a cost a running worker pays once.
-    for start in range(0, len(warm), GROUP):
-        with unit_of_work(pool) as store:
-            replayed = count_cases(store, [Item(cid, None) for cid in warm[start : start + GROUP]])
-        assert all(isinstance(r, Skipped) for r in replayed), "the warm-up changed tallies"
-    intake = [0.0, 0.0]
-    ids: list[str] = []
-    for start in range(0, burst, INTAKE_BATCH):
-        raw = [
-            _payload(open_complaints + n, "sku-burst", "m_burst")
-            for n in range(start, min(start + INTAKE_BATCH, burst))
-        ]
+        seeded = time.monotonic() - seeded
+    with pool.connection() as conn:
+        pid = conn.info.backend_pid
+    # A worker's connection has forwarded complaints before: a warm-up burst each way, so
+    # the first measured groups do not pay the statements' preparation and the case
+    # tables' first use on this connection (a cost a running worker pays once).
+    warm = _intake(pool, open_complaints, WARM, "warm", [0.0, 0.0])
+    _forward(pool, warm, [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], pid)
+    first = open_complaints + 2 * WARM
+    bursts = [
+        _burst(pool, url, first + 2 * n * burst, burst, f"burst-{n}", pid) for n in range(rounds)
+    ]
+    pool.close()
+    shares = sorted(b["case_check_share_of_intake"] for b in bursts)
+    return {
+        "open_complaints": open_complaints,
+        "burst": burst,
+        "seed_seconds": round(seeded, 1),
+        "bursts": bursts,
+        "case_check_share_of_intake_median": shares[len(shares) // 2],
+    }
 
-        def parse_and_accept(store: Any, raw: Any = raw) -> None:
+
+def _burst(pool: Any, url: str, first: int, burst: int, tag: str, pid: int) -> dict[str, Any]:
+    """One burst on SKU `tag` (and its control): intake, then dispatch with and without the
+    case check; the case it formed, its members and how often staff were told."""
+    intake: CPU = [0.0, 0.0]
+    ids = _intake(pool, first, burst, tag, intake)
+    counted: CPU = [0.0, 0.0]
+    uncounted: CPU = [0.0, 0.0]
+    own: CPU = [0.0, 0.0]
+    _forward(pool, ids, counted, uncounted, own, pid)
+    with psycopg.connect(url) as conn:
+        (formed,) = conn.execute(
+            "SELECT count(*) FROM cases WHERE product_key = %s", (f"sku:sku-{tag}",)
+        ).fetchone() or (None,)
+        (members,) = conn.execute(
+            "SELECT count(*) FROM complaints WHERE case_id IS NOT NULL AND sku = %s",
+            (f"sku-{tag}",),
+        ).fetchone() or (None,)
+        (told,) = conn.execute(
+            "SELECT count(*) FROM notifications n JOIN complaints c ON c.id = n.complaint_id"
+            " WHERE n.kind = 'platform.case_opened' AND c.sku = %s",
+            (f"sku-{tag}",),
+        ).fetchone() or (None,)
+    per = 1000 / burst  # ms per complaint (intake took twice the burst: a control each)
+    intake = [x / 2 for x in intake]
+    added = sum(counted) - sum(uncounted)
+    return {
+        "cases": formed,
+        "members": members,
+        "staff_told": told,
+        "intake_ms_per_complaint": [round(x * per, 3) for x in intake],
+        "dispatch_ms_per_complaint": {
+            "with_the_check": [round(x * per, 3) for x in counted],
+            "without": [round(x * per, 3) for x in uncounted],
+        },
+        "case_check_ms_per_complaint": [
+            round((c - u) * per, 3) for c, u in zip(counted, uncounted, strict=True)
+        ],
+        "case_check_own_calls_ms_per_complaint": [round(x * per, 3) for x in own],
+        "case_check_share_of_intake": round(added / sum(intake), 3),
+        "own_calls_share_of_intake": round(sum(own) / sum(intake), 3),
+    }
+
+
+def _intake(pool: Any, first: int, n: int, tag: str, total: CPU) -> list[tuple[str, str]]:
+    """`n` pairs of complaints through intake's batch path (timed into `total`), the first
+    of each pair on SKU `tag`, the second on a control SKU; then left where route leaves
+    them (waiting for dispatch). Returns the (counted, control) id pairs."""
+    ids: list[str] = []
+    for start in range(first, first + 2 * n, INTAKE_BATCH):
+        raw = []
+        for k in range(start, min(start + INTAKE_BATCH, first + 2 * n)):
+            sku = f"sku-{tag}" if k % 2 == 0 else f"sku-{tag}-control"
+            raw.append({**_payload(k, sku, "m_burst"), "external_id": f"{sku}-{k}"})
+
+        def parse_and_accept(store: Store, raw: Any = raw) -> None:
             # Intake as the gateway's batch endpoint runs it: parse, then accept.
             batch = [(parse_complaint(p), None) for p in raw]
             ids.extend(r.complaint_id for r in accept(store, batch))
 
-        cpu = _timed(pool, parse_and_accept)
-        intake = [intake[0] + cpu[0], intake[1] + cpu[1]]
-    with psycopg.connect(url, autocommit=True) as conn:  # as dispatch leaves them
+        _add(total, _timed(pool, parse_and_accept))
+    with pool.connection() as conn:
         conn.execute(
-            "UPDATE complaints SET status = 'awaiting_merchant', stage = 'parties'"
+            "UPDATE complaints SET status = 'in_review', stage = 'dispatch',"
+            " admitted_at = now(), route_queue = 'handle.product_quality'"
             " WHERE id = ANY(%s::uuid[])",
             (ids,),
         )
-    cases = [0.0, 0.0]
-    for start in range(0, burst, GROUP):
-        group = [Item(cid, None) for cid in ids[start : start + GROUP]]
-        cpu = _timed(pool, lambda store, group=group: count_cases(store, group))
-        cases = [cases[0] + cpu[0], cases[1] + cpu[1]]
-    with psycopg.connect(url) as conn:
-        formed = conn.execute("SELECT count(*) FROM cases").fetchone()
-        members = conn.execute("SELECT count(*) FROM case_members").fetchone()
-        told = conn.execute(
-            "SELECT count(*) FROM notifications WHERE kind = 'platform.case_opened'"
-        ).fetchone()
-    pool.close()
-    per = 1000 / burst  # ms per complaint
-    out = {
-        "open_complaints": open_complaints,
-        "burst": burst,
-        "seed_seconds": round(seeded, 1),
-        "cases": formed[0] if formed else None,
-        "members": members[0] if members else None,
-        "staff_told": told[0] if told else None,
-        "intake_ms_per_complaint": {
-            "harness": round(intake[0] * per, 3),
-            "postgres": round(intake[1] * per, 3),
-        },
-        "case_count_ms_per_complaint": {
-            "harness": round(cases[0] * per, 3),
-            "postgres": round(cases[1] * per, 3),
-        },
-    }
-    out["case_count_share_of_intake"] = round(sum(cases) / sum(intake), 3) if sum(intake) else None
-    return out
+    return list(zip(ids[0::2], ids[1::2], strict=True))
+
+
+def _forward(
+    pool: Any, pairs: list[tuple[str, str]], counted: CPU, uncounted: CPU, own: CPU, pid: int
+) -> None:
+    """Dispatch in the relay's groups, alternating a group counted and a group not (which
+    goes first alternates too)."""
+    for n, start in enumerate(range(0, len(pairs), GROUP)):
+        chunk = pairs[start : start + GROUP]
+        burst = [Item(b, None) for b, _ in chunk]
+        control = [Item(c, None) for _, c in chunk]
+        runs = [(burst, counted, _count_timed(pid, own)), (control, uncounted, _not_counted())]
+        for items, total, mode in runs if n % 2 == 0 else runs[::-1]:
+            with mode:
+                _add(total, _timed(pool, lambda store, items=items: handle_dispatch(store, items)))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--open", type=int, default=100_000, dest="open_complaints")
     parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3, help="bursts, each on its own SKU")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.open_complaints, args.burst), indent=2))
+    print(json.dumps(run(args.open_complaints, args.burst, args.rounds), indent=2))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from pipeline.db import cases, complaints, deadlines, events, evidence_items, merchants, payments
+from pipeline.db import complaints, deadlines, events, evidence_items, merchants, payments
 from pipeline.db.complaints import Complaint
 from pipeline.domain.actions import allowed_by_role
 from pipeline.domain.errors import NotFound
@@ -54,7 +54,6 @@ def complaint_view(
         raise NotFound(text("no complaint {id}", id=complaint_id))
     items = evidence_items.of(conn, complaint_id)
     clocks = deadlines.live_clocks(conn, complaint_id)
-    case_id = cases.case_of(conn, complaint_id)
     supervision = merchants.supervision_of(conn, c.merchant_id)
     payment = payments.latest(conn, complaint_id)
     status, stage = c.status, c.stage
@@ -94,7 +93,7 @@ def complaint_view(
         "remedy": c.remedy,
         "outcome": c.outcome,
         "payment": _payment(payment),
-        "case_id": case_id,
+        "case_id": c.case_id,
         "merchant_supervised": supervision is not None and supervision["lifted_at"] is None,
         "parent_id": c.parent_id,
         "chain_head": c.chain_head,

@@ -22,7 +22,6 @@ from pipeline.domain.stages import (
 )
 from pipeline.handlers.actions import handle_action, record_refusal
 from pipeline.handlers.case_decisions import apply_case_decisions
-from pipeline.handlers.cases import count_cases
 from pipeline.handlers.common import Item
 from pipeline.handlers.dispatch import handle_dispatch, handle_route
 from pipeline.handlers.evidence import handle_evidence, precheck
@@ -120,7 +119,6 @@ WORK: dict[Job, Binding] = {
     Job.ROUTE: Binding(_in_uow(handle_route)),
     Job.DISPATCH: Binding(_in_uow(handle_dispatch)),
     Job.NOTIFY: Binding(_notify, isolate=False),
-    Job.CASE_COUNT: Binding(_in_uow(count_cases), isolate=False),  # in arrival order
     Job.CASE_DECIDE: Binding(_in_uow(apply_case_decisions)),
     Job.PUBLISH_PAYMENT: Binding(_in_uow(_publish)),
     Job.SLA_BREACH: Binding(_in_uow(handle_breach)),

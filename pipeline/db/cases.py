@@ -1,6 +1,6 @@
-"""Cases' statements (tables `cases`, `case_tallies`, `case_members`, `case_decisions`):
-complaints about one merchant's product counted set-based per group, a case opened past
-the threshold, a staff decision recorded once and sent to each member."""
+"""Cases' statements (tables `cases`, `case_tallies`, `case_decisions`, and the complaints'
+`case_id`): complaints about one merchant's product counted set-based per dispatch group,
+a case opened past the threshold, a staff decision recorded once and sent to each member."""
 
 from __future__ import annotations
 
@@ -16,14 +16,17 @@ from pipeline.db.json_rows import dumps
 Key = tuple[str, str, str]  # merchant, product, category
 
 
-def count_arrivals(
-    db: Db, complaint_ids: list[str], categories: list[str], now: datetime
-) -> list[Row]:
-    """One row per key among these arrivals (`count_case_arrivals`): its tally as locked
-    (created when missing), its arrivals, and every arrival linked at once to an open case.
-    The tallies are the caller's to change and save (save_tallies)."""
-    params = {"ids": complaint_ids, "categories": categories, "now": now}
-    return every(db, "count_case_arrivals", params)
+def lock_tallies(db: Db, keys: list[Key]) -> list[Row]:
+    """The keys' tallies (created when missing), locked until commit in key order: each
+    with the arrivals it holds inside the window and its open case, if any. The tallies
+    are the caller's to change and save (save_tallies)."""
+    ordered = sorted(set(keys))
+    params = {
+        "merchant_ids": [k[0] for k in ordered],
+        "product_keys": [k[1] for k in ordered],
+        "categories": [k[2] for k in ordered],
+    }
+    return every(db, "lock_case_tallies", params)
 
 
 def save_tallies(db: Db, tallies: list[Row]) -> None:
@@ -53,10 +56,10 @@ def open_case(db: Db, key: Key, now: datetime, opened_by: str) -> str:
     return str(row["id"])
 
 
-def link_members(db: Db, links: list[tuple[str, str]], now: datetime) -> None:
-    """(case, complaint) links, in one statement (a complaint already linked stays)."""
-    params = {"case_ids": [c for c, _ in links], "ids": [m for _, m in links], "now": now}
-    run(db, "link_case_members", params)
+def link_earlier(db: Db, case_id: str, complaint_ids: list[str]) -> None:
+    """A case that has just opened takes its earlier arrivals (complaints dispatched before
+    it formed; a complaint of a case already stays in it)."""
+    run(db, "link_case_members", {"case_id": case_id, "ids": complaint_ids})
 
 
 def record_decision(
@@ -104,7 +107,7 @@ def decision(db: Db, decision_id: int) -> Row | None:
 
 
 def members(db: Db, case_id: str) -> list[Row]:
-    """The case's complaints (id, status, linked_at), in the order they joined."""
+    """The case's complaints (id, status, created_at), in the order they were filed."""
     return every(db, "case_complaints", {"case_id": case_id})
 
 
@@ -119,12 +122,6 @@ def get(conn: Connection[Any], case_id: str) -> Row | None:
 
 def decisions_of(conn: Connection[Any], case_id: str) -> list[Row]:
     return every(conn, "case_decisions_of", {"case_id": case_id})
-
-
-def case_of(conn: Connection[Any], complaint_id: str) -> str | None:
-    """The case the complaint belongs to, if any."""
-    row = one(conn, "case_of", {"complaint_id": complaint_id})
-    return str(row["case_id"]) if row else None
 
 
 def listed(

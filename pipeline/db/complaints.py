@@ -88,6 +88,7 @@ class Complaint:
     due_at = Column[datetime | None]()
     claimed_by = Column[str | None]()
     claim_expires_at = Column[datetime | None]()
+    case_id = Column[str | None](str)
     created_at = Column[datetime]()
     updated_at = Column[datetime]()
 

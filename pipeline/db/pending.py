@@ -36,6 +36,7 @@ UPDATABLE = frozenset(
         "due_at",
         "claimed_by",
         "claim_expires_at",
+        "case_id",
     }
 )
 #: Every column the set-based update writes (a step's row carries all of them).

@@ -606,7 +606,7 @@ WHERE (%(buyer_id)s::text IS NULL OR c.buyer_id = %(buyer_id)s::text)
        OR coalesce(c.due_at, 'infinity'::timestamptz) < %(due_before)s::timestamptz)
   AND (%(q)s::text IS NULL OR c.title ILIKE %(q)s::text OR c.description ILIKE %(q)s::text)
   AND (%(case_id)s::uuid IS NULL
-       OR c.id IN (SELECT m.complaint_id FROM case_members m WHERE m.case_id = %(case_id)s::uuid))
+       OR c.case_id = %(case_id)s::uuid)
   AND (%(free_at)s::timestamptz IS NULL OR c.claimed_by IS NULL
        OR c.claim_expires_at <= %(free_at)s::timestamptz OR c.claimed_by = %(holder)s::text)
   AND (%(after_id)s::uuid IS NULL
@@ -727,47 +727,19 @@ RETURNING idempotency_key;
 UPDATE payment_instructions SET published_at = coalesce(published_at, %(now)s)
 WHERE idempotency_key = %(key)s;
 
--- name: count_case_arrivals
--- A group of arrivals counted in one statement: each arrival's key (merchant, product as
--- pipeline.domain.cases.product_key builds it, category among the categories with a rule),
--- skipping complaints linked already; the group's tallies created when missing and locked
--- until commit, in key order (the order every group takes them in); the arrivals of a key
--- whose case is open linked to it at once. One row per key: its tally as locked and its
--- arrivals (in no particular order); each row names every arrival this statement linked.
-WITH arrivals AS (
-    SELECT c.id, c.merchant_id, c.category,
-           CASE WHEN c.sku <> '' THEN 'sku:' || c.sku ELSE 'item:' || c.item_id END
-               AS product_key
-    FROM complaints c
-    WHERE c.id = ANY(%(ids)s::uuid[])
-      AND c.category = ANY(%(categories)s::complaint_category[])
-      AND (c.sku <> '' OR c.item_id <> '')
-      -- Not an anti-join: a plan cached while case_members looked empty scanned it once
-      -- per arrival; this set is read once per group, by its primary key.
-      AND c.id <> ALL (ARRAY(SELECT m.complaint_id FROM case_members m
-                             WHERE m.complaint_id = ANY(%(ids)s::uuid[])))
-), locked AS (
-    INSERT INTO case_tallies (merchant_id, product_key, category)
-    SELECT DISTINCT merchant_id, product_key, category FROM arrivals
-    ORDER BY 1, 2, 3
-    ON CONFLICT (merchant_id, product_key, category)
-    DO UPDATE SET merchant_id = EXCLUDED.merchant_id
-    RETURNING merchant_id, product_key, category, complaint_ids, arrived_at, case_id
-), linked AS (
-    INSERT INTO case_members (case_id, complaint_id, linked_at)
-    SELECT t.case_id, a.id, %(now)s::timestamptz
-    FROM arrivals a JOIN locked t USING (merchant_id, product_key, category)
-    WHERE t.case_id IS NOT NULL
-    ON CONFLICT (complaint_id) DO NOTHING
-    RETURNING complaint_id
-)
-SELECT t.merchant_id, t.product_key, t.category::text AS category,
-       t.complaint_ids::text[] AS complaint_ids, t.arrived_at, t.case_id::text AS case_id,
-       array_agg(a.id::text) AS arrivals,
-       (SELECT array_agg(l.complaint_id::text) FROM linked l) AS linked
-FROM locked t
-JOIN arrivals a USING (merchant_id, product_key, category)
-GROUP BY 1, 2, 3, 4, 5, 6;
+-- name: lock_case_tallies
+-- The tallies of a dispatch group's keys (merchant, product as pipeline.domain.cases.
+-- product_key builds it, category), created when missing and locked until commit in key
+-- order (the order every group takes them in, after its complaints).
+INSERT INTO case_tallies (merchant_id, product_key, category)
+SELECT k.merchant_id, k.product_key, k.category
+FROM unnest(%(merchant_ids)s::text[], %(product_keys)s::text[],
+            %(categories)s::complaint_category[]) AS k (merchant_id, product_key, category)
+ORDER BY 1, 2, 3
+ON CONFLICT (merchant_id, product_key, category)
+DO UPDATE SET merchant_id = EXCLUDED.merchant_id
+RETURNING merchant_id, product_key, category::text AS category,
+          complaint_ids::text[] AS complaint_ids, arrived_at, case_id::text AS case_id;
 
 -- name: save_case_tallies
 UPDATE case_tallies t
@@ -786,13 +758,10 @@ VALUES (%(merchant_id)s, %(product_key)s, %(category)s, %(now)s, %(complaint_id)
 RETURNING id;
 
 -- name: link_case_members
-INSERT INTO case_members (case_id, complaint_id, linked_at)
-SELECT u.case_id, u.complaint_id, %(now)s::timestamptz
-FROM unnest(%(case_ids)s::uuid[], %(ids)s::uuid[]) AS u (case_id, complaint_id)
-ON CONFLICT (complaint_id) DO NOTHING;
-
--- name: case_of
-SELECT case_id FROM case_members WHERE complaint_id = %(complaint_id)s;
+-- The earlier arrivals of a case that has just opened (dispatched before it formed; the
+-- dispatch step itself writes the case of its own group's complaints).
+UPDATE complaints SET case_id = %(case_id)s
+WHERE id = ANY(%(ids)s::uuid[]) AND case_id IS NULL;
 
 -- name: get_case
 SELECT id, merchant_id, product_key, category::text AS category, opened_at, opened_by,
@@ -804,7 +773,7 @@ FROM cases WHERE id = %(id)s;
 -- keyset after (opened_at, id).
 SELECT k.id::text AS id, k.merchant_id, k.product_key, k.category::text AS category,
        k.opened_at, k.decided_at,
-       (SELECT count(*) FROM case_members m WHERE m.case_id = k.id) AS complaints
+       (SELECT count(*) FROM complaints c WHERE c.case_id = k.id) AS complaints
 FROM cases k
 WHERE (k.decided_at IS NULL) = %(open)s
   AND (%(after_at)s::timestamptz IS NULL
@@ -813,10 +782,10 @@ ORDER BY k.opened_at, k.id
 LIMIT %(limit)s;
 
 -- name: case_complaints
-SELECT c.id::text AS id, c.status::text AS status, m.linked_at
-FROM case_members m JOIN complaints c ON c.id = m.complaint_id
-WHERE m.case_id = %(case_id)s
-ORDER BY m.linked_at, c.id;
+SELECT c.id::text AS id, c.status::text AS status, c.created_at
+FROM complaints c
+WHERE c.case_id = %(case_id)s
+ORDER BY c.created_at, c.id;
 
 -- name: record_case_decision
 INSERT INTO case_decisions (case_id, idempotency_key, outcome, rule, decided_by, created_at,

@@ -27,7 +27,6 @@ class Job(StrEnum):
     ROUTE = "route"
     DISPATCH = "dispatch"
     NOTIFY = "notify"
-    CASE_COUNT = "case_count"
     CASE_DECIDE = "case_decide"
     PUBLISH_PAYMENT = "publish_payment"
     SLA_BREACH = "sla_breach"
@@ -38,7 +37,7 @@ class Job(StrEnum):
 STAGE_GROUP = 0
 
 #: Queues upstream systems send to: complaint.v1 to intake, action.v1 to actions (whose
-#: workers also count and decide cases).
+#: workers also decide cases).
 INTAKE_QUEUE, ACTIONS_QUEUE = "intake", "actions"
 UPSTREAM_QUEUES = (INTAKE_QUEUE, ACTIONS_QUEUE)
 
@@ -59,15 +58,14 @@ class StageRow:
 
 
 #: Deadlines fire in bursts of the scheduler's batch (500): groups of 50 still feed 16
-#: threads (ten per batch) and write set-based (docs/performance.md). Notify work and case
-#: tallies are tiny: large groups. Case decisions and payment instructions go one by one.
+#: threads (ten per batch) and write set-based (docs/performance.md). Notify work is tiny:
+#: large groups. Case decisions and payment instructions go one by one.
 STAGES: dict[Job, StageRow] = {
     Job.REVIEW: StageRow("review", STAGE_GROUP, Stage.REVIEW, Stage.EVIDENCE),
     Job.EVIDENCE: StageRow("evidence", STAGE_GROUP, Stage.EVIDENCE, Stage.ROUTE, True),
     Job.ROUTE: StageRow("route", STAGE_GROUP, Stage.ROUTE, Stage.DISPATCH),
     Job.DISPATCH: StageRow(None, STAGE_GROUP, Stage.DISPATCH, Stage.PARTIES),
     Job.NOTIFY: StageRow("notify", 100),
-    Job.CASE_COUNT: StageRow(ACTIONS_QUEUE, 500),
     Job.CASE_DECIDE: StageRow(ACTIONS_QUEUE, 1),
     Job.PUBLISH_PAYMENT: StageRow("notify", 1),
     Job.SLA_BREACH: StageRow("sla", 50),

@@ -79,6 +79,9 @@ CREATE TABLE complaints (
     due_at timestamptz,
     claimed_by text CHECK (char_length(claimed_by) BETWEEN 1 AND 128),
     claim_expires_at timestamptz,
+    -- The case it belongs to, written by the dispatch step that counted it (migration 0017;
+    -- no foreign key: the case was locked or opened in the same transaction).
+    case_id uuid,
     UNIQUE (source, external_id),
     CHECK ((status = 'rejected') = (rejection_reason IS NOT NULL)),
     CHECK ((status = 'suspended') = (suspended_from IS NOT NULL)),
@@ -112,6 +115,8 @@ CREATE INDEX complaints_waiting_work_idx
 CREATE INDEX complaints_escalated_work_idx
     ON complaints (escalation_level, (coalesce(due_at, 'infinity'::timestamptz)), id)
     WHERE escalation_level > 0;
+-- A case's complaints (migration 0017): an entry only for complaints that joined one.
+CREATE INDEX complaints_case_idx ON complaints (case_id) WHERE case_id IS NOT NULL;
 
 CREATE TABLE complaint_events (
     complaint_id uuid NOT NULL REFERENCES complaints (id),
@@ -327,15 +332,6 @@ CREATE TABLE cases (
     opened_by uuid NOT NULL REFERENCES complaints (id),
     decided_at timestamptz
 );
-
--- No foreign keys on purpose (migration 0016: they cost a lookup per linked row): rows are
--- written only by the case count, from complaints it read and a case it locked or opened.
-CREATE TABLE case_members (
-    complaint_id uuid PRIMARY KEY,
-    case_id uuid NOT NULL,
-    linked_at timestamptz NOT NULL
-);
-CREATE INDEX case_members_case_idx ON case_members (case_id, linked_at);
 
 CREATE TABLE case_tallies (
     merchant_id text NOT NULL,
