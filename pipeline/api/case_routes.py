@@ -70,7 +70,7 @@ def _case(conn: Any, case_id: str) -> dict[str, Any]:
     }
 
 
-_TIMES = ("opened_at", "decided_at", "linked_at", "created_at")
+_TIMES = ("opened_at", "decided_at", "created_at")
 
 
 def fix(row: dict[str, Any]) -> dict[str, Any]:
