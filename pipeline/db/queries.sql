@@ -634,21 +634,24 @@ WHERE complaint_id = %(complaint_id)s
 ORDER BY seq DESC LIMIT 1;
 
 -- name: appealed_decision
--- The decision the newest appeal (the buyer's or the merchant's) appealed (none when the
--- complaint was never appealed).
+-- The decision the newest appeal (the buyer's or the merchant's) appealed, its own or its
+-- case's (none when the complaint was never appealed).
 SELECT d.event, d.actor_id, d.data FROM complaint_events d
 WHERE d.complaint_id = %(complaint_id)s
-  AND d.event IN ('platform.decide', 'platform.decide_no_remedy', 'platform.approve_decision')
+  AND d.event IN ('platform.decide', 'platform.decide_no_remedy', 'platform.approve_decision',
+                  'platform.case_decide', 'platform.case_decide_no_remedy')
   AND d.seq < (SELECT max(a.seq) FROM complaint_events a
                WHERE a.complaint_id = %(complaint_id)s
                  AND a.event IN ('buyer.appeal', 'merchant.appeal'))
 ORDER BY d.seq DESC LIMIT 1;
 
 -- name: last_decision
--- The newest platform decision of a complaint (none when it was settled by agreement).
+-- The newest platform decision of a complaint, its own or its case's (none when it was
+-- settled by agreement).
 SELECT event, actor_id, data FROM complaint_events
 WHERE complaint_id = %(complaint_id)s
-  AND event IN ('platform.decide', 'platform.decide_no_remedy', 'platform.approve_decision')
+  AND event IN ('platform.decide', 'platform.decide_no_remedy', 'platform.approve_decision',
+                'platform.case_decide', 'platform.case_decide_no_remedy')
 ORDER BY seq DESC LIMIT 1;
 
 -- name: complaint_parties

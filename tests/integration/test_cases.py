@@ -184,6 +184,27 @@ def test_a_case_decision_over_four_eyes_in_total_waits_for_other_staff(
     assert (decision["status"], decision["approved_by"]) == ("applied", "s_b")
 
 
+def test_an_appeal_of_a_case_decision_goes_to_other_staff(
+    api: httpx.Client, settings: Settings
+) -> None:
+    """A case decision is a platform decision like any other: the merchant may appeal it,
+    and whoever decided it (here the proposer and the approver) may not decide the appeal."""
+    ids = submit(api, settings, *(payload(settings, n) for n in range(5)))
+    case_id = case_of(api, ids[0])
+    body = {"idempotency_key": "mw", "outcome": {"decision": "merchant_wins"}, "rule": "b-2"}
+    ok(api.post(f"/v1/cases/{case_id}/decisions", json=body, headers=ARBITER))
+    drain_outbox(settings)
+    buyer_side, merchant_side = ids[0], ids[1]
+    assert view(api, buyer_side, ARBITER)["status"] == "resolved"
+    ok(act(api, settings, buyer_side, _buyer(0), "buyer.appeal", text="请复核"))
+    again = {"outcome": BUYER_WINS, "rule": "r-2"}
+    r = act(api, settings, buyer_side, ARBITER, "platform.decide", **again)
+    assert r.status_code == 403 and problem_code(r) == "appeal_needs_other_staff"
+    assert ok(act(api, settings, buyer_side, OTHER_ARBITER, "platform.decide", **again))
+    r = act(api, settings, merchant_side, MERCHANT, "merchant.appeal", text="复核")
+    assert ok(r)["status"] == "in_arbitration"
+
+
 def test_case_decisions_need_staff_who_arbitrate(api: httpx.Client, settings: Settings) -> None:
     ids = submit(api, settings, *(payload(settings, n) for n in range(5)))
     case_id = case_of(api, ids[0])
