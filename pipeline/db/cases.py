@@ -107,7 +107,8 @@ def decision(db: Db, decision_id: int) -> Row | None:
 
 
 def members(db: Db, case_id: str) -> list[Row]:
-    """The case's complaints (id, status, created_at), in the order they were filed."""
+    """The case's complaints (id, status, order_amount_cents, created_at), in the order they
+    were filed."""
     return every(db, "case_complaints", {"case_id": case_id})
 
 

@@ -785,7 +785,7 @@ ORDER BY k.opened_at, k.id
 LIMIT %(limit)s;
 
 -- name: case_complaints
-SELECT c.id::text AS id, c.status::text AS status, c.created_at
+SELECT c.id::text AS id, c.status::text AS status, c.order_amount_cents, c.created_at
 FROM complaints c
 WHERE c.case_id = %(case_id)s
 ORDER BY c.created_at, c.id;

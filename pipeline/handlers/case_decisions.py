@@ -18,7 +18,7 @@ from pipeline.db import cases, events
 from pipeline.db.store import Complaint, Store
 from pipeline.domain.errors import ActionRefused, NotFound
 from pipeline.domain.stages import Job
-from pipeline.domain.status import Role
+from pipeline.domain.status import Role, Status
 from pipeline.domain.text import text
 from pipeline.domain.transitions import Event, allowed_events
 from pipeline.handlers import returns
@@ -50,6 +50,7 @@ def decide_case(
         return _replayed(kept)
     members = cases.members(store, case_id)
     amount = 0 if outcome["decision"] == "merchant_wins" else outcome.get("amount_cents") or 0
+    _within_orders(members, amount)
     total = amount * len(members)
     needs = four_eyes_cents if total > four_eyes_cents else None
     decision = (outcome, rule, staff)
@@ -81,6 +82,30 @@ def approve_case_decision(store: Store, case_id: str, decision_id: int, staff: s
         raise ActionRefused("four_eyes", other)
     cases.approve_decision(store, decision_id, staff, store.clock())
     return CaseDecided(decision_id, "applied", "applied", _fan_out(store, case_id, decision_id))
+
+
+def _within_orders(members: list[dict[str, Any]], amount: int) -> None:
+    """Refuse an amount above the order of a complaint the decision would reach (it could
+    not take it: the amount is per complaint)."""
+    decide = str(Event.CASE_DECIDED)
+    beyond = [
+        m
+        for m in members
+        if amount > m["order_amount_cents"]
+        and decide in allowed_events(Status(m["status"]), Role.PLATFORM)
+    ]
+    if beyond:
+        smallest = min(m["order_amount_cents"] for m in beyond)
+        raise ActionRefused(
+            "amount_exceeds_order",
+            text(
+                "amount {amount} exceeds the order amount of {count} complaints of the case"
+                " (the smallest {order})",
+                amount=amount,
+                count=len(beyond),
+                order=smallest,
+            ),
+        )
 
 
 def _replayed(kept: dict[str, Any]) -> CaseDecided:

@@ -205,6 +205,24 @@ def test_an_appeal_of_a_case_decision_goes_to_other_staff(
     assert ok(r)["status"] == "in_arbitration"
 
 
+def test_a_case_decision_within_every_order(api: httpx.Client, settings: Settings) -> None:
+    """The amount is per complaint: above the order of a complaint it would reach, the
+    decision is refused, naming the rule, and nothing is recorded or sent."""
+    small = {"order__amount_cents": 5000, "claimed_amount_cents": 5000}
+    ids = submit(
+        api, settings, *(payload(settings, n) for n in range(4)), payload(settings, 4, **small)
+    )
+    case_id = case_of(api, ids[0])
+    body = {"idempotency_key": "k", "outcome": BUYER_WINS, "rule": "r"}
+    r = api.post(f"/v1/cases/{case_id}/decisions", json=body, headers=ARBITER)
+    assert r.status_code == 409 and problem_code(r) == "amount_exceeds_order", r.text
+    assert ok(api.get(f"/v1/cases/{case_id}", headers=ARBITER))["decisions"] == []
+    within = {**body, "outcome": {"decision": "buyer_wins", "amount_cents": 5000}}
+    assert (
+        ok(api.post(f"/v1/cases/{case_id}/decisions", json=within, headers=ARBITER))["sent_to"] == 5
+    )
+
+
 def test_case_decisions_need_staff_who_arbitrate(api: httpx.Client, settings: Settings) -> None:
     ids = submit(api, settings, *(payload(settings, n) for n in range(5)))
     case_id = case_of(api, ids[0])
