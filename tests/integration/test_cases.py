@@ -276,8 +276,8 @@ def test_a_dispatch_group_counts_cases_with_the_same_statements_whatever_its_siz
     api: httpx.Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Set-based: a dispatch group of many complaints (of many products) is forwarded and
-    counted with the same statements as a group of one; a redelivered dispatch message
-    changes nothing (no second step, the tallies as they were)."""
+    counted with the same statements as a group of one; a message twice in a group, or
+    redelivered, changes nothing (no second step, the tallies as they were)."""
     items = [
         payload(settings, 0),
         *(payload(settings, n, order__sku=f"sku-{n % 3}") for n in range(1, 9)),
@@ -287,7 +287,7 @@ def test_a_dispatch_group_counts_cases_with_the_same_statements_whatever_its_siz
     assert r.status_code == 200, r.text
     held = _held_dispatch(settings)
     assert len(held) == 10
-    one, many = held[:1], held[1:]
+    one, many = held[:1] * 2, held[1:]  # the one twice in its group: forwarded once
     assert _dispatch_statements(monkeypatch, one) == _dispatch_statements(monkeypatch, many)
     drain_outbox(settings)
     before = rows(settings, "SELECT * FROM case_tallies ORDER BY product_key")
