@@ -14,11 +14,13 @@ from pipeline.adapters.evidence_store import S3EvidenceStore
 from pipeline.adapters.s3 import make_s3_client
 from pipeline.api import (
     case_routes,
+    complaint_routes,
     errors,
+    evidence_upload_routes,
     merchant_routes,
+    monitoring_routes,
     my_routes,
     ops_routes,
-    routes,
     staff_list_routes,
     submit_endpoint,
     work_routes,
@@ -86,7 +88,9 @@ def create_app(settings: Settings) -> FastAPI:
         return as_problem_documents(submit_endpoint.document(described()))
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.include_router(routes.router)
+    app.include_router(complaint_routes.router)
+    app.include_router(evidence_upload_routes.router)
+    app.include_router(monitoring_routes.router)
     app.include_router(work_routes.router)
     app.include_router(case_routes.router)
     app.include_router(staff_list_routes.router)

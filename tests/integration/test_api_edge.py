@@ -231,14 +231,14 @@ def test_an_unexpected_error_is_a_counted_problem_without_internals(
 ) -> None:
     from prometheus_client import REGISTRY
 
-    from pipeline.api import routes
+    from pipeline.api import complaint_routes
 
     def broken(*_: Any) -> Any:
         raise RuntimeError("secret internals: password=hunter2")
 
     counted = "complaints_api_unhandled_errors_total"
     before = REGISTRY.get_sample_value(counted, {"method": "GET"}) or 0.0
-    monkeypatch.setattr(routes, "complaint_view", broken)
+    monkeypatch.setattr(complaint_routes, "complaint_view", broken)
     r = api.get("/v1/complaints/00000000-0000-0000-0000-000000000000", headers=READ)
     assert r.status_code == 500 and problem_code(r) == "internal"
     assert r.json()["request_id"] == r.headers["x-request-id"]
