@@ -22,7 +22,8 @@ from pipeline.worklist import sees
 EVIDENCE_VIEWED = "evidence.viewed"
 #: Object metadata key the upload presigns (x-amz-meta-filename): the name, percent-encoded.
 FILENAME_META = "filename"
-_UPLOADED_NAME = re.compile(r"^[0-9a-f]{32}-(.+)$")  # pipeline.api.routes.presign_upload
+# The key name pipeline.api.evidence_upload_routes.presign_upload gives an upload.
+_UPLOADED_NAME = re.compile(r"^[0-9a-f]{32}-(.+)$")
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9_.()\[\] -]+")
 
 
