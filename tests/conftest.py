@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -13,6 +14,14 @@ from tests.services import Conn
 # The tests run against the local services (deploy/local): their S3 identity, also in the
 # worker and CLI processes the tests start (they inherit this environment).
 os.environ.setdefault("COMPLAINTS_ENV", "local")
+
+CHAOS = Path(__file__).parent / "chaos"
+
+
+def in_chaos_suite(request: pytest.FixtureRequest) -> bool:
+    """The chaos tests break the services on purpose: their fixtures keep the plain set-up
+    and clean-up (a new S3 client for their bucket, DROP ... WITH (FORCE) alone)."""
+    return request.node.path.is_relative_to(CHAOS)
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +37,12 @@ def template_db(base_settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture
-def database_url(base_settings: Settings, template_db: str) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, base_settings: Settings, template_db: str
+) -> Iterator[str]:
     """A fresh, migrated database for this test only."""
-    with services.cloned_database(base_settings, template_db) as url:
+    wait = not in_chaos_suite(request)
+    with services.cloned_database(base_settings, template_db, wait_for_backends=wait) as url:
         yield url
 
 
@@ -46,8 +58,10 @@ def redis_url(base_settings: Settings) -> str:
 
 
 @pytest.fixture
-def bucket(base_settings: Settings) -> Iterator[str]:
-    with services.clean_bucket(base_settings) as name:
+def bucket(request: pytest.FixtureRequest, base_settings: Settings) -> Iterator[str]:
+    """A new, empty S3 bucket for this test only."""
+    s3 = None if in_chaos_suite(request) else services.s3_admin_client(base_settings)
+    with services.clean_bucket(base_settings, s3) as name:
         yield name
 
 

@@ -4,6 +4,7 @@ Redis database, and a clean S3 bucket. A service that does not answer fails the 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,15 +51,38 @@ def create_template(settings: Settings) -> str:
     return name
 
 
-def drop_database(settings: Settings, name: str) -> None:
+#: How many times (2 ms apart) `drop_database` looks for the database's sessions to have
+#: ended before FORCE ends what is left. A count, not a clock: some tests patch time.monotonic.
+BACKEND_POLLS = 2500
+
+
+def drop_database(settings: Settings, name: str, wait_for_backends: bool = True) -> None:
+    """Drop the database, ending its sessions. `wait_for_backends`: first end them and poll
+    until PostgreSQL has none left (a server process outlives its closed connection by a
+    few milliseconds, and DROP ... WITH (FORCE) that meets one sleeps 100 ms at a time)."""
     with psycopg.connect(admin_url(settings), autocommit=True) as conn:
+        if wait_for_backends:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            for _ in range(BACKEND_POLLS):
+                left = conn.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE datname = %s LIMIT 1", (name,)
+                ).fetchone()
+                if left is None:
+                    break
+                time.sleep(0.002)
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
 
 
 @contextmanager
-def cloned_database(settings: Settings, template: str) -> Iterator[str]:
+def cloned_database(
+    settings: Settings, template: str, wait_for_backends: bool = True
+) -> Iterator[str]:
     name = f"complaints_t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin_url(settings), autocommit=True) as conn:
         conn.execute(
@@ -69,7 +93,7 @@ def cloned_database(settings: Settings, template: str) -> Iterator[str]:
     try:
         yield db_url(settings, name)
     finally:
-        drop_database(settings, name)
+        drop_database(settings, name, wait_for_backends)
 
 
 def test_redis_url(settings: Settings) -> str:
@@ -86,10 +110,31 @@ def flushed_redis(settings: Settings) -> str:
     return url
 
 
+_admin_clients: dict[tuple[str, ...], Any] = {}
+
+
+def s3_admin_client(settings: Settings) -> Any:
+    """One S3 client per endpoint and identity for the fixtures' bucket set-up and clean-up:
+    making a boto3 client reads botocore's JSON models again, about 0.1 s each time."""
+    key = (
+        settings.s3_endpoint,
+        settings.s3_region,
+        settings.s3_access_key,
+        settings.s3_secret_key,
+        settings.s3_session_token,
+        settings.s3_ca_bundle,
+    )
+    if key not in _admin_clients:
+        _admin_clients[key] = make_s3_client(settings)
+    return _admin_clients[key]
+
+
 @contextmanager
-def clean_bucket(settings: Settings) -> Iterator[str]:
+def clean_bucket(settings: Settings, s3: Any | None = None) -> Iterator[str]:
+    """A new, empty bucket, emptied and deleted after. `s3`: the client to do it with
+    (default: a new one)."""
     bucket = f"test-{uuid.uuid4().hex[:16]}"
-    s3 = make_s3_client(settings)
+    s3 = s3 or make_s3_client(settings)
     try:
         s3.create_bucket(Bucket=bucket)
     except Exception as exc:
