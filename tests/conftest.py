@@ -78,11 +78,25 @@ def redis_url(base_settings: Settings) -> str:
     return services.flushed_redis(base_settings)
 
 
+@pytest.fixture(scope="session")
+def warm_buckets(base_settings: Settings) -> Iterator[services.WarmBuckets]:
+    warm = services.WarmBuckets()
+    yield warm
+    warm.stop(services.s3_admin_client(base_settings))
+
+
 @pytest.fixture
-def bucket(request: pytest.FixtureRequest, base_settings: Settings) -> Iterator[str]:
+def bucket(
+    request: pytest.FixtureRequest, base_settings: Settings, warm_buckets: services.WarmBuckets
+) -> Iterator[str]:
     """A new, empty S3 bucket for this test only."""
-    s3 = None if in_chaos_suite(request) else services.s3_admin_client(base_settings)
-    with services.clean_bucket(base_settings, s3) as name:
+    if in_chaos_suite(request):
+        warm_buckets.stop(services.s3_admin_client(base_settings))  # nothing made meanwhile
+        with services.clean_bucket(base_settings) as name:
+            yield name
+        return
+    s3 = services.s3_admin_client(base_settings)
+    with services.clean_bucket(base_settings, s3, made=warm_buckets.take(s3)) as name:
         yield name
 
 

@@ -4,11 +4,15 @@ Redis database, and a clean S3 bucket. A service that does not answer fails the 
 from __future__ import annotations
 
 import os
+import select
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -129,25 +133,108 @@ def s3_admin_client(settings: Settings) -> Any:
     return _admin_clients[key]
 
 
+def new_bucket_name() -> str:
+    return f"test-{uuid.uuid4().hex[:16]}"
+
+
 @contextmanager
-def clean_bucket(settings: Settings, s3: Any | None = None) -> Iterator[str]:
+def clean_bucket(
+    settings: Settings, s3: Any | None = None, made: str | None = None
+) -> Iterator[str]:
     """A new, empty bucket, emptied and deleted after. `s3`: the client to do it with
-    (default: a new one)."""
-    bucket = f"test-{uuid.uuid4().hex[:16]}"
+    (default: a new one); `made`: the bucket, already made for this test (WarmBuckets)."""
     s3 = s3 or make_s3_client(settings)
-    try:
-        s3.create_bucket(Bucket=bucket)
-    except Exception as exc:
-        service_missing(f"S3 at {settings.s3_endpoint}", exc)
+    bucket = made or new_bucket_name()
+    if made is None:
+        try:
+            s3.create_bucket(Bucket=bucket)
+        except Exception as exc:
+            service_missing(f"S3 at {settings.s3_endpoint}", exc)
     try:
         yield bucket
     finally:
-        paginator = s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket):  # up to 1,000 keys a page and a call
-            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
-            if keys:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-        s3.delete_bucket(Bucket=bucket)
+        delete_bucket(s3, bucket)
+
+
+def delete_bucket(s3: Any, bucket: str) -> None:
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket):  # up to 1,000 keys a page and a call
+        keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class WarmBuckets:
+    """Each test's bucket made one test ahead by a helper process (tests/bucket_warmer.py
+    says why): `take` hands out the bucket asked for last time, new, empty and warmed, and
+    asks for the next. None when there is none ready (the first test, or the helper failed):
+    the caller then makes its bucket itself."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[str] | None = None
+        self._pending: str | None = None
+
+    def take(self, s3: Any) -> str | None:
+        ready = self._collect(s3)
+        self._ask()
+        return ready
+
+    def stop(self, s3: Any) -> None:
+        """Nothing made ahead any more: the bucket asked for is deleted, the helper ends."""
+        made = self._collect(s3)
+        if made is not None:
+            delete_bucket(s3, made)
+        if self._proc is not None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+
+    def _ask(self) -> None:
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.bucket_warmer"],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        assert self._proc.stdin is not None
+        name = new_bucket_name()
+        try:
+            self._proc.stdin.write(name + "\n")
+            self._proc.stdin.flush()
+        except OSError:  # the helper is gone: the next take makes no bucket ahead either
+            return
+        self._pending = name
+
+    def _collect(self, s3: Any) -> str | None:
+        """The bucket asked for, once the helper made it; None if it could not."""
+        name, self._pending = self._pending, None
+        if name is None or self._proc is None:
+            return None
+        assert self._proc.stdout is not None
+        ready, _, _ = select.select([self._proc.stdout], [], [], 60)
+        answer = self._proc.stdout.readline().strip() if ready else ""
+        if answer == f"ok {name}":
+            return name
+        if not answer:  # no answer in a minute, or the helper died: no more from it
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+        try:
+            delete_bucket(s3, name)  # half made, perhaps
+        except Exception:
+            pass
+        return None
 
 
 def settings_for(settings: Settings, database_url: str, redis_url: str, bucket: str) -> Settings:
