@@ -57,13 +57,29 @@ def template_db(base_settings: Settings) -> Iterator[str]:
     services.drop_database(base_settings, name)
 
 
+@pytest.fixture(scope="session")
+def made_ahead(base_settings: Settings, template_db: str) -> Iterator[services.MadeAhead]:
+    """Set up after the template and stopped before it is dropped."""
+    ahead = services.MadeAhead(base_settings)
+    yield ahead
+    ahead.stop()
+
+
 @pytest.fixture
 def database_url(
-    request: pytest.FixtureRequest, base_settings: Settings, template_db: str
+    request: pytest.FixtureRequest,
+    base_settings: Settings,
+    template_db: str,
+    made_ahead: services.MadeAhead,
 ) -> Iterator[str]:
     """A fresh, migrated database for this test only."""
-    wait = not in_chaos_suite(request)
-    with services.cloned_database(base_settings, template_db, wait_for_backends=wait) as url:
+    if in_chaos_suite(request):
+        made_ahead.stop()  # nothing made meanwhile
+        with services.cloned_database(base_settings, template_db, wait_for_backends=False) as url:
+            yield url
+        return
+    made = made_ahead.database(template_db)
+    with services.cloned_database(base_settings, template_db, made=made) as url:
         yield url
 
 
@@ -78,25 +94,18 @@ def redis_url(base_settings: Settings) -> str:
     return services.flushed_redis(base_settings)
 
 
-@pytest.fixture(scope="session")
-def warm_buckets(base_settings: Settings) -> Iterator[services.WarmBuckets]:
-    warm = services.WarmBuckets()
-    yield warm
-    warm.stop(services.s3_admin_client(base_settings))
-
-
 @pytest.fixture
 def bucket(
-    request: pytest.FixtureRequest, base_settings: Settings, warm_buckets: services.WarmBuckets
+    request: pytest.FixtureRequest, base_settings: Settings, made_ahead: services.MadeAhead
 ) -> Iterator[str]:
     """A new, empty S3 bucket for this test only."""
     if in_chaos_suite(request):
-        warm_buckets.stop(services.s3_admin_client(base_settings))  # nothing made meanwhile
+        made_ahead.stop()  # nothing made meanwhile
         with services.clean_bucket(base_settings) as name:
             yield name
         return
     s3 = services.s3_admin_client(base_settings)
-    with services.clean_bucket(base_settings, s3, made=warm_buckets.take(s3)) as name:
+    with services.clean_bucket(base_settings, s3, made=made_ahead.bucket()) as name:
         yield name
 
 

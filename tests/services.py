@@ -83,17 +83,24 @@ def drop_database(settings: Settings, name: str, wait_for_backends: bool = True)
         )
 
 
+def new_database_name() -> str:
+    return f"complaints_t_{uuid.uuid4().hex[:12]}"
+
+
 @contextmanager
 def cloned_database(
-    settings: Settings, template: str, wait_for_backends: bool = True
+    settings: Settings, template: str, wait_for_backends: bool = True, made: str | None = None
 ) -> Iterator[str]:
-    name = f"complaints_t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url(settings), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template)
+    """A new database cloned from `template`, dropped after. `made`: the clone, already made
+    for this test (MadeAhead)."""
+    name = made or new_database_name()
+    if made is None:
+        with psycopg.connect(admin_url(settings), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
             )
-        )
     try:
         yield db_url(settings, name)
     finally:
@@ -142,7 +149,7 @@ def clean_bucket(
     settings: Settings, s3: Any | None = None, made: str | None = None
 ) -> Iterator[str]:
     """A new, empty bucket, emptied and deleted after. `s3`: the client to do it with
-    (default: a new one); `made`: the bucket, already made for this test (WarmBuckets)."""
+    (default: a new one); `made`: the bucket, already made for this test (MadeAhead)."""
     s3 = s3 or make_s3_client(settings)
     bucket = made or new_bucket_name()
     if made is None:
@@ -168,26 +175,33 @@ def delete_bucket(s3: Any, bucket: str) -> None:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class WarmBuckets:
-    """Each test's bucket made one test ahead by a helper process (tests/bucket_warmer.py
-    says why): `take` hands out the bucket asked for last time, new, empty and warmed, and
-    asks for the next. None when there is none ready (the first test, or the helper failed):
-    the caller then makes its bucket itself."""
+class MadeAhead:
+    """Each test's bucket and database made one test ahead by a helper process
+    (tests/made_ahead.py says why): `bucket` and `database` hand out the one asked for last
+    time, new and untouched, and ask for the next. None when there is none ready (the first
+    test, or the helper failed): the caller then makes its own as before."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self._proc: subprocess.Popen[str] | None = None
-        self._pending: str | None = None
+        self._pending: dict[str, str] = {}  # kind: the name asked for
+        self._answers: dict[str, str] = {}
+        self._unread = b""
 
-    def take(self, s3: Any) -> str | None:
-        ready = self._collect(s3)
-        self._ask()
+    def bucket(self) -> str | None:
+        ready = self._collect("bucket")
+        self._ask("bucket", new_bucket_name())
         return ready
 
-    def stop(self, s3: Any) -> None:
-        """Nothing made ahead any more: the bucket asked for is deleted, the helper ends."""
-        made = self._collect(s3)
-        if made is not None:
-            delete_bucket(s3, made)
+    def database(self, template: str) -> str | None:
+        ready = self._collect("database")
+        self._ask("database", new_database_name(), template)
+        return ready
+
+    def stop(self) -> None:
+        """Nothing made ahead any more: what was asked for is deleted, the helper ends."""
+        for kind in list(self._pending):
+            self._discard(kind, self._collect(kind))
         if self._proc is not None:
             assert self._proc.stdin is not None
             self._proc.stdin.close()
@@ -198,43 +212,66 @@ class WarmBuckets:
                 self._proc.wait()
             self._proc = None
 
-    def _ask(self) -> None:
+    def _ask(self, kind: str, name: str, *args: str) -> None:
         if self._proc is None:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.bucket_warmer"],
+                [sys.executable, "-m", "tests.made_ahead"],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
             )
+            self._unread = b""
         assert self._proc.stdin is not None
-        name = new_bucket_name()
         try:
-            self._proc.stdin.write(name + "\n")
+            self._proc.stdin.write(" ".join([kind, name, *args]) + "\n")
             self._proc.stdin.flush()
-        except OSError:  # the helper is gone: the next take makes no bucket ahead either
+        except OSError:  # the helper is gone: nothing is made ahead
             return
-        self._pending = name
+        self._pending[kind] = name
 
-    def _collect(self, s3: Any) -> str | None:
-        """The bucket asked for, once the helper made it; None if it could not."""
-        name, self._pending = self._pending, None
-        if name is None or self._proc is None:
+    def _collect(self, kind: str) -> str | None:
+        """The `kind` asked for, once the helper made it; None if it could not."""
+        name = self._pending.pop(kind, None)
+        if name is None:
             return None
-        assert self._proc.stdout is not None
-        ready, _, _ = select.select([self._proc.stdout], [], [], 60)
-        answer = self._proc.stdout.readline().strip() if ready else ""
-        if answer == f"ok {name}":
+        while name not in self._answers and self._proc is not None:
+            line = self._read_line()
+            if line is None:  # no answer in a minute, or the helper died: no more from it
+                self._proc.kill()
+                self._proc.wait()
+                self._proc = None
+                break
+            _, answered, *_ = line.split()
+            self._answers[answered] = line
+        if self._answers.pop(name, "") == f"ok {name}":
             return name
-        if not answer:  # no answer in a minute, or the helper died: no more from it
-            self._proc.kill()
-            self._proc.wait()
-            self._proc = None
+        self._discard(kind, name)  # half made, perhaps
+        return None
+
+    def _read_line(self) -> str | None:
+        """The helper's next answer (read unbuffered: `select` sees only the pipe)."""
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        while b"\n" not in self._unread:
+            ready, _, _ = select.select([fd], [], [], 60)
+            chunk = os.read(fd, 4096) if ready else b""
+            if not chunk:
+                return None
+            self._unread += chunk
+        line, _, self._unread = self._unread.partition(b"\n")
+        return line.decode()
+
+    def _discard(self, kind: str, name: str | None) -> None:
+        if name is None:
+            return
         try:
-            delete_bucket(s3, name)  # half made, perhaps
+            if kind == "bucket":
+                delete_bucket(s3_admin_client(self.settings), name)
+            else:
+                drop_database(self.settings, name)
         except Exception:
             pass
-        return None
 
 
 def settings_for(settings: Settings, database_url: str, redis_url: str, bucket: str) -> Settings:
