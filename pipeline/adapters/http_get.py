@@ -35,7 +35,7 @@ class UnsafeRequest(ValueError):
 @dataclass(frozen=True)
 class Response:
     status: int
-    headers: dict[str, str]  # names in lower case
+    headers: http.client.HTTPMessage  # looked up by name in any case
     body: bytes
     truncated: bool = False  # the body went on past `max_body`; the connection was dropped
 
@@ -116,9 +116,7 @@ class KeptAliveGet:
             body = body[:max_body]
         if truncated or not answer.isclosed():
             conn.close()  # drop the connection rather than read the rest
-        return Response(
-            answer.status, {k.lower(): v for k, v in answer.getheaders()}, body, truncated
-        )
+        return Response(answer.status, answer.headers, body, truncated)
 
     def close(self) -> None:
         """Close every kept connection."""
