@@ -84,6 +84,12 @@ def test_the_readme_points_to_the_contracts_in_the_repository() -> None:
     assert (ROOT / "docs" / "contracts.md").is_file()
 
 
+def test_the_readme_stays_a_newcomers_read() -> None:
+    """At most 250 lines (issue 26): details belong in docs/."""
+    lines = (ROOT / "README.md").read_text("utf-8").count("\n")
+    assert lines <= 250, f"README.md has {lines} lines; move details to docs/"
+
+
 @pytest.mark.parametrize(
     ("name", "text", "bad"),
     [
